@@ -1,0 +1,60 @@
+# make run: install, migrate, load the demo shop and serve it (web + Celery worker + beat).
+# make test: the whole suite (uses PostgreSQL and Redis when they answer, else SQLite and memory).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 0.0.0.0
+PORT ?= 8000
+# The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0, SECRET_KEY and friends.
+export DEBUG ?= 1
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+export PORT
+
+.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.runtime
+install-dev: $(VENV)/.dev
+
+run: install
+	mkdir -p var
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py seed_demo
+	@echo
+	@echo "  Shop (PWA):  http://127.0.0.1:$(PORT)/"
+	@echo "  API docs:    http://127.0.0.1:$(PORT)/api/docs/"
+	@echo "  Admin:       http://127.0.0.1:$(PORT)/admin/   (login printed above)"
+	@echo "  Ctrl-C stops the web server, the Celery worker and beat together."
+	@echo
+	$(VENV)/bin/honcho start -f Procfile
+
+test: install-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench-lookup: install-dev
+	$(PY) bench/product_lookup.py
+
+bench-checkout: install-dev
+	$(PY) bench/checkout.py
+
+clean:
+	rm -rf var/celery var/staticfiles

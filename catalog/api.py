@@ -1,0 +1,223 @@
+from django.conf import settings
+from django.http import HttpResponseRedirect, JsonResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import generics, serializers
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.errors import ProductNotFound
+from catalog.gtin import InvalidGtin, normalize_gtin
+from catalog.models import Product
+from catalog.selectors import (
+    get_product_payload,
+    get_product_payload_by_gtin,
+    json_quantity,
+    product_payload,
+    resolve_code,
+    search_products,
+)
+from catalog.services import set_stock
+from grocery.errors import error_body
+from grocery.qr import qr_response
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    detail = serializers.DictField()
+
+
+class ProductOutput(serializers.Serializer):
+    """Documents the product payload built by catalog.selectors.product_payload."""
+
+    product_id = serializers.CharField()
+    name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    description = serializers.CharField()
+    stock = serializers.DecimalField(max_digits=12, decimal_places=3)
+    currency = serializers.CharField()
+    unit = serializers.ChoiceField(choices=["each", "kg", "100g"])
+    category = inline_serializer(
+        "ProductCategory", {"slug": serializers.CharField(), "name": serializers.CharField()}
+    )
+    gtin = serializers.CharField(allow_null=True)
+    active = serializers.BooleanField()
+    stock_state = serializers.ChoiceField(choices=["in_stock", "low", "out_of_stock"])
+    image_url = serializers.CharField(allow_null=True)
+    url = serializers.URLField()
+    qr_url = serializers.URLField()
+
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No product with that code.")
+
+
+def _not_found(exc: ProductNotFound) -> JsonResponse:
+    return JsonResponse(error_body(exc.code, exc.message), status=404)
+
+
+@require_GET
+def product_detail(request, product_id: str):
+    """The hot path: a plain Django view over the cache (DRF's request cycle costs ~30 % here)."""
+    try:
+        payload = get_product_payload(product_id)
+    except ProductNotFound:
+        try:  # a barcode typed or scanned in place of the shelf code
+            payload, _ = resolve_code(product_id)
+        except ProductNotFound as exc:
+            return _not_found(exc)
+    return JsonResponse(payload)
+
+
+class ProductDetailApi(APIView):
+    """Schema for product_detail, which serves the URL (see catalog/urls.py)."""
+
+    @extend_schema(
+        operation_id="product_detail",
+        summary="A product by its shelf code (or any GTIN printed on the pack)",
+        responses={200: ProductOutput, 404: NOT_FOUND},
+    )
+    def get(self, request, product_id: str):
+        return product_detail(request._request, product_id)
+
+
+product_detail.cls = ProductDetailApi  # lets drf-spectacular document the plain view
+product_detail.initkwargs = {}
+
+
+class ScanApi(APIView):
+    class OutputSerializer(serializers.Serializer):
+        product = ProductOutput()
+        weight = serializers.DecimalField(max_digits=8, decimal_places=3, allow_null=True)
+        price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+
+    @extend_schema(
+        summary="Resolve a scanned code: shelf code, GTIN-8/12/13/14, or a scale's weight/price label",
+        responses={200: OutputSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request, code: str):
+        payload, scanned = resolve_code(code)
+        return Response(
+            {
+                "product": payload,
+                "weight": json_quantity(scanned.weight) if scanned.weight is not None else None,
+                "price": float(scanned.price) if scanned.price is not None else None,
+            }
+        )
+
+
+class ProductByGtinApi(APIView):
+    @extend_schema(
+        summary="A product by GTIN (8, 12, 13 or 14 digits)",
+        responses={200: ProductOutput, 400: ErrorSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request, gtin: str):
+        try:
+            gtin14 = normalize_gtin(gtin)
+        except InvalidGtin as exc:
+            raise serializers.ValidationError({"gtin": [str(exc)]}) from exc
+        return Response(get_product_payload_by_gtin(gtin14))
+
+
+class ProductListApi(generics.ListAPIView):
+    """Active products, searchable by name, shelf code or GTIN, filterable by category slug."""
+
+    serializer_class = ProductOutput
+
+    def get_queryset(self):
+        return search_products(
+            q=self.request.query_params.get("q", "").strip(),
+            category=self.request.query_params.get("category", "").strip(),
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Name contains, or exact shelf code / GTIN"),
+            OpenApiParameter("category", str, description="Category slug"),
+        ]
+    )
+    def get(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response([product_payload(p) for p in page])
+
+
+class CanAdjustStock(BasePermission):
+    message = "Staff with the 'adjust stock' permission only."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_staff and user.has_perm("catalog.adjust_stock"))
+
+
+class InventoryUpdateApi(APIView):
+    permission_classes = [CanAdjustStock]
+
+    class InputSerializer(serializers.Serializer):
+        product_id = serializers.CharField()
+        stock = serializers.IntegerField(min_value=0, max_value=999_999_999)
+        note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    class OutputSerializer(serializers.Serializer):
+        product_id = serializers.CharField()
+        status = serializers.CharField()
+        new_stock = serializers.IntegerField()
+
+    @extend_schema(
+        summary="Set a product's counted stock (staff only; audited as a stock movement)",
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: NOT_FOUND,
+        },
+    )
+    def put(self, request, product_id: str):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        if given.validated_data["product_id"] != product_id:
+            raise serializers.ValidationError(
+                {"product_id": ["Must match the product id in the URL."]}
+            )
+        try:
+            product = Product.objects.get(product_id=product_id)
+        except Product.DoesNotExist:
+            raise ProductNotFound() from None
+        set_stock(
+            product=product,
+            stock=given.validated_data["stock"],
+            user=request.user,
+            note=given.validated_data.get("note", "") or "inventory API",
+        )
+        return Response(
+            {"product_id": product_id, "status": "updated", "new_stock": int(product.stock)}
+        )
+
+
+@require_GET
+def product_qr(request, product_id: str, fmt: str):
+    """The shelf label's QR: the product page URL, so a phone's own camera app opens it."""
+    if not Product.objects.filter(product_id=product_id).exists():
+        return _not_found(ProductNotFound())
+    return qr_response(f"{settings.PUBLIC_BASE_URL}/p/{product_id}", fmt)
+
+
+@require_GET
+def digital_link(request, gtin: str, rest: str = ""):
+    """GS1 Digital Link (/01/{gtin}): JSON for API clients, the product page for people."""
+    try:
+        payload = get_product_payload_by_gtin(normalize_gtin(gtin))
+    except InvalidGtin as exc:
+        return JsonResponse(error_body("invalid_gtin", str(exc)), status=400)
+    except ProductNotFound as exc:
+        return _not_found(exc)
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(payload)
+    return HttpResponseRedirect(f"/p/{payload['product_id']}")

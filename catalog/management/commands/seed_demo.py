@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.demo import seed_catalog
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo shop: categories, products, promotions and a manager login. Safe to re-run."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--products", type=int, default=10_000, help="1 to 1,000,000")
+        parser.add_argument("--password", default="scan-and-go", help="for the 'manager' login")
+
+    def handle(self, *args, products: int, password: str, **options):
+        if not 1 <= products <= 1_000_000:
+            raise CommandError("--products must be between 1 and 1,000,000.")
+        created = seed_catalog(products)
+        self.stdout.write(f"Products: {created} created, {products} in the demo catalog.")
+        user, new = get_user_model().objects.get_or_create(
+            username="manager", defaults={"is_staff": True, "is_superuser": True}
+        )
+        if new:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Admin: {settings.PUBLIC_BASE_URL}/admin/  user: manager  password: "
+                + (
+                    password
+                    if user.check_password(password)
+                    else "(changed since the demo was loaded)"
+                )
+            )
+        )

@@ -1,0 +1,117 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from catalog.gtin import InvalidGtin, normalize_gtin
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+
+class Unit(models.TextChoices):
+    EACH = "each", "each"
+    KG = "kg", "per kg"
+    HUNDRED_G = "100g", "per 100 g"
+
+
+def validate_gtin(value: str) -> None:
+    try:
+        normalize_gtin(value)
+    except InvalidGtin as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class Product(models.Model):
+    # The short code printed on the shelf label and encoded in its QR code.
+    product_id = models.CharField(max_length=32, unique=True)
+    # Stored as GTIN-14 (zero-padded) so that the 8/12/13/14-digit forms all find it.
+    gtin = models.CharField(
+        "GTIN", max_length=14, unique=True, null=True, blank=True, validators=[validate_gtin]
+    )
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    unit = models.CharField(max_length=8, choices=Unit.choices, default=Unit.EACH)
+    # Whole units for items sold each, kilograms (3 places) for items sold by weight.
+    stock = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    reorder_level = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    image = models.ImageField(upload_to="products/", blank=True)
+    is_active = models.BooleanField("active", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["product_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+        ]
+        indexes = [models.Index(fields=["category", "product_id"])]
+        permissions = [
+            ("adjust_stock", "Can adjust stock"),
+            ("print_labels", "Can print shelf labels"),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} {self.name}"
+
+    def clean(self):
+        if self.gtin:
+            try:
+                self.gtin = normalize_gtin(self.gtin)
+            except InvalidGtin as exc:
+                raise ValidationError({"gtin": str(exc)}) from exc
+        else:
+            self.gtin = None
+
+    @property
+    def sold_by_weight(self) -> bool:
+        return self.unit != Unit.EACH
+
+    @property
+    def is_low_on_stock(self) -> bool:
+        return self.stock <= self.reorder_level
+
+
+class StockMovement(models.Model):
+    """Audit log: one row per stock change, written by catalog.services and nothing else."""
+
+    class Reason(models.TextChoices):
+        COUNT = "count", "stock count"
+        DELIVERY = "delivery", "delivery"
+        SALE = "sale", "sale"
+        RELEASE = "release", "payment failed, stock returned"
+        REFUND = "refund", "refund, back on shelf"
+        CORRECTION = "correction", "correction"
+        IMPORT = "import", "catalog import"
+        SEED = "seed", "demo data"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    delta = models.DecimalField(max_digits=12, decimal_places=3)
+    resulting_stock = models.DecimalField(max_digits=12, decimal_places=3)
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    reference = models.CharField(max_length=64, blank=True)  # e.g. a transaction id
+    note = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.product_id} {self.delta:+} ({self.get_reason_display()})"

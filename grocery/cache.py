@@ -1,0 +1,101 @@
+"""The shared cache, failing open.
+
+Reads and writes go through these helpers so that a Redis outage is a miss, never an error:
+the database answers instead. After one failure the cache is left alone for
+CACHE_RETRY_SECONDS (a circuit breaker), so an outage costs one short timeout, not one per
+request, and it is logged once when it starts and once when it ends. Deletes that failed
+during an outage are retried when the cache comes back, so no stale entry outlives it.
+"""
+
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_open_until = 0.0  # monotonic time until which the cache is bypassed
+_unsent_deletes: set[str] = set()
+
+
+def _available() -> bool:
+    return time.monotonic() >= _open_until
+
+
+def _failed(exc: Exception) -> None:
+    global _open_until
+    with _lock:
+        if _open_until == 0.0:
+            logger.warning("Cache unreachable, serving from the database: %s", exc)
+        _open_until = time.monotonic() + settings.CACHE_RETRY_SECONDS
+
+
+def _succeeded() -> None:
+    global _open_until
+    if _open_until == 0.0:
+        return
+    with _lock:
+        _open_until = 0.0
+        pending = list(_unsent_deletes)
+        _unsent_deletes.clear()
+    logger.warning("Cache reachable again")
+    if pending:
+        cache_delete(*pending)
+
+
+def cache_get(key: str):
+    if not _available():
+        return None
+    try:
+        value = cache.get(key)
+    except Exception as exc:  # noqa: BLE001 - any backend error is an outage
+        _failed(exc)
+        return None
+    _succeeded()
+    return value
+
+
+def cache_set(key: str, value, timeout: int | None = None) -> None:
+    if not _available():
+        return
+    try:
+        cache.set(key, value, timeout if timeout is not None else settings.CACHE_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001
+        _failed(exc)
+        return
+    _succeeded()
+
+
+def cache_delete(*keys: str) -> None:
+    if not keys:
+        return
+    if _available():
+        try:
+            cache.delete_many(keys)
+        except Exception as exc:  # noqa: BLE001
+            _failed(exc)
+        else:
+            _succeeded()
+            return
+    with _lock:
+        _unsent_deletes.update(keys)
+
+
+def cache_status() -> str:
+    """'ok' or 'degraded', asking the backend now (for /readyz)."""
+    try:
+        cache.set("readyz", "1", 5)
+    except Exception:  # noqa: BLE001
+        return "degraded"
+    return "ok"
+
+
+def reset_breaker() -> None:
+    """Forget a past outage (tests switch cache backends under a running process)."""
+    global _open_until
+    with _lock:
+        _open_until = 0.0
+        _unsent_deletes.clear()

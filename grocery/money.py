@@ -1,0 +1,20 @@
+"""Money helpers: Decimal end to end, rounded once at the currency's minor unit."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def round_money(amount: Decimal) -> Decimal:
+    """Round half up to the minor unit (cents); the one place money is rounded."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_cents(amount: Decimal) -> int:
+    """Integer minor units, as payment gateways want them."""
+    return int(round_money(amount) * 100)
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from grocery import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("", include("catalog.urls")),
+    path("", include("promotions.urls")),
+    path("", include("checkout.urls")),
+    path("", include("frontend.urls")),
+]
+
+handler404 = "grocery.errors.not_found_view"
+handler500 = "grocery.errors.server_error_view"

@@ -1,0 +1,64 @@
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from grocery.cache import reset_breaker
+from tests.service_env import AVAILABLE
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def pytest_runtest_setup(item):
+    for service in ("postgres", "redis", "chromium"):
+        if item.get_closest_marker(service) and not AVAILABLE[service]:
+            reason = f"{service} is not available on this machine"
+            if REQUIRE_SERVICES:
+                pytest.fail(f"{reason} and REQUIRE_SERVICES=1")
+            pytest.skip(reason)
+
+
+def pytest_report_header(config):
+    return "services: " + ", ".join(f"{k}={'yes' if v else 'no'}" for k, v in AVAILABLE.items())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache and a closed circuit breaker."""
+    from django.core.cache import cache
+
+    reset_breaker()
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")  # only this run's prefixed keys: Redis is shared
+    else:
+        cache.clear()
+    yield
+    reset_breaker()
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def staff_user(db):
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user("clerk", password="pw-clerk-123", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="adjust_stock"))
+    return user
+
+
+@pytest.fixture
+def staff_client(staff_user):
+    client = APIClient()
+    client.force_authenticate(staff_user)
+    return client
+
+
+@pytest.fixture
+def staff_token(staff_user):
+    return Token.objects.create(user=staff_user).key
