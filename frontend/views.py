@@ -87,8 +87,16 @@ def manifest(request):
             },
         ],
         "shortcuts": [
-            {"name": "Scan", "url": "/scan", "icons": [{"src": static("frontend/icons/icon-192.png"), "sizes": "192x192"}]},
-            {"name": "Cart", "url": "/cart", "icons": [{"src": static("frontend/icons/icon-192.png"), "sizes": "192x192"}]},
+            {
+                "name": "Scan",
+                "url": "/scan",
+                "icons": [{"src": static("frontend/icons/icon-192.png"), "sizes": "192x192"}],
+            },
+            {
+                "name": "Cart",
+                "url": "/cart",
+                "icons": [{"src": static("frontend/icons/icon-192.png"), "sizes": "192x192"}],
+            },
         ],
     }
     return JsonResponse(body, content_type="application/manifest+json")
@@ -107,4 +115,3 @@ def service_worker(request):
     )
     response["Service-Worker-Allowed"] = "/"
     return response
-

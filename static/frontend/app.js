@@ -786,7 +786,7 @@ async function receiptsScreen(view) {
 cartChanged();
 showNetwork();
 route();
-syncCart();
+if (cart.dirty || cart.token) syncCart(); // an empty, never-used cart costs no request
 if ("serviceWorker" in navigator) {
   window.addEventListener("load", () => {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => { /* the app works without it */ });
