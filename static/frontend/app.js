@@ -788,6 +788,12 @@ showNetwork();
 route();
 if (cart.dirty || cart.token) syncCart(); // an empty, never-used cart costs no request
 if ("serviceWorker" in navigator) {
+  const firstVisit = !navigator.serviceWorker.controller;
+  // On the very first visit the worker starts after this page loaded: hand it the page so that a
+  // deep-linked product (a label scanned with the phone's camera app) also opens offline later.
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (firstVisit) navigator.serviceWorker.controller?.postMessage({ type: "keep-page", url: location.pathname });
+  }, { once: true });
   window.addEventListener("load", () => {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => { /* the app works without it */ });
   });

@@ -76,7 +76,7 @@ function runLoop(video, detector, onCode, onStatus, isStopped, stop) {
         const fresh = hit && !(hit.rawValue === lastMiss.text && performance.now() - lastMiss.at < RETRY_SAME_CODE_MS);
         if (fresh && !isStopped()) {
           performance.mark("scan:detected");
-          if (navigator.vibrate) navigator.vibrate(40);
+          if (navigator.vibrate && navigator.userActivation?.hasBeenActive) navigator.vibrate(40);
           onStatus(`Found ${hit.rawValue}`);
           if (await onCode(hit.rawValue, frameTime)) { stop(); return; }
           lastMiss = { text: hit.rawValue, at: performance.now() };

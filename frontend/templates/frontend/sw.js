@@ -43,6 +43,14 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
+// A page loaded before this worker controlled it: fetch and keep it like a navigation would have.
+self.addEventListener("message", (event) => {
+  const url = event.data?.type === "keep-page" && new URL(event.data.url, self.location.origin);
+  if (url && url.origin === self.location.origin) {
+    event.waitUntil(caches.open(PAGES).then((cache) => cache.add(new Request(url.href, { credentials: "same-origin" }))).catch(() => {}));
+  }
+});
+
 async function networkFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
   try {
