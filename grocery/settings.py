@@ -228,3 +228,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# How long a web process trusts its memo of the running promotions for product responses before
+# asking the cache whether they changed (checkout always asks). Validity windows are exact anyway.
+PROMOTIONS_MEMO_SECONDS = env.float("PROMOTIONS_MEMO_SECONDS", default=1.0)
