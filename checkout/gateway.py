@@ -163,6 +163,11 @@ class SimulatedGateway(Gateway):
         }
 
 
+def _plain(obj) -> dict:
+    """The library's StripeObject as plain dicts (webhook payloads already are)."""
+    return obj if isinstance(obj, dict) else obj.to_dict()
+
+
 STRIPE_STATUS = {
     "succeeded": PaymentStatus.SUCCEEDED,
     "requires_action": PaymentStatus.REQUIRES_ACTION,
@@ -212,6 +217,7 @@ class StripeGateway(Gateway):
 
     @staticmethod
     def result_of(intent) -> PaymentResult:
+        intent = _plain(intent)
         status = STRIPE_STATUS.get(intent["status"], PaymentStatus.PROCESSING)
         error = intent.get("last_payment_error") or {}
         return PaymentResult(
@@ -239,7 +245,7 @@ class StripeGateway(Gateway):
         try:
             intent = self._call("charge", self.client.v1.payment_intents.create, params, options)
         except stripe.CardError as exc:
-            intent = (exc.error and exc.error.payment_intent) or {}
+            intent = _plain(getattr(exc.error, "payment_intent", None) or {})
             return PaymentResult(
                 status=PaymentStatus.DECLINED,
                 payment_id=intent.get("id", "") if intent else "",
@@ -288,7 +294,7 @@ class StripeGateway(Gateway):
                 currency=intent["currency"].upper(),
                 reference=(intent.get("metadata") or {}).get("transaction_id", ""),
             )
-            for intent in page.auto_paging_iter()
+            for intent in map(_plain, page.auto_paging_iter())
         ]
 
     def client_config(self) -> dict:
@@ -299,10 +305,15 @@ GATEWAYS = {"simulated": SimulatedGateway, "stripe": StripeGateway}
 
 
 @cache
-def _gateway(name: str, api_base: str) -> Gateway:
+def _gateway(name: str, *config) -> Gateway:
     return GATEWAYS[name]()
 
 
 def get_gateway() -> Gateway:
-    """The configured gateway (one per setting combination, so tests can switch settings)."""
-    return _gateway(settings.PAYMENT_GATEWAY, settings.STRIPE_API_BASE)
+    """The configured gateway, built once per configuration (tests switch settings)."""
+    return _gateway(
+        settings.PAYMENT_GATEWAY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_TIMEOUT_SECONDS,
+    )

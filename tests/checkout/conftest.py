@@ -42,3 +42,32 @@ def snapshot() -> tuple:
         StockMovement.objects.count(),
         Transaction.objects.count(),
     )
+
+
+FAKE_STRIPE_PORT = 8201
+WEBHOOK_SECRET = "whsec_test_secret"
+
+
+@pytest.fixture(scope="session")
+def fake_stripe_server():
+    from tests.checkout.fake_stripe import FakeStripe
+
+    server = FakeStripe(FAKE_STRIPE_PORT).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_stripe(fake_stripe_server, settings):
+    """The Stripe gateway, pointed at the local fake, with short timeouts and backoff."""
+    fake_stripe_server.reset()
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_API_BASE = fake_stripe_server.url
+    settings.STRIPE_SECRET_KEY = "sk_test_fake"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_fake"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_TIMEOUT_SECONDS = 0.5
+    settings.STRIPE_RETRY_BASE_SECONDS = 0.05
+    settings.STRIPE_MAX_RETRIES = 2
+    yield fake_stripe_server
+    fake_stripe_server.reset()
