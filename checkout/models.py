@@ -90,6 +90,7 @@ class Transaction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("refund_transaction", "Can refund transactions")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="transaction_total_not_negative"
