@@ -13,6 +13,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from catalog.api import with_promotions
 from catalog.errors import ProductNotFound
 from catalog.selectors import get_product_payload
 from frontend.assets import SHELL_ASSETS, asset_version
@@ -55,7 +56,7 @@ def shell(request, **_route):
 @cache_control(no_cache=True, private=True)
 def product_page(request, product_id: str):
     try:
-        product = get_product_payload(product_id)
+        product = with_promotions(get_product_payload(product_id))
     except ProductNotFound:
         return _render_shell(request, title="Product not found", status=404)
     return _render_shell(request, product=product, title=f"{product['name']} · Scan & Go")

@@ -57,7 +57,7 @@ export function toast(message, { error = false } = {}) {
 export class ApiError extends Error {
   constructor(status, body) {
     super(body?.message || `The server answered ${status}.`);
-    this.status = status; this.code = body?.code || "error"; this.detail = body?.detail || {};
+    this.status = status; this.code = body?.code || "error"; this.detail = body?.detail || {}; this.body = body;
   }
 }
 export class OfflineError extends Error {
@@ -114,6 +114,7 @@ export function setLine(product, quantity) {
   else cart.lines[product.product_id] = { product_id: product.product_id, name: product.name, unit: product.unit,
     quantity, unit_price: product.price ?? product.unit_price, image_url: product.image_url };
   cart.dirty = true;
+  localChanges += 1;
   cartChanged();
   return syncCart();
 }
@@ -125,13 +126,19 @@ export function addToCart(product, quantity) {
 export function cartInSync() { return !cart.dirty && cart.server !== null; }
 
 let syncing = null;
+let localChanges = 0; // bumped by every change on the phone, so a sync never overwrites a newer one
 /** Make the server's cart match the device's (idempotent: quantities are set, never added). */
 export function syncCart() {
   if (syncing) return syncing.then(() => (cart.dirty ? syncCart() : undefined));
-  syncing = (async () => {
+  const run = (async () => {
     try {
       if (!navigator.onLine) return;
-      if (!cart.dirty) { adoptServerCart(await api("/api/cart")); return; }
+      const seen = localChanges;
+      if (!cart.dirty) {
+        const server = await api("/api/cart");
+        if (seen === localChanges) adoptServerCart(server);
+        return;
+      }
       let server = await api("/api/cart");
       cart.token = server.token;
       const wanted = { ...cart.lines };
@@ -149,16 +156,21 @@ export function syncCart() {
           toast(`${line.name}: ${err.message}`, { error: true }); // e.g. not enough stock: keep the server's
         }
       }
-      cart.dirty = false;
-      adoptServerCart(server.lines ? server : await api("/api/cart"));
+      if (seen === localChanges) { // else the next round pushes the newer change
+        cart.dirty = false;
+        adoptServerCart(server);
+      } else {
+        cart.token = server.token;
+      }
     } catch (err) {
       // A failed background read is retried on the next change or when back online.
       if (cart.dirty && !(err instanceof OfflineError)) toast(err.message, { error: true });
     } finally {
-      syncing = null;
       cartChanged();
     }
   })();
+  // Cleared only after the run settles (an offline run finishes synchronously, before this line).
+  syncing = run.finally(() => { syncing = null; });
   return syncing;
 }
 window.addEventListener("online", () => { showNetwork(); syncCart(); });
@@ -244,6 +256,12 @@ function notFoundScreen(view) {
 // Scanned codes: a label's URL (/p/, /promo/, /01/) or a bare barcode
 
 const KNOWN_ORIGINS = new Set([location.origin, new URL(CONFIG.publicBaseUrl, location.href).origin]);
+/** The shop's own absolute URLs as paths, so they work under whatever host name the phone used. */
+const localUrl = (href) => {
+  if (!href) return href;
+  const url = new URL(href, location.href);
+  return KNOWN_ORIGINS.has(url.origin) ? url.pathname + url.search : href;
+};
 /** Where a scanned or typed code leads; bare codes are resolved by the server (/api/scan). */
 export async function openCode(text, { t0 } = {}) {
   const code = text.trim();
@@ -523,7 +541,7 @@ function cartScreen(view) {
         : html`<div class="total"><dt>Estimated total</dt><dd>${fmtMoney(estimate)}</dd></div>`)}
       </dl>
       <p><a class="button big ${priced && navigator.onLine ? "" : "disabled"}" href="/checkout" id="to-checkout"
-        ${priced && navigator.onLine ? "" : 'aria-disabled="true"'}>Go to checkout</a></p>
+        ${raw(priced && navigator.onLine ? "" : 'aria-disabled="true"')}>Go to checkout</a></p>
       ${raw(navigator.onLine ? "" : '<p class="notice">Paying needs the network. Your cart stays on this phone until you are back online.</p>')}`;
     for (const li of view.querySelectorAll(".cart-line")) {
       const line = cart.lines[li.dataset.product];
@@ -639,7 +657,8 @@ async function checkoutScreen(view) {
       }
       const body = checkoutRequest(token);
       const key = attemptFor(body);
-      let result = await api("/api/checkout", { method: "POST", body, headers: { "Idempotency-Key": key } });
+      let result = await api("/api/checkout", { method: "POST", body, headers: { "Idempotency-Key": key } })
+        .catch(checkoutAnswer);
       if (result.status === "requires_action") {
         clearTimeout(slow);
         say("Your bank wants you to confirm this payment.");
@@ -673,6 +692,12 @@ async function checkoutScreen(view) {
   });
 }
 
+/** A declined payment is an answer (402 with the checkout body), not an error. */
+function checkoutAnswer(err) {
+  if (err instanceof ApiError && err.body?.transaction_id && err.body?.status) return err.body;
+  throw err;
+}
+
 async function authenticate(result, stripe, view, say) {
   if (stripe) {
     const { error } = await stripe.handleNextAction({ clientSecret: result.client_secret });
@@ -694,7 +719,8 @@ async function authenticate(result, stripe, view, say) {
     if (!confirmed) return { status: "failed", message: "You cancelled the confirmation." };
   }
   say("Confirming the payment…");
-  return api(`/api/checkout/${encodeURIComponent(result.transaction_id)}/confirm`, { method: "POST", body: {} });
+  return api(`/api/checkout/${encodeURIComponent(result.transaction_id)}/confirm`, { method: "POST", body: {} })
+    .catch(checkoutAnswer);
 }
 
 async function waitForPayment(result, say) {
@@ -741,7 +767,7 @@ async function receiptScreen(view, transactionId) {
   view.innerHTML = html`<h1 class="h1">${history.state?.justPaid ? "Paid. Thank you!" : "Receipt"}</h1>
     <section class="exit card" aria-labelledby="exit-title">
       <h2 id="exit-title">Exit code</h2>
-      ${raw(r.exit_qr_url ? html`<img id="exit-qr" class="exit-qr" src="${r.exit_qr_url}" alt="Exit QR code ${r.exit_code || ""}" width="220" height="220">` : "")}
+      ${raw(r.exit_qr_url ? html`<img id="exit-qr" class="exit-qr" src="${localUrl(r.exit_qr_url)}" alt="Exit QR code ${r.exit_code || ""}" width="220" height="220">` : "")}
       ${raw(r.exit_code ? html`<p class="exit-code">${r.exit_code}</p>` : "")}
       <p class="muted small">Show this at the exit gate.</p>
     </section>

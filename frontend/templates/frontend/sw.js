@@ -38,7 +38,7 @@ self.addEventListener("fetch", (event) => {
   } else if (url.pathname.startsWith("/static/")) {
     // Hashed names (name.0123456789ab.js) never change; the others are refreshed when online.
     event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : networkFirst(request, STATIC));
-  } else if (/^\/(p|promo)\/[^/]+\/qr\.svg$/.test(url.pathname) || /^\/api\/receipts\/[^/]+\/exit/.test(url.pathname)) {
+  } else if (/^\/(p|promo)\/[^/]+\/qr\.svg$/.test(url.pathname) || /^\/api\/receipts\/exit\/[^/]+\/qr\.svg$/.test(url.pathname)) {
     event.respondWith(networkFirst(request, API));
   }
 });
@@ -58,7 +58,7 @@ async function networkFirst(request, cacheName) {
     if (response.ok) { await cache.put(request, response.clone()); trim(cache); }
     return response;
   } catch (err) {
-    const cached = await cache.match(request);
+    const cached = (await cache.match(request)) || (await caches.match(request));
     if (cached) return cached;
     throw err;
   }
