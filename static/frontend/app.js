@@ -489,7 +489,7 @@ async function promotionScreen(view, promotionId) {
   const STATUS = { active: "On now", upcoming: "Starts soon", ended: "This offer has ended" };
   view.innerHTML = html`<h1 class="h1">${promo.name || promo.description}</h1>
     ${raw(promo.name ? html`<p class="lead">${promo.description}</p>` : "")}
-    <p class="stock ${promo.status === "active" ? "in_stock" : "low"}">${STATUS[promo.status] || ""}${promo.valid_until ? ` · until ${fmtDate(promo.valid_until)}` : ""}</p>
+    <p class="stock ${promo.status === "active" ? "in_stock" : "low"}" id="promo-status">${promo.message || STATUS[promo.status] || ""}</p>
     <h2>Products in this offer (${products.count})</h2>
     <ul class="list product-list">${products.results.map((p) => raw(html`<li><a href="/p/${encodeURIComponent(p.product_id)}">
       <img src="${p.image_url || PLACEHOLDER}" alt="" width="48" height="48" loading="lazy">
@@ -780,7 +780,7 @@ async function receiptScreen(view, transactionId) {
       ${raw(r.subtotal !== undefined ? html`<div><dt>Subtotal</dt><dd>${fmtMoney(r.subtotal)}</dd></div>` : "")}
       ${raw(Number(r.discount_total) ? html`<div class="discount"><dt>Discounts</dt><dd>−${fmtMoney(r.discount_total)}</dd></div>` : "")}
       <div class="total"><dt>Total paid</dt><dd id="receipt-total">${fmtMoney(r.receipt?.total ?? r.total)}</dd></div>
-      ${raw(r.tax !== undefined && r.tax !== null ? html`<div class="muted small"><dt>of which tax</dt><dd>${fmtMoney(r.tax)}</dd></div>` : "")}
+      ${raw(Number(r.tax) ? html`<div class="muted small"><dt>of which tax</dt><dd>${fmtMoney(r.tax)}</dd></div>` : "")}
     </dl>
     <p class="muted small">Transaction ${r.transaction_id || transactionId}</p>
     <p><a class="button secondary" href="/receipts">All receipts</a></p>`;

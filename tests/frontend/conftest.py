@@ -111,8 +111,14 @@ def shot():
     def take(page, name: str) -> None:
         if SCREENSHOTS:
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-            page.wait_for_timeout(300)  # let the toast and fonts settle
+            # A full-page capture draws fixed bars mid-page: lay them out in the flow instead,
+            # and leave out the transient toast.
+            style = page.add_style_tag(
+                content=".topbar{position:static}.tabbar{position:sticky}body{padding-bottom:0}"
+                ".toast{display:none!important}"
+            )
             page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+            style.evaluate("el => el.remove()")
 
     return take
 
