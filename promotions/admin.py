@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from promotions.errors import TooManyActivePromotions
-from promotions.models import Promotion
+from promotions.models import PARAMETER_FIELDS, Promotion
 from promotions.selectors import promotion_qr_url, promotion_url
 from promotions.services import check_active_limit, save_promotion
 
@@ -12,7 +12,21 @@ from promotions.services import check_active_limit, save_promotion
 class PromotionAdminForm(forms.ModelForm):
     class Meta:
         model = Promotion
-        fields = "__all__"
+        fields = [
+            "code",
+            "name",
+            "description",
+            "kind",
+            "applies_to",
+            "products",
+            "categories",
+            *PARAMETER_FIELDS,
+            "valid_from",
+            "valid_until",
+            "is_active",
+            "priority",
+            "stackable",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
