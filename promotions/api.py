@@ -2,7 +2,12 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -127,10 +132,15 @@ STAFF_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer
 class PromotionListApi(APIView):
     permission_classes = [ReadOrManagePromotions]
 
+    @extend_schema_serializer(component_name="PromotionList")
     class OutputSerializer(serializers.Serializer):
         promotions = PromotionOutput(many=True)
 
-    @extend_schema(summary="Promotions running now", responses={200: OutputSerializer})
+    @extend_schema(
+        operation_id="promotion_list",
+        summary="Promotions running now",
+        responses={200: OutputSerializer},
+    )
     def get(self, request):
         return Response({"promotions": [promotion_data(p) for p in list_active_promotions()]})
 
@@ -155,6 +165,7 @@ class PromotionDetailApi(APIView):
 
     permission_classes = [ReadOrManagePromotions]
 
+    @extend_schema_serializer(component_name="PromotionDetail")
     class OutputSerializer(PromotionOutput):
         status = serializers.ChoiceField(choices=Status.choices)
         message = serializers.CharField()
@@ -169,6 +180,7 @@ class PromotionDetailApi(APIView):
         )
 
     @extend_schema(
+        operation_id="promotion_detail",
         summary="One promotion: status (active|upcoming|ended), its products (paginated ?page=)",
         responses={
             200: OutputSerializer,
