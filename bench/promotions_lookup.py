@@ -8,6 +8,7 @@ token checked in the cache on every call, and one plain cache GET for scale.
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -27,7 +28,10 @@ from django.conf import settings  # noqa: E402
 from catalog.selectors import get_product_payload  # noqa: E402
 from grocery.cache import cache_get  # noqa: E402
 from promotions.models import Promotion  # noqa: E402
-from promotions.selectors import promotions_for_product  # noqa: E402
+from promotions.selectors import (  # noqa: E402
+    product_json_with_promotions,
+    promotions_for_product,
+)
 
 
 def timed(name: str, call, calls: int) -> float:
@@ -56,6 +60,12 @@ def main() -> None:
     timed(
         f"promotions_for_product, memo for {settings.PROMOTIONS_MEMO_SECONDS:g} s (the view's way)",
         lambda: promotions_for_product(payload),
+        calls,
+    )
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    timed(
+        "product_json_with_promotions (parse the cached bytes, splice)",
+        lambda: product_json_with_promotions(body),
         calls,
     )
     settings.PROMOTIONS_MEMO_SECONDS = 0.0

@@ -1,3 +1,5 @@
+import json
+
 """Promotions on the product lookup cost no query once warm, and survive a cache outage."""
 
 from decimal import Decimal
@@ -6,7 +8,11 @@ import pytest
 
 from grocery.cache import cache_status, reset_breaker
 from promotions.engine import Line
-from promotions.selectors import discounts_for, forget_active_promotions
+from promotions.selectors import (
+    discounts_for,
+    forget_active_promotions,
+    product_json_with_promotions,
+)
 from tests.factories import make_category, make_product, make_promotion
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +52,12 @@ def test_with_the_cache_down_promotions_come_from_the_database(kiwi_deal, api_cl
     response = api_client.get("/api/products/kiwi")
     assert response.status_code == 200
     assert [p["id"] for p in response.json()["promotions"]] == ["kiwi10"]
+
+
+def test_promotions_are_added_to_cached_product_bytes(kiwi_deal):
+    body = json.dumps(
+        {"product_id": "kiwi", "category": {"slug": "fruit"}, "unit": "each"}
+    ).encode()
+    merged = json.loads(product_json_with_promotions(body))
+    assert merged["product_id"] == "kiwi"
+    assert [p["id"] for p in merged["promotions"]] == ["kiwi10"]
