@@ -1,7 +1,6 @@
-import json
-
 """Promotions on the product lookup cost no query once warm, and survive a cache outage."""
 
+import json
 from decimal import Decimal
 
 import pytest
