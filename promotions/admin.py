@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from promotions.errors import TooManyActivePromotions
-from promotions.models import PARAMETER_FIELDS, Promotion
+from promotions.models import PARAMETER_FIELDS, AppliesTo, Promotion
 from promotions.selectors import promotion_qr_url, promotion_url
 from promotions.services import check_active_limit, save_promotion
 
@@ -36,6 +36,14 @@ class PromotionAdminForm(forms.ModelForm):
             "more run at once. Inactive and ended promotions do not count. Untick to withdraw "
             "a promotion at once."
         )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("applies_to") == AppliesTo.PRODUCTS and not data.get("products"):
+            self.add_error("products", "Pick the products this promotion applies to.")
+        if data.get("applies_to") == AppliesTo.CATEGORIES and not data.get("categories"):
+            self.add_error("categories", "Pick the categories this promotion applies to.")
+        return data
 
     def _post_clean(self):
         super()._post_clean()  # the model's own validation (kind parameters, dates)

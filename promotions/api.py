@@ -106,6 +106,16 @@ class PromotionInput(serializers.Serializer):
             raise serializers.ValidationError(f"Unknown products: {', '.join(unknown)}.")
         return list(found.values())
 
+    def validate(self, data):
+        applies_to = data.get("applies_to")
+        for target, field in (
+            (AppliesTo.PRODUCTS, "products"),
+            (AppliesTo.CATEGORIES, "categories"),
+        ):
+            if applies_to == target and not data.get(field, self.partial):
+                raise serializers.ValidationError({field: ["Name at least one."]})
+        return data
+
     def validate_categories(self, slugs):
         found = dict(Category.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         unknown = sorted(set(slugs) - set(found))

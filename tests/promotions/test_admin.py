@@ -69,3 +69,10 @@ def test_admin_shows_kind_parameter_errors(admin_client):
     response = admin_client.post("/admin/promotions/promotion/add/", form(kind="multibuy"))
     assert response.status_code == 200
     assert "A multibuy needs either how many are paid" in response.content.decode()
+
+
+def test_admin_requires_the_targets_it_names(admin_client):
+    response = admin_client.post("/admin/promotions/promotion/add/", form(categories=[]))
+    assert response.status_code == 200
+    assert "Pick the categories this promotion applies to." in response.content.decode()
+    assert not Promotion.objects.exists()

@@ -100,3 +100,9 @@ def test_bad_input_is_a_400_naming_the_problem(manager_client):
 def test_customers_cannot_write_promotions(api_client, staff_client):
     assert api_client.post("/api/promotions", body(), format="json").status_code in (401, 403)
     assert staff_client.post("/api/promotions", body(), format="json").status_code == 403
+
+
+def test_a_product_promotion_needs_products(manager_client):
+    response = manager_client.post("/api/promotions", body(products=[]), format="json")
+    assert response.status_code == 400
+    assert response.json()["message"] == "products: Name at least one."
