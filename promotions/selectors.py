@@ -147,8 +147,10 @@ def _current(max_age: float) -> _Memo:
         memo.checked = time.monotonic()
         return memo
     with _memo_lock:  # one thread of this process rebuilds; the others wait for its result
-        if _memo is not None and _memo is not memo and _memo.token == token:
-            return _memo  # another thread rebuilt it while this one waited
+        token = cache_get(VERSION_KEY)  # again: another thread may have rebuilt meanwhile
+        if _memo is not None and token is not None and _memo.token == token:
+            _memo.checked = time.monotonic()
+            return _memo
         if token is None:
             token = uuid.uuid4().hex
             cache_set(VERSION_KEY, token)  # before loading: see the module docstring
