@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -8,15 +8,16 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.errors import ProductNotFound
-from catalog.gtin import InvalidGtin, normalize_gtin
+from catalog.gtin import InvalidGtin, normalize_gtin, parse_scanned_code
 from catalog.models import Product
 from catalog.selectors import (
-    get_product_payload,
+    get_product_json,
     get_product_payload_by_gtin,
     json_quantity,
     product_payload,
@@ -53,6 +54,17 @@ class ProductOutput(serializers.Serializer):
     image_url = serializers.CharField(allow_null=True)
     url = serializers.URLField()
     qr_url = serializers.URLField()
+    promotions = inline_serializer(
+        "ProductPromotion",
+        {
+            "id": serializers.CharField(),
+            "name": serializers.CharField(),
+            "description": serializers.CharField(),
+            "valid_until": serializers.DateField(allow_null=True),
+            "url": serializers.URLField(),
+        },
+        many=True,
+    )
 
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No product with that code.")
@@ -62,17 +74,31 @@ def _not_found(exc: ProductNotFound) -> JsonResponse:
     return JsonResponse(error_body(exc.code, exc.message), status=404)
 
 
+def _by_barcode(code: str) -> dict | None:
+    """A GTIN typed or scanned in place of the shelf code."""
+    scanned = parse_scanned_code(code)
+    if scanned.gtin is None:
+        return None
+    try:
+        return get_product_payload_by_gtin(scanned.gtin)
+    except ProductNotFound:
+        return None
+
+
 @require_GET
 def product_detail(request, product_id: str):
-    """The hot path: a plain Django view over the cache (DRF's request cycle costs ~30 % here)."""
+    """The hot path: plain Django serving the cached JSON bytes as they are.
+
+    DRF's request cycle and re-encoding the payload would cost a third of the throughput here
+    (docs/benchmarks.md); ProductDetailApi below only documents this view.
+    """
     try:
-        payload = get_product_payload(product_id)
-    except ProductNotFound:
-        try:  # a barcode typed or scanned in place of the shelf code
-            payload, _ = resolve_code(product_id)
-        except ProductNotFound as exc:
+        return HttpResponse(get_product_json(product_id), content_type="application/json")
+    except ProductNotFound as exc:
+        payload = _by_barcode(product_id)
+        if payload is None:
             return _not_found(exc)
-    return JsonResponse(payload)
+        return JsonResponse(payload)
 
 
 class ProductDetailApi(APIView):
@@ -93,6 +119,9 @@ product_detail.initkwargs = {}
 
 class ScanApi(APIView):
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ScanResult"
+
         product = ProductOutput()
         weight = serializers.DecimalField(max_digits=8, decimal_places=3, allow_null=True)
         price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
@@ -155,15 +184,33 @@ class CanAdjustStock(BasePermission):
         return bool(user and user.is_staff and user.has_perm("catalog.adjust_stock"))
 
 
+class JsonIntegerField(serializers.IntegerField):
+    """An integer as a JSON number: "5", 5.5 and true are refused rather than coerced."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class InventoryUpdateApi(APIView):
+    # Token first, so that a request without credentials gets 401 with a WWW-Authenticate
+    # challenge; a signed-in user without the permission gets 403.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [CanAdjustStock]
 
     class InputSerializer(serializers.Serializer):
-        product_id = serializers.CharField()
-        stock = serializers.IntegerField(min_value=0, max_value=999_999_999)
+        class Meta:
+            ref_name = "InventoryUpdate"
+
+        product_id = serializers.CharField(max_length=32)
+        stock = JsonIntegerField(min_value=0, max_value=999_999_999)
         note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
     class OutputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "InventoryUpdated"
+
         product_id = serializers.CharField()
         status = serializers.CharField()
         new_stock = serializers.IntegerField()

@@ -114,6 +114,8 @@ else:
     }
 # How long the cache stays bypassed after an error before it is tried again.
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# How long a changed product is read from the database before the cache may hold it again.
+CACHE_FORGET_SECONDS = env.int("CACHE_FORGET_SECONDS", default=2)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FS_ROOT = VAR_DIR / "celery"
