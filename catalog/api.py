@@ -1,6 +1,9 @@
+import re
+
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -9,6 +12,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +31,7 @@ from catalog.selectors import (
 from catalog.services import set_stock
 from grocery.errors import error_body
 from grocery.qr import qr_response
+from grocery.schema import documented_by
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -113,8 +118,7 @@ class ProductDetailApi(APIView):
         return product_detail(request._request, product_id)
 
 
-product_detail.cls = ProductDetailApi  # lets drf-spectacular document the plain view
-product_detail.initkwargs = {}
+documented_by(product_detail, ProductDetailApi)
 
 
 class ScanApi(APIView):
@@ -154,10 +158,21 @@ class ProductByGtinApi(APIView):
         return Response(get_product_payload_by_gtin(gtin14))
 
 
+class ProductPagination(PageNumberPagination):
+    last_page_strings = ()  # "?page=last" would be a second spelling of a number
+
+    def get_page_number(self, request, paginator):
+        page = request.query_params.get(self.page_query_param, "1")
+        if not re.fullmatch(r"-?[0-9]+", page):  # out-of-range numbers are a 404, as DRF has it
+            raise serializers.ValidationError({"page": ["A page number: 1, 2, 3..."]})
+        return page
+
+
 class ProductListApi(generics.ListAPIView):
     """Active products, searchable by name, shelf code or GTIN, filterable by category slug."""
 
     serializer_class = ProductOutput
+    pagination_class = ProductPagination
 
     def get_queryset(self):
         return search_products(
@@ -166,10 +181,16 @@ class ProductListApi(generics.ListAPIView):
         )
 
     @extend_schema(
+        summary="Active products, 50 a page",
         parameters=[
             OpenApiParameter("q", str, description="Name contains, or exact shelf code / GTIN"),
             OpenApiParameter("category", str, description="Category slug"),
-        ]
+        ],
+        responses={
+            200: ProductOutput(many=True),
+            400: OpenApiResponse(ErrorSerializer, description="A page that is not a number."),
+            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+        },
     )
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
@@ -217,6 +238,9 @@ class InventoryUpdateApi(APIView):
 
     @extend_schema(
         summary="Set a product's counted stock (staff only; audited as a stock movement)",
+        description="`product_id` in the body must equal the one in the URL (else 400). "
+        "Token (`Authorization: Token ...`) or session authentication; session requests "
+        "need the CSRF token.",
         request=InputSerializer,
         responses={
             200: OutputSerializer,
@@ -256,8 +280,26 @@ def product_qr(request, product_id: str, fmt: str):
     return qr_response(f"{settings.PUBLIC_BASE_URL}/p/{product_id}", fmt)
 
 
+class ProductQrApi(APIView):
+    @extend_schema(
+        operation_id="product_qr",
+        summary="The QR code for a product's shelf label (encodes {PUBLIC_BASE_URL}/p/{product_id})",
+        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["svg", "png"])],
+        responses={
+            (200, "image/svg+xml"): OpenApiTypes.STR,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, product_id: str, fmt: str):
+        return product_qr(request._request, product_id, fmt)
+
+
+documented_by(product_qr, ProductQrApi)
+
+
 @require_GET
-def digital_link(request, gtin: str, rest: str = ""):
+def digital_link(request, gtin: str):
     """GS1 Digital Link (/01/{gtin}): JSON for API clients, the product page for people."""
     try:
         payload = get_product_payload_by_gtin(normalize_gtin(gtin))
@@ -268,3 +310,28 @@ def digital_link(request, gtin: str, rest: str = ""):
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(payload)
     return HttpResponseRedirect(f"/p/{payload['product_id']}")
+
+
+class DigitalLinkApi(APIView):
+    @extend_schema(
+        operation_id="digital_link",
+        summary="GS1 Digital Link: a GTIN (8, 12, 13 or 14 digits) to its product",
+        description="With `Accept: application/json` the product; otherwise a redirect to "
+        "the product page.",
+        responses={
+            200: ProductOutput,
+            302: OpenApiResponse(description="To the product page, /p/{product_id}."),
+            400: OpenApiResponse(ErrorSerializer, description="Not a valid GTIN."),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request, gtin: str):
+        return digital_link(request._request, gtin)
+
+
+documented_by(digital_link, DigitalLinkApi)
+
+
+def digital_link_with_qualifiers(request, gtin: str, qualifiers: str):
+    """/01/{gtin}/10/{batch}/21/{serial}...: a batch or serial still names the same product."""
+    return digital_link(request, gtin)

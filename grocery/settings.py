@@ -192,6 +192,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several fields share (e.g. the readiness checks).
+    "ENUM_NAME_OVERRIDES": {"ServiceStateEnum": ["ok", "down"]},
 }
 
 # --- Business settings ------------------------------------------------------------------------
