@@ -315,7 +315,7 @@ def digital_link(request, gtin: str):
     except ProductNotFound as exc:
         return _not_found(exc)
     if "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse(payload)
+        return JsonResponse(with_promotions(payload))
     return HttpResponseRedirect(f"/p/{payload['product_id']}")
 
 
