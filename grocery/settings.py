@@ -115,6 +115,8 @@ else:
     }
 # How long the cache stays bypassed after an error before it is tried again.
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# How long a changed product is read from the database before the cache may hold it again.
+CACHE_FORGET_SECONDS = env.int("CACHE_FORGET_SECONDS", default=2)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FS_ROOT = VAR_DIR / "celery"
@@ -191,6 +193,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several fields share (e.g. the readiness checks).
+    "ENUM_NAME_OVERRIDES": {"ServiceStateEnum": ["ok", "down"]},
 }
 
 # --- Business settings ------------------------------------------------------------------------

@@ -1,18 +1,26 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import ErrorSerializer, ProductOutput
+from catalog.models import Category, Product
 from catalog.selectors import product_payload
 from grocery.errors import error_body
 from grocery.qr import qr_response
 from promotions.errors import PromotionNotFound
-from promotions.models import Kind, Promotion, Status
+from promotions.models import AppliesTo, Kind, Promotion, Status
 from promotions.selectors import (
     covered_products,
     get_promotion,
@@ -22,6 +30,7 @@ from promotions.selectors import (
     promotion_status,
     promotion_url,
 )
+from promotions.services import save_promotion
 
 
 class PromotionOutput(serializers.Serializer):
@@ -55,13 +64,106 @@ def promotion_data(promotion: Promotion) -> dict:
     }
 
 
+class ReadOrManagePromotions(BasePermission):
+    message = "Staff with the permission to manage promotions only."
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        user = request.user
+        needed = "add_promotion" if request.method == "POST" else "change_promotion"
+        return bool(user and user.is_staff and user.has_perm(f"promotions.{needed}"))
+
+
+class PromotionInput(serializers.Serializer):
+    code = serializers.SlugField(max_length=40, required=False, allow_blank=True)
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=300)
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    applies_to = serializers.ChoiceField(choices=AppliesTo.choices)
+    products = serializers.ListField(child=serializers.CharField(), required=False)
+    categories = serializers.ListField(child=serializers.SlugField(), required=False)
+    percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
+    amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+    buy_quantity = serializers.IntegerField(min_value=1, max_value=999, required=False)
+    free_quantity = serializers.IntegerField(min_value=1, max_value=999, required=False)
+    bundle_quantity = serializers.IntegerField(min_value=2, max_value=999, required=False)
+    pay_quantity = serializers.IntegerField(min_value=1, max_value=999, required=False)
+    bundle_price = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+    threshold = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
+    valid_from = serializers.DateTimeField()
+    valid_until = serializers.DateTimeField()
+    is_active = serializers.BooleanField(required=False, default=True)
+    priority = serializers.IntegerField(min_value=-100, max_value=100, required=False, default=0)
+    stackable = serializers.BooleanField(required=False, default=False)
+
+    def validate_products(self, product_ids):
+        found = dict(
+            Product.objects.filter(product_id__in=product_ids).values_list("product_id", "pk")
+        )
+        unknown = sorted(set(product_ids) - set(found))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown products: {', '.join(unknown)}.")
+        return list(found.values())
+
+    def validate(self, data):
+        applies_to = data.get("applies_to")
+        for target, field in (
+            (AppliesTo.PRODUCTS, "products"),
+            (AppliesTo.CATEGORIES, "categories"),
+        ):
+            if applies_to == target and not data.get(field, self.partial):
+                raise serializers.ValidationError({field: ["Name at least one."]})
+        return data
+
+    def validate_categories(self, slugs):
+        found = dict(Category.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        unknown = sorted(set(slugs) - set(found))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown categories: {', '.join(unknown)}.")
+        return list(found.values())
+
+
+def _save(promotion: Promotion, data: dict) -> Promotion:
+    """Model validation errors become the API's 400; the limit is a 409 (TooManyActivePromotions)."""
+    products, categories = data.pop("products", None), data.pop("categories", None)
+    for name, value in data.items():
+        setattr(promotion, name, value)
+    try:
+        return save_promotion(promotion=promotion, products=products, categories=categories)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict) from exc
+
+
+LIMIT = OpenApiResponse(ErrorSerializer, description="Too many promotions at the same moment.")
+STAFF_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 409: LIMIT}
+
+
 class PromotionListApi(APIView):
+    permission_classes = [ReadOrManagePromotions]
+
+    @extend_schema_serializer(component_name="PromotionList")
     class OutputSerializer(serializers.Serializer):
         promotions = PromotionOutput(many=True)
 
-    @extend_schema(summary="Promotions running now", responses={200: OutputSerializer})
+    @extend_schema(
+        operation_id="promotion_list",
+        summary="Promotions running now",
+        responses={200: OutputSerializer},
+    )
     def get(self, request):
         return Response({"promotions": [promotion_data(p) for p in list_active_promotions()]})
+
+    @extend_schema(
+        summary="Create a promotion (staff; refused over the active-promotions limit)",
+        request=PromotionInput,
+        responses={201: PromotionOutput, **STAFF_ERRORS},
+    )
+    def post(self, request):
+        given = PromotionInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        promotion = _save(Promotion(), dict(given.validated_data))
+        return Response(promotion_data(promotion), status=status.HTTP_201_CREATED)
 
 
 class ProductPage(PageNumberPagination):
@@ -71,6 +173,9 @@ class ProductPage(PageNumberPagination):
 class PromotionDetailApi(APIView):
     """A promotion by its public id, whatever its state: a scanned old poster is not an error."""
 
+    permission_classes = [ReadOrManagePromotions]
+
+    @extend_schema_serializer(component_name="PromotionDetail")
     class OutputSerializer(PromotionOutput):
         status = serializers.ChoiceField(choices=Status.choices)
         message = serializers.CharField()
@@ -85,6 +190,7 @@ class PromotionDetailApi(APIView):
         )
 
     @extend_schema(
+        operation_id="promotion_detail",
         summary="One promotion: status (active|upcoming|ended), its products (paginated ?page=)",
         responses={
             200: OutputSerializer,
@@ -106,6 +212,17 @@ class PromotionDetailApi(APIView):
                 ).data,
             }
         )
+
+    @extend_schema(
+        summary="Change a promotion (staff; dates and activation are checked against the limit)",
+        request=PromotionInput(partial=True),
+        responses={200: PromotionOutput, 404: ErrorSerializer, **STAFF_ERRORS},
+    )
+    def patch(self, request, code: str):
+        promotion = get_promotion(code)
+        given = PromotionInput(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        return Response(promotion_data(_save(promotion, dict(given.validated_data))))
 
 
 @require_GET

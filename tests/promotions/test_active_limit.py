@@ -89,3 +89,35 @@ def test_kind_parameters_are_validated():
 def test_a_blank_public_id_becomes_promo_and_its_number():
     promotion = make_promotion()
     assert promotion.code == f"promo{promotion.pk}"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_saving_at_once_cannot_both_squeeze_under_the_limit(now):
+    """Four running, two saves race for the fifth place: the advisory lock lets one through."""
+    import threading
+
+    from django.db import connection
+
+    for n in range(4):
+        make_promotion(code=f"p{n}", **window(now, 0, 10))
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def save(code: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            make_promotion(code=code, **window(now, 0, 10))
+            outcomes.append("saved")
+        except TooManyActivePromotions:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=save, args=(code,)) for code in ("x", "y")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused", "saved"]
+    assert Promotion.objects.count() == 5

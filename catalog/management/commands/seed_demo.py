@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.demo import seed_catalog
+from promotions.demo import seed_promotions
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
             raise CommandError("--products must be between 1 and 1,000,000.")
         created = seed_catalog(products)
         self.stdout.write(f"Products: {created} created, {products} in the demo catalog.")
+        for line in seed_promotions():
+            self.stdout.write(f"Promotion {line}")
         user, new = get_user_model().objects.get_or_create(
             username="manager", defaults={"is_staff": True, "is_superuser": True}
         )

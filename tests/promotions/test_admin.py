@@ -1,0 +1,78 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from promotions.models import Promotion
+from tests.factories import make_category, make_promotion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, settings):
+    # Admin pages link static files; the manifest storage needs collectstatic, tests do not.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    user = get_user_model().objects.create_superuser("boss", password="pw-boss-123")
+    client.force_login(user)
+    return client
+
+
+def form(**fields) -> dict:
+    now = timezone.localtime().replace(microsecond=0)
+    data = {
+        "code": "",
+        "name": "Cheese week",
+        "description": "20% off all cheese",
+        "kind": "percentage",
+        "applies_to": "categories",
+        "categories": [make_category("Dairy").pk],
+        "percent": "20",
+        "valid_from_0": now.date().isoformat(),
+        "valid_from_1": now.time().isoformat(),
+        "valid_until_0": (now + timedelta(days=7)).date().isoformat(),
+        "valid_until_1": now.time().isoformat(),
+        "is_active": "on",
+        "priority": "0",
+    }
+    data.update(fields)
+    return data
+
+
+def test_admin_creates_a_promotion_with_its_public_id(admin_client):
+    response = admin_client.post("/admin/promotions/promotion/add/", form())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    promotion = Promotion.objects.get(name="Cheese week")
+    assert promotion.code == f"promo{promotion.pk}"
+    assert list(promotion.categories.values_list("slug", flat=True)) == ["dairy"]
+    listing = admin_client.get("/admin/promotions/promotion/").content.decode()
+    assert "Cheese week" in listing and "active" in listing
+
+
+def test_admin_shows_the_limit_as_a_form_error_and_saves_nothing(admin_client):
+    for n in range(5):
+        make_promotion(code=f"p{n}", name=f"Deal {n}")
+    response = admin_client.post("/admin/promotions/promotion/add/", form())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "at most 5 promotions at the same moment" in page
+    assert "Deal 0 (p0)" in page
+    assert not Promotion.objects.filter(name="Cheese week").exists()
+    assert "MAX_ACTIVE_PROMOTIONS" in page  # the help text explains the rule
+
+
+def test_admin_shows_kind_parameter_errors(admin_client):
+    response = admin_client.post("/admin/promotions/promotion/add/", form(kind="multibuy"))
+    assert response.status_code == 200
+    assert "A multibuy needs either how many are paid" in response.content.decode()
+
+
+def test_admin_requires_the_targets_it_names(admin_client):
+    response = admin_client.post("/admin/promotions/promotion/add/", form(categories=[]))
+    assert response.status_code == 200
+    assert "Pick the categories this promotion applies to." in response.content.decode()
+    assert not Promotion.objects.exists()
