@@ -439,7 +439,8 @@ async function productScreen(view, productId) {
   };
   const showEstimate = () => {
     const n = readQty();
-    estimate.textContent = n > 0 ? `${fmtQty(n, product.unit)} = ${fmtMoney(lineEstimate(product.price, n, product.unit))}` : "";
+    const total = fmtMoney(lineEstimate(product.price, n, product.unit));
+    estimate.textContent = !(n > 0) ? "" : weighed ? `${fmtQty(n, product.unit)} = ${total}` : `${n} × ${fmtMoney(product.price)} = ${total}`;
   };
   showEstimate();
   input.addEventListener("input", showEstimate);

@@ -114,7 +114,7 @@ def shot():
             # A full-page capture draws fixed bars mid-page: lay them out in the flow instead,
             # and leave out the transient toast.
             style = page.add_style_tag(
-                content=".topbar{position:static}.tabbar{position:sticky}body{padding-bottom:0}"
+                content=".topbar{position:static}.tabbar{position:static}body{padding-bottom:0}"
                 ".toast{display:none!important}"
             )
             page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
