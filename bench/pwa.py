@@ -72,9 +72,9 @@ def first_product(base: str) -> str:
         return json.load(response)["results"][0]["product_id"]
 
 
-def lighthouse(url: str) -> dict:
+def lighthouse(url: str, name: str = "product") -> dict:
     OUT.mkdir(parents=True, exist_ok=True)
-    report = OUT / "lighthouse-product.json"
+    report = OUT / f"lighthouse-{name}.json"
     subprocess.run(
         [
             str(ROOT / "node_modules" / ".bin" / "lighthouse"),
@@ -168,6 +168,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8320)))
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--skip-lighthouse", action="store_true")
+    parser.add_argument(
+        "--also", nargs="*", default=[], help="more paths for Lighthouse, e.g. / /cart"
+    )
     args = parser.parse_args()
     base = f"http://127.0.0.1:{args.port}"
     server = serve(args.port)
@@ -182,6 +185,11 @@ def main() -> None:
                 f"  first-load JavaScript: {result['script_transfer_bytes']} B transferred, "
                 f"{result['script_resource_bytes']} B uncompressed ({', '.join(result['scripts'])})"
             )
+        for path in args.also:
+            scores = lighthouse(f"{base}{path}", path.strip("/").replace("/", "-") or "home")[
+                "scores"
+            ]
+            print(f"lighthouse {path}:", ", ".join(f"{k}={v}" for k, v in scores.items()))
         times = sorted(scan_to_screen(base, product_id, args.runs))
         print(
             f"scan-to-screen over {len(times)} scans (ms): min={times[0]:.0f} "

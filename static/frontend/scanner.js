@@ -34,6 +34,12 @@ export async function startScanner({ video, torchButton, decoderModule, decoderW
   if (!navigator.mediaDevices?.getUserMedia) {
     throw Object.assign(new Error("No camera API in this browser"), { name: "NotSupportedError" });
   }
+  // No camera at all: say so at once, and don't fetch the decoder for nothing.
+  const devices = await navigator.mediaDevices.enumerateDevices().catch(() => null);
+  if (devices && !devices.some((d) => d.kind === "videoinput")) {
+    throw Object.assign(new Error("No camera"), { name: "NotFoundError" });
+  }
+  // The decoder downloads while the customer answers the camera prompt.
   const detectorReady = nativeDetector().then((d) => d || wasmDetector(decoderModule, decoderWasm));
   detectorReady.catch(() => {}); // reported below, after the camera question
   const stream = await navigator.mediaDevices.getUserMedia({
