@@ -297,8 +297,9 @@ def _charge(order: Transaction, payment_token: str) -> None:
     apply_payment_result(order, result, source="charge")
 
 
-def apply_payment_result(order: Transaction, result: PaymentResult, *, source: str) -> None:
-    """Move a transaction to what the gateway says. Safe to call twice, from anywhere."""
+def apply_payment_result(order: Transaction, result: PaymentResult, *, source: str) -> bool:
+    """Move a transaction to what the gateway says; True if this call moved it. Safe to call
+    twice, from anywhere: only one caller ever moves a transaction out of an open status."""
     fields = {"gateway_payment_id": result.payment_id} if result.payment_id else {}
     if result.status == PaymentStatus.SUCCEEDED:
         moved = _transition(
@@ -313,16 +314,17 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
                 order.transaction_id,
                 note=f"{source}: paid after the transaction failed",
             )
-    elif result.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELED):
-        _transition(
+        return moved
+    if result.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELED):
+        return _transition(
             order,
             to=Status.FAILED,
             reason=f"{source}: {result.message or result.status}"[:255],
             failure_code="declined" if result.status == PaymentStatus.DECLINED else "canceled",
             **fields,
         )
-    elif result.status == PaymentStatus.REQUIRES_ACTION:
-        _transition(
+    if result.status == PaymentStatus.REQUIRES_ACTION:
+        moved = _transition(
             order,
             to=Status.REQUIRES_ACTION,
             from_statuses=(Status.PENDING,),
@@ -331,9 +333,11 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
             **fields,
         )
         order.next_action = result.next_action
-    elif fields and not order.gateway_payment_id:
+        return moved
+    if fields and not order.gateway_payment_id:
         Transaction.objects.filter(pk=order.pk, gateway_payment_id="").update(**fields)
         order.refresh_from_db()
+    return False
 
 
 def _transition(
@@ -478,9 +482,8 @@ def reconcile_transaction(*, pk: int) -> str:
         if order.updated_at >= abandoned:
             return "waiting"
         result = gateway.cancel(result.payment_id)
-    before = order.status
-    apply_payment_result(order, result, source="reconciliation")
-    return order.status if order.status != before else "already settled"
+    moved = apply_payment_result(order, result, source="reconciliation")
+    return order.status if moved else "already settled"
 
 
 def flag_unmatched_payments(*, since_seconds: int) -> int:
