@@ -228,3 +228,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Manager portal (catalog admin) -----------------------------------------------------------
+# CSV imports up to this many rows run in the request; larger ones in a Celery worker.
+CATALOG_IMPORT_INLINE_ROWS = env.int("CATALOG_IMPORT_INLINE_ROWS", default=2_000)
+# Email settings beyond the console default: SMTP when EMAIL_BACKEND says so.
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+STOCK_ALERT_EVERY_SECONDS = env.int("STOCK_ALERT_EVERY_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE["stock-alerts"] = {
+    "task": "catalog.tasks.send_stock_alerts_task",
+    "schedule": STOCK_ALERT_EVERY_SECONDS,
+}
