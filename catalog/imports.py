@@ -78,17 +78,21 @@ def export_rows(queryset) -> Iterator[str]:
     """CSV lines for a streaming response: header first, then products in batches."""
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow(COLUMNS)  # the BOM makes Excel read UTF-8
-    rows = queryset.order_by("product_id").values_list(
-        "product_id",
-        "gtin",
-        "name",
-        "description",
-        "category__name",
-        "price",
-        "unit",
-        "stock",
-        "reorder_level",
-        "is_active",
+    rows = (
+        queryset.select_related(None)
+        .order_by("product_id")
+        .values_list(
+            "product_id",
+            "gtin",
+            "name",
+            "description",
+            "category__name",
+            "price",
+            "unit",
+            "stock",
+            "reorder_level",
+            "is_active",
+        )
     )
     for pid, gtin, name, desc, cat, price, unit, stock, reorder, active in rows.iterator(2000):
         yield writer.writerow(
@@ -108,7 +112,7 @@ def export_rows(queryset) -> Iterator[str]:
 
 
 def _quantity(value: Decimal) -> str:
-    return str(value.normalize()) if value == value.to_integral_value() else str(value)
+    return f"{value.normalize():f}"  # 100, 2.5 (not 1E+2 or 2.500)
 
 
 # --- import: parsing and validation -----------------------------------------------------------

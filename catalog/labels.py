@@ -103,4 +103,5 @@ def render_labels(products: Iterable[Product]) -> bytes:
 
 
 def render_labels_for(queryset) -> bytes:
-    return render_labels(queryset.only(*LABEL_FIELDS).order_by("product_id").iterator(2000))
+    products = queryset.select_related(None).only(*LABEL_FIELDS).order_by("product_id")
+    return render_labels(products.iterator(2000))
