@@ -30,9 +30,9 @@ def fonts() -> tuple[str, str]:
     return "Shop", "Shop-Bold"
 
 
-def money_text(amount) -> str:
+def money_text(amount, *, grouped: bool = False) -> str:
     symbol = CURRENCY_SYMBOLS.get(settings.CURRENCY, settings.CURRENCY + " ")
-    return f"{symbol}{amount:.2f}"
+    return f"{symbol}{amount:,.2f}" if grouped else f"{symbol}{amount:.2f}"
 
 
 def fit_lines(
