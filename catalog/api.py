@@ -26,6 +26,7 @@ from catalog.selectors import (
 from catalog.services import set_stock
 from grocery.errors import error_body
 from grocery.qr import qr_response
+from promotions.selectors import promotions_for_product
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -55,6 +56,25 @@ class ProductOutput(serializers.Serializer):
     qr_url = serializers.URLField()
 
 
+class ProductWithPromotionsOutput(ProductOutput):
+    promotions = inline_serializer(
+        "ProductPromotion",
+        {
+            "id": serializers.CharField(),
+            "name": serializers.CharField(),
+            "description": serializers.CharField(),
+            "valid_until": serializers.DateField(),
+            "url": serializers.URLField(),
+        },
+        many=True,
+    )
+
+
+def with_promotions(payload: dict) -> dict:
+    """The product plus the promotions running on it now (a per-process memo: no extra query)."""
+    return {**payload, "promotions": promotions_for_product(payload)}
+
+
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No product with that code.")
 
 
@@ -72,7 +92,7 @@ def product_detail(request, product_id: str):
             payload, _ = resolve_code(product_id)
         except ProductNotFound as exc:
             return _not_found(exc)
-    return JsonResponse(payload)
+    return JsonResponse(with_promotions(payload))
 
 
 class ProductDetailApi(APIView):
@@ -81,7 +101,7 @@ class ProductDetailApi(APIView):
     @extend_schema(
         operation_id="product_detail",
         summary="A product by its shelf code (or any GTIN printed on the pack)",
-        responses={200: ProductOutput, 404: NOT_FOUND},
+        responses={200: ProductWithPromotionsOutput, 404: NOT_FOUND},
     )
     def get(self, request, product_id: str):
         return product_detail(request._request, product_id)
@@ -93,7 +113,7 @@ product_detail.initkwargs = {}
 
 class ScanApi(APIView):
     class OutputSerializer(serializers.Serializer):
-        product = ProductOutput()
+        product = ProductWithPromotionsOutput()
         weight = serializers.DecimalField(max_digits=8, decimal_places=3, allow_null=True)
         price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
 
@@ -105,7 +125,7 @@ class ScanApi(APIView):
         payload, scanned = resolve_code(code)
         return Response(
             {
-                "product": payload,
+                "product": with_promotions(payload),
                 "weight": json_quantity(scanned.weight) if scanned.weight is not None else None,
                 "price": float(scanned.price) if scanned.price is not None else None,
             }

@@ -4,6 +4,7 @@ Unset, everything runs embedded: SQLite under var/, a local-memory cache and Cel
 broker. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis without a code change.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -227,6 +228,30 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+# How long a web process trusts its memo of the running promotions for product responses before
+# asking the cache whether they changed (checkout always asks). Validity windows are exact anyway.
+PROMOTIONS_MEMO_SECONDS = env.float("PROMOTIONS_MEMO_SECONDS", default=1.0)
+
+
+# --- Checkout ---------------------------------------------------------------------------------
+PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["credit_card", "debit_card", "card"])
+# VAT included in shelf prices, shown on receipts (0 = not configured). E.g. 0.09.
+VAT_RATE = env("VAT_RATE", default="0")
+CHECKOUT_TOTAL_TOLERANCE = Decimal("0.005")  # a claimed total more than half a cent off is refused
+CHECKOUT_REPLAY_WAIT_SECONDS = env.float("CHECKOUT_REPLAY_WAIT_SECONDS", default=10.0)
+CART_COOKIE_MAX_AGE = env.int("CART_COOKIE_MAX_AGE", default=30 * 86_400)
+EXIT_CODE_VALID_HOURS = env.int("EXIT_CODE_VALID_HOURS", default=24)
+SIMULATED_SLOW_SECONDS = env.float("SIMULATED_SLOW_SECONDS", default=3.0)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
+STRIPE_RETRY_BASE_SECONDS = env.float("STRIPE_RETRY_BASE_SECONDS", default=0.5)
+RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=300)
+RECONCILE_ABANDON_SECONDS = env.int("RECONCILE_ABANDON_SECONDS", default=1800)
+RECONCILE_LOOKBACK_SECONDS = env.int("RECONCILE_LOOKBACK_SECONDS", default=86_400)
+CELERY_BEAT_SCHEDULE["reconcile-payments"] = {
+    "task": "checkout.tasks.reconcile_payments_task",
+    "schedule": env.float("RECONCILE_EVERY_SECONDS", default=120.0),
 }
 
 # --- Manager portal (catalog admin) -----------------------------------------------------------

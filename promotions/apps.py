@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PromotionsConfig(AppConfig):
     name = "promotions"
     verbose_name = "Promotions"
+
+    def ready(self):
+        from promotions import signals
+
+        signals.connect()

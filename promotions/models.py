@@ -1,0 +1,199 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import Category, Product
+from promotions.engine import Kind as EngineKind
+
+
+class Kind(models.TextChoices):
+    PERCENTAGE = EngineKind.PERCENTAGE, "percentage off"
+    FIXED_OFF = EngineKind.FIXED_OFF, "fixed amount off each item"
+    BUY_X_GET_Y = EngineKind.BUY_X_GET_Y, "buy X get Y free"
+    MULTIBUY = EngineKind.MULTIBUY, "multibuy (3 for 2, 2 for 5.00)"
+    THRESHOLD = EngineKind.THRESHOLD, "basket threshold (5.00 off a 50.00 spend)"
+
+
+class AppliesTo(models.TextChoices):
+    PRODUCTS = "products", "selected products"
+    CATEGORIES = "categories", "whole categories"
+    BASKET = "basket", "the whole basket"
+
+
+class Status(models.TextChoices):
+    ACTIVE = "active", "active"
+    UPCOMING = "upcoming", "upcoming"
+    ENDED = "ended", "ended"
+
+
+# Which parameters each kind needs (the rest must stay empty, so a form can't half-configure one).
+KIND_FIELDS = {
+    Kind.PERCENTAGE: {"percent"},
+    Kind.FIXED_OFF: {"amount"},
+    Kind.BUY_X_GET_Y: {"buy_quantity", "free_quantity"},
+    Kind.THRESHOLD: {"amount", "threshold"},
+}
+PARAMETER_FIELDS = (
+    "percent",
+    "amount",
+    "buy_quantity",
+    "free_quantity",
+    "bundle_quantity",
+    "pay_quantity",
+    "bundle_price",
+    "threshold",
+)
+
+
+LIMIT_HELP = (
+    "The shop runs at most MAX_ACTIVE_PROMOTIONS promotions at the same moment (a setting, 5 by "
+    "default): saving is refused if this one's dates would make more than that run at once. "
+    "Inactive and ended promotions do not count. Untick to withdraw a promotion at once."
+)
+
+
+class Promotion(models.Model):
+    # The public id: in the API, the promotion's URL and its QR code. Never changes once printed.
+    code = models.SlugField(
+        "public id",
+        max_length=40,
+        unique=True,
+        null=True,  # empty until the row has its number (NULLs never clash, blanks would)
+        blank=True,
+        help_text="Used in the promotion's URL and QR code; left empty, it becomes promo<number>. "
+        "Do not change it once posters are printed.",
+    )
+    name = models.CharField(max_length=100, help_text="Short, shown on receipts: '3 for 2'.")
+    description = models.CharField(
+        max_length=300, help_text="For customers: '10% off on all dairy products'."
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    applies_to = models.CharField(
+        max_length=16, choices=AppliesTo.choices, default=AppliesTo.PRODUCTS
+    )
+    products = models.ManyToManyField(Product, blank=True, related_name="promotions")
+    categories = models.ManyToManyField(Category, blank=True, related_name="promotions")
+
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Percentage off: 10 means 10 %.",
+    )
+    amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Fixed amount off each item, or the money off a basket over the threshold.",
+    )
+    buy_quantity = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Buy X ..."
+    )
+    free_quantity = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="... get Y free."
+    )
+    bundle_quantity = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2)],
+        help_text="Multibuy: how many items make a bundle (the 3 in '3 for 2').",
+    )
+    pay_quantity = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Multibuy: how many of them are paid (the 2 in '3 for 2'); or set a bundle price.",
+    )
+    bundle_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Multibuy: the price of a bundle (the 5.00 in '2 for 5.00').",
+    )
+    threshold = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Basket threshold: the qualifying spend, before other discounts.",
+    )
+
+    valid_from = models.DateTimeField(db_index=True)
+    valid_until = models.DateTimeField(
+        db_index=True, help_text="The first moment the promotion no longer applies."
+    )
+    is_active = models.BooleanField("active", default=True, help_text=LIMIT_HELP)
+    priority = models.SmallIntegerField(
+        default=0, help_text="Higher applies first when several promotions apply to one line."
+    )
+    stackable = models.BooleanField(
+        default=False,
+        help_text="A stacking promotion applies on top of others; of the promotions that do not "
+        "stack, a product gets at most one, whichever saves the customer most.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-priority", "valid_from", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gt=models.F("valid_from")),
+                name="promotion_ends_after_it_starts",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__gt=0, percent__lte=100),
+                name="promotion_percent_in_range",
+            ),
+        ]
+        permissions = [("print_posters", "Can print promotion posters")]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+    def status(self, at=None) -> Status:
+        at = at or timezone.now()
+        if not self.is_active or at >= self.valid_until:
+            return Status.ENDED
+        if at < self.valid_from:
+            return Status.UPCOMING
+        return Status.ACTIVE
+
+    def clean(self):
+        errors = {}
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            errors["valid_until"] = "Must be after the start."
+        needed = set(KIND_FIELDS.get(self.kind, set()))
+        if self.kind == Kind.MULTIBUY:
+            needed.add("bundle_quantity")
+            if (self.pay_quantity is None) == (self.bundle_price is None):
+                errors["pay_quantity"] = (
+                    "A multibuy needs either how many are paid ('3 for 2') or a bundle price "
+                    "('2 for 5.00'), not both."
+                )
+            needed.add("pay_quantity" if self.pay_quantity is not None else "bundle_price")
+            if (
+                self.pay_quantity is not None
+                and self.bundle_quantity
+                and self.pay_quantity >= self.bundle_quantity
+            ):
+                errors["pay_quantity"] = "Must be fewer than the bundle size."
+        for field in PARAMETER_FIELDS:
+            value = getattr(self, field)
+            if field in needed and value is None:
+                errors.setdefault(field, f"Required for {self.get_kind_display()}.")
+            elif field not in needed and value is not None:
+                errors.setdefault(field, f"Not used by {self.get_kind_display()}; leave empty.")
+        if self.kind == Kind.PERCENTAGE and self.percent is not None and self.percent <= 0:
+            errors["percent"] = "Must be more than 0."
+        if errors:
+            raise ValidationError(errors)

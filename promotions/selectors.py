@@ -1,14 +1,237 @@
-from collections.abc import Sequence
-from datetime import datetime
+"""Reads of promotions, and the cached set of promotions that are running or about to.
 
-from promotions.engine import Discount, Line, apply_promotions
+The set (every active promotion that has not ended yet, as engine rules plus what the API shows)
+lives in the shared cache under a version token, and each process keeps a memo of it:
+
+- correct at validity boundaries without any invalidation: the set holds upcoming promotions too,
+  and every read filters by valid_from <= now < valid_until, so a promotion starts and stops at
+  its exact second whatever the cache holds;
+- changes: promotions.signals deletes the version token once a write commits; the next reader
+  sets a fresh token *before* loading from the database, so a snapshot stored under a token is
+  never older than the token itself;
+- the checkout (discounts_for) checks the token on every call: one cache round trip, so a change
+  counts at the very next quote. The product lookup (promotions_for_product) trusts the memo for
+  PROMOTIONS_MEMO_SECONDS (default 1 s): no round trip at all on the hot path, and a manager's
+  edit shows in product responses on every web process within a second.
+- a cache outage turns into a database read at most once per memo period per process.
+"""
+
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Category, Product
+from grocery.cache import cache_delete, cache_get, cache_set
+from promotions.engine import UNIT_KINDS, Discount, Line, Rule, apply_promotions
+from promotions.errors import PromotionNotFound
+from promotions.models import AppliesTo, Promotion, Status
+
+VERSION_KEY = "promotions:version"
+
+
+def _snapshot_key(token: str) -> str:
+    return f"promotions:snapshot:{token}"
+
+
+@dataclass(frozen=True)
+class Live:
+    """One promotion in the cached set: the engine's rule and the product response's summary."""
+
+    rule: Rule
+    summary: dict  # {"id", "name", "description", "valid_until", "url"}
+
+
+@dataclass
+class _Memo:
+    token: str
+    loaded_at: datetime  # promotions that ended before this are not in the set
+    promotions: list[Live]
+    checked: float = field(default_factory=time.monotonic)
+    by_product: dict[str, list[Live]] = field(default_factory=dict)
+    by_category: dict[str, list[Live]] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for live in self.promotions:
+            for product_id in live.rule.product_ids:
+                self.by_product.setdefault(product_id, []).append(live)
+            for slug in live.rule.categories:
+                self.by_category.setdefault(slug, []).append(live)
+
+
+_memo: _Memo | None = None
+_memo_lock = threading.Lock()
+
+
+def forget_active_promotions() -> None:
+    """Every process drops the cached set (this one at once, the others within a memo period)."""
+    global _memo
+    _memo = None
+    cache_delete(VERSION_KEY)
+
+
+def promotion_url(code: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/promo/{code}"
+
+
+def promotion_qr_url(code: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{reverse('promotion-qr', args=[code, 'svg'])}"
+
+
+def last_day(promotion: Promotion) -> str:
+    """The contract's valid_until is a date: the shop's last local day of the promotion."""
+    return timezone.localdate(promotion.valid_until - timedelta(microseconds=1)).isoformat()
+
+
+def _rule(promotion: Promotion) -> Rule:
+    return Rule(
+        promotion_id=promotion.code,
+        name=promotion.name,
+        kind=promotion.kind,
+        valid_from=promotion.valid_from,
+        valid_until=promotion.valid_until,
+        product_ids=frozenset(p.product_id for p in promotion.products.all())
+        if promotion.applies_to == AppliesTo.PRODUCTS
+        else frozenset(),
+        categories=frozenset(c.slug for c in promotion.categories.all())
+        if promotion.applies_to == AppliesTo.CATEGORIES
+        else frozenset(),
+        whole_basket=promotion.applies_to == AppliesTo.BASKET,
+        percent=promotion.percent,
+        amount=promotion.amount,
+        buy_quantity=promotion.buy_quantity,
+        free_quantity=promotion.free_quantity,
+        bundle_quantity=promotion.bundle_quantity,
+        pay_quantity=promotion.pay_quantity,
+        bundle_price=promotion.bundle_price,
+        threshold=promotion.threshold,
+        priority=promotion.priority,
+        stackable=promotion.stackable,
+        active=promotion.is_active,
+    )
+
+
+def _summary(promotion: Promotion) -> dict:
+    return {
+        "id": promotion.code,
+        "name": promotion.name,
+        "description": promotion.description,
+        "valid_until": last_day(promotion),
+        "url": promotion_url(promotion.code),
+    }
+
+
+def _load(since: datetime) -> list[Live]:
+    promotions = Promotion.objects.filter(is_active=True, valid_until__gt=since).prefetch_related(
+        Prefetch("products", queryset=Product.objects.only("id", "product_id")),
+        Prefetch("categories", queryset=Category.objects.only("id", "slug")),
+    )
+    return [Live(_rule(p), _summary(p)) for p in promotions]
+
+
+def _current(max_age: float) -> _Memo:
+    global _memo
+    memo = _memo
+    if memo is not None and time.monotonic() - memo.checked < max_age:
+        return memo
+    token = cache_get(VERSION_KEY)
+    if memo is not None and token is not None and memo.token == token:
+        memo.checked = time.monotonic()
+        return memo
+    with _memo_lock:  # one thread of this process rebuilds; the others wait for its result
+        if _memo is not None and _memo is not memo and _memo.token == token:
+            return _memo  # another thread rebuilt it while this one waited
+        if token is None:
+            token = uuid.uuid4().hex
+            cache_set(VERSION_KEY, token)  # before loading: see the module docstring
+        snapshot = cache_get(_snapshot_key(token))
+        if snapshot is None:
+            loaded_at = timezone.now()
+            snapshot = (loaded_at, _load(loaded_at))
+            cache_set(_snapshot_key(token), snapshot)
+        _memo = _Memo(token=token, loaded_at=snapshot[0], promotions=snapshot[1])
+        return _memo
+
+
+def list_live_promotions(at: datetime | None = None, *, max_age: float = 0.0) -> list[Live]:
+    """Promotions running at `at` (default now), exact to the microsecond, from the cache."""
+    at = at or timezone.now()
+    memo = _current(max_age)
+    if at < memo.loaded_at:  # a moment before the set was loaded: it may miss what ended since
+        return [live for live in _load(at) if live.rule.is_live(at)]
+    return [live for live in memo.promotions if live.rule.is_live(at)]
 
 
 def discounts_for(lines: Sequence[Line], at: datetime | None = None) -> list[Discount]:
     """The discounts the active promotions give these lines (the cart, quote and checkout use this)."""
-    return apply_promotions(lines, [], at)
+    at = at or timezone.now()
+    rules = [live.rule for live in list_live_promotions(at)]
+    return apply_promotions(lines, rules, at) if rules else []
 
 
-def promotions_for_product(payload: dict) -> list[dict]:
-    """The active promotions that apply to a product payload, for product responses."""
-    return []
+def promotions_for_product(payload: dict, at: datetime | None = None) -> list[dict]:
+    """The running promotions that name this product or its category, for product responses.
+
+    Basket-wide promotions are not listed on every product; multibuys and the like are not
+    listed on products sold by weight, which they never apply to.
+    """
+    at = at or timezone.now()
+    memo = _current(settings.PROMOTIONS_MEMO_SECONDS)
+    if at < memo.loaded_at:
+        memo = _Memo(token="", loaded_at=at, promotions=_load(at))
+    found = memo.by_product.get(payload["product_id"], []) + memo.by_category.get(
+        payload["category"]["slug"], []
+    )
+    weighed = payload.get("unit", "each") != "each"
+    unique = {live.rule.promotion_id: live for live in found}.values()
+    return [
+        live.summary
+        for live in sorted(unique, key=lambda live: (-live.rule.priority, live.rule.promotion_id))
+        if live.rule.is_live(at) and not (weighed and live.rule.kind in UNIT_KINDS)
+    ]
+
+
+def list_active_promotions(at: datetime | None = None) -> list[Promotion]:
+    """For GET /api/promotions: the rows of the promotions running now (ids from the cache)."""
+    codes = [live.rule.promotion_id for live in list_live_promotions(at, max_age=0.0)]
+    return list(Promotion.objects.filter(code__in=codes).order_by("-priority", "code"))
+
+
+def get_promotion(code: str) -> Promotion:
+    try:
+        return Promotion.objects.get(code=code)
+    except Promotion.DoesNotExist:
+        raise PromotionNotFound(detail_id=code) from None
+
+
+def promotion_status(promotion: Promotion, at: datetime | None = None) -> tuple[Status, str]:
+    """Status and a sentence a customer who scanned an old or early poster can read."""
+    at = at or timezone.now()
+    status = promotion.status(at)
+    if status == Status.ACTIVE:
+        return status, f"Running until {last_day(promotion)}."
+    if status == Status.UPCOMING:
+        first = timezone.localdate(promotion.valid_from).isoformat()
+        return status, f"This promotion has not started yet: it starts on {first}."
+    if not promotion.is_active:
+        return status, "This promotion has been withdrawn."
+    return status, f"This promotion ended on {last_day(promotion)}."
+
+
+def covered_products(promotion: Promotion) -> QuerySet[Product]:
+    """The active products a promotion applies to (weighed ones are left out of unit deals)."""
+    products = Product.objects.filter(is_active=True).select_related("category")
+    if promotion.applies_to == AppliesTo.PRODUCTS:
+        products = products.filter(promotions=promotion)
+    elif promotion.applies_to == AppliesTo.CATEGORIES:
+        products = products.filter(category__in=promotion.categories.all())
+    if promotion.kind in UNIT_KINDS:
+        products = products.filter(unit="each")
+    return products.order_by("product_id")

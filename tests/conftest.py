@@ -6,6 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from grocery.cache import reset_breaker
+from promotions.selectors import forget_active_promotions
 from tests.service_env import AVAILABLE
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
@@ -34,6 +35,7 @@ def _fresh_cache():
         cache.delete_pattern("*")  # only this run's prefixed keys: Redis is shared
     else:
         cache.clear()
+    forget_active_promotions()  # the per-process memo outlives the rolled-back rows
     yield
     reset_breaker()
 

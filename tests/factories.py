@@ -27,3 +27,35 @@ def make_product(**fields) -> Product:
     if "category" not in defaults:
         defaults["category"] = make_category()
     return Product.objects.create(**defaults)
+
+
+def make_promotion(*, products=(), categories=(), **fields):
+    """A running promotion (yesterday to tomorrow unless told), saved through the service."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from promotions.models import AppliesTo, Promotion
+    from promotions.services import save_promotion
+
+    now = timezone.now()
+    defaults = {
+        "name": "10% off",
+        "description": "10% off selected products",
+        "kind": "percentage",
+        "percent": Decimal(10),
+        "valid_from": now - timedelta(days=1),
+        "valid_until": now + timedelta(days=1),
+    }
+    defaults.update(fields)
+    defaults.setdefault(
+        "applies_to",
+        AppliesTo.PRODUCTS
+        if products
+        else AppliesTo.CATEGORIES
+        if categories
+        else AppliesTo.BASKET,
+    )
+    return save_promotion(
+        promotion=Promotion(**defaults), products=list(products), categories=list(categories)
+    )

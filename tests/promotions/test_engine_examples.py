@@ -1,0 +1,218 @@
+"""Worked examples for every kind: the figures a cashier could check by hand."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from promotions.engine import Discount, Kind, Line, Rule, apply_promotions
+
+NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
+START, END = NOW - timedelta(days=1), NOW + timedelta(days=1)
+
+
+def rule(promotion_id: str, kind: str, **fields) -> Rule:
+    fields.setdefault("name", promotion_id)
+    return Rule(promotion_id=promotion_id, kind=kind, valid_from=START, valid_until=END, **fields)
+
+
+def line(product_id, price, quantity, category="fruit", name="", **fields) -> Line:
+    return Line(
+        product_id, category, Decimal(price), Decimal(quantity), name or product_id, **fields
+    )
+
+
+def amounts(discounts: list[Discount]) -> dict[tuple[str, str], Decimal]:
+    return {(d.promotion_id, d.product_id): d.amount for d in discounts}
+
+
+def test_percentage_off_a_category_including_weighed_lines():
+    dairy = rule(
+        "dairy10",
+        Kind.PERCENTAGE,
+        name="10% off dairy",
+        percent=Decimal(10),
+        categories=frozenset({"dairy"}),
+    )
+    cart = [
+        line("milk", "1.19", 2, "dairy", "Milk"),  # 2.38 -> 0.238
+        line("gouda", "12.90", "0.347", "dairy", "Gouda"),  # 4.48 (4.4763) -> 0.448
+        line("apple", "0.50", 4, "fruit"),
+    ]
+    found = apply_promotions(cart, [dairy], NOW)
+    # 10 % of 6.86 is 0.686 -> 0.69, split by share: milk 0.2394, gouda 0.4506; floors give
+    # 0.23 + 0.45 = 0.68 and the last cent goes to the larger remainder, milk's.
+    assert amounts(found) == {
+        ("dairy10", "gouda"): Decimal("0.45"),
+        ("dairy10", "milk"): Decimal("0.24"),
+    }
+    assert found[0].reason == "10% off dairy: 10% off"
+
+
+def test_fixed_amount_off_each_unit_never_below_zero_and_not_for_weighed_lines():
+    off = rule(
+        "off50",
+        Kind.FIXED_OFF,
+        name="0.50 off bread",
+        amount=Decimal("0.50"),
+        categories=frozenset({"bakery"}),
+    )
+    cart = [
+        line("loaf", "2.49", 3, "bakery", "Loaf"),
+        line("roll", "0.30", 2, "bakery", "Roll"),  # 0.50 off a 0.30 roll: capped at 0.60 total
+        line("cake", "9.90", "0.250", "bakery", "Cake by weight"),
+    ]
+    found = apply_promotions(cart, [off], NOW)
+    assert amounts(found) == {
+        ("off50", "loaf"): Decimal("1.50"),
+        ("off50", "roll"): Decimal("0.60"),
+    }
+    assert "0.50 off × 3" in next(d.reason for d in found if d.product_id == "loaf")
+
+
+def test_buy_one_get_one_free_gives_the_cheapest_units():
+    bogof = rule(
+        "bogof",
+        Kind.BUY_X_GET_Y,
+        name="Buy 1 get 1 free",
+        buy_quantity=1,
+        free_quantity=1,
+        categories=frozenset({"fruit"}),
+    )
+    cart = [
+        line("mango", "1.80", 1, name="Mango"),
+        line("kiwi", "0.40", 2, name="Kiwi"),
+        line("plum", "0.90", 2, name="Plum"),
+    ]
+    # 5 units: 2 free, the cheapest: both kiwis.
+    found = apply_promotions(cart, [bogof], NOW)
+    assert found == [Discount("bogof", "kiwi", Decimal("0.80"), "Buy 1 get 1 free: 2 × Kiwi free")]
+
+
+def test_buy_x_get_y_ignores_weighed_lines():
+    bogof = rule(
+        "bogof", Kind.BUY_X_GET_Y, buy_quantity=1, free_quantity=1, categories=frozenset({"fruit"})
+    )
+    cart = [line("grapes", "3.99", "2.000", sold_by_weight=True), line("kiwi", "0.40", 1)]
+    assert apply_promotions(cart, [bogof], NOW) == []
+
+
+def test_multibuy_three_for_two():
+    three_for_two = rule(
+        "3for2",
+        Kind.MULTIBUY,
+        name="3 for 2",
+        bundle_quantity=3,
+        pay_quantity=2,
+        product_ids=frozenset({"banana", "crisps"}),
+    )
+    cart = [line("banana", "0.25", 4, name="Banana"), line("crisps", "1.49", 3, "snacks", "Crisps")]
+    # 7 units: two bundles, two free units, the cheapest: two bananas.
+    assert apply_promotions(cart, [three_for_two], NOW) == [
+        Discount("3for2", "banana", Decimal("0.50"), "3 for 2: 2 × Banana free")
+    ]
+
+
+def test_multibuy_two_for_a_price_takes_the_dearest_units():
+    two_for_five = rule(
+        "2for5",
+        Kind.MULTIBUY,
+        name="2 for 5.00",
+        bundle_quantity=2,
+        bundle_price=Decimal("5.00"),
+        categories=frozenset({"drinks"}),
+    )
+    cart = [line("juice", "3.49", 3, "drinks", "Juice"), line("water", "0.59", 1, "drinks")]
+    # One bundle of two juices: 6.98 - 5.00 = 1.98; the third juice and the water pay full price.
+    assert apply_promotions(cart, [two_for_five], NOW) == [
+        Discount("2for5", "juice", Decimal("1.98"), "2 for 5.00: 2 × Juice in 2 for 5.00")
+    ]
+
+
+def test_multibuy_price_that_saves_nothing_gives_nothing():
+    dear = rule(
+        "2for5",
+        Kind.MULTIBUY,
+        bundle_quantity=2,
+        bundle_price=Decimal("5.00"),
+        categories=frozenset({"drinks"}),
+    )
+    assert apply_promotions([line("water", "0.59", 4, "drinks")], [dear], NOW) == []
+
+
+def test_basket_threshold_spreads_the_amount_exactly():
+    spend = rule(
+        "spend50",
+        Kind.THRESHOLD,
+        name="5.00 off 50.00",
+        amount=Decimal("5.00"),
+        threshold=Decimal("50.00"),
+        whole_basket=True,
+        stackable=True,
+    )
+    cart = [line("a", "10.00", 1), line("b", "20.00", 1), line("c", "20.01", 1)]
+    found = apply_promotions(cart, [spend], NOW)
+    # 5.00 over 50.01 in proportion: 0.9998 / 1.9996 / 2.0006 -> 0.99 / 1.99 / 2.00, +1 cent to
+    # the largest remainder (a).
+    assert amounts(found) == {
+        ("spend50", "a"): Decimal("1.00"),
+        ("spend50", "b"): Decimal("2.00"),
+        ("spend50", "c"): Decimal("2.00"),
+    }
+    assert sum(d.amount for d in found) == Decimal("5.00")
+    # one cent short of the threshold: nothing
+    assert apply_promotions([line("a", "49.99", 1)], [spend], NOW) == []
+
+
+def test_non_stacking_promotions_on_the_same_line_give_the_better_one():
+    ten = rule("ten", Kind.PERCENTAGE, percent=Decimal(10), categories=frozenset({"fruit"}))
+    bogof = rule(
+        "bogof", Kind.BUY_X_GET_Y, buy_quantity=1, free_quantity=1, product_ids=frozenset({"kiwi"})
+    )
+    two_kiwis = [line("kiwi", "0.40", 2)]
+    assert amounts(apply_promotions(two_kiwis, [ten, bogof], NOW)) == {
+        ("bogof", "kiwi"): Decimal("0.40")
+    }
+    one_kiwi = [line("kiwi", "0.40", 1)]
+    assert amounts(apply_promotions(one_kiwi, [ten, bogof], NOW)) == {
+        ("ten", "kiwi"): Decimal("0.04")
+    }
+
+
+def test_stacking_promotion_applies_on_top_of_what_is_left():
+    ten = rule("ten", Kind.PERCENTAGE, percent=Decimal(10), categories=frozenset({"fruit"}))
+    spend = rule(
+        "spend",
+        Kind.THRESHOLD,
+        amount=Decimal("1.00"),
+        threshold=Decimal("10.00"),
+        whole_basket=True,
+        stackable=True,
+    )
+    found = apply_promotions([line("melon", "5.00", 2)], [ten, spend], NOW)
+    assert amounts(found) == {
+        ("ten", "melon"): Decimal("1.00"),
+        ("spend", "melon"): Decimal("1.00"),
+    }
+
+
+def test_only_promotions_live_at_the_moment_count():
+    ten = rule("ten", Kind.PERCENTAGE, percent=Decimal(10), categories=frozenset({"fruit"}))
+    cart = [line("melon", "5.00", 1)]
+    assert apply_promotions(cart, [ten], START) != []  # valid_from is included
+    assert apply_promotions(cart, [ten], END - timedelta(microseconds=1)) != []
+    assert apply_promotions(cart, [ten], END) == []  # valid_until is not
+    assert apply_promotions(cart, [ten], START - timedelta(microseconds=1)) == []
+
+
+def test_same_product_on_two_lines_is_priced_as_one():
+    bogof = rule(
+        "bogof",
+        Kind.BUY_X_GET_Y,
+        name="BOGOF",
+        buy_quantity=1,
+        free_quantity=1,
+        product_ids=frozenset({"kiwi"}),
+    )
+    split = [line("kiwi", "0.40", 1, name="Kiwi"), line("kiwi", "0.40", 1, name="Kiwi")]
+    assert apply_promotions(split, [bogof], NOW) == [
+        Discount("bogof", "kiwi", Decimal("0.40"), "BOGOF: 1 × Kiwi free")
+    ]
