@@ -114,7 +114,7 @@ _UPTAKE_SQL = {
         FROM checkout_transactionline l
         JOIN checkout_transaction t ON t.id = l.transaction_id
         CROSS JOIN LATERAL jsonb_array_elements(l.discounts) d
-        WHERE t.status IN %s AND t.created_at >= %s
+        WHERE t.status = ANY(%s) AND t.created_at >= %s
         GROUP BY 1 ORDER BY 3 DESC LIMIT %s
     """,
     "sqlite": """
@@ -140,7 +140,7 @@ def list_promotion_uptake(today: date, days: int = 30, limit: int = 8) -> list[d
         sql = sql.replace("IN %s", "IN (" + ", ".join(["%s"] * len(statuses)) + ")")
         params = [*statuses, since, limit]
     else:
-        params = [statuses, since, limit]
+        params = [list(statuses), since, limit]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
