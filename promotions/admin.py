@@ -1,0 +1,151 @@
+"""Promotions in the manager portal: validity at a glance, the active limit explained, posters."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from promotions.errors import TooManyActivePromotions
+from promotions.models import Promotion, Status
+from promotions.posters import render_posters, validity_text
+from promotions.selectors import promotion_url
+from promotions.services import check_active_limit, save_promotion
+
+STATUS_COLOURS = {Status.ACTIVE: "#0f5132", Status.UPCOMING: "#7a5a00", Status.ENDED: "#6c757d"}
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == Status.ACTIVE:
+            return queryset.filter(is_active=True, valid_from__lte=now, valid_until__gt=now)
+        if self.value() == Status.UPCOMING:
+            return queryset.filter(is_active=True, valid_from__gt=now)
+        if self.value() == Status.ENDED:
+            return queryset.filter(Q(is_active=False) | Q(valid_until__lte=now))
+        return queryset
+
+
+class PromotionForm(forms.ModelForm):
+    class Meta:
+        model = Promotion
+        fields = (
+            "name",
+            "description",
+            "code",
+            "kind",
+            "percent",
+            "amount",
+            "buy_quantity",
+            "free_quantity",
+            "bundle_quantity",
+            "pay_quantity",
+            "bundle_price",
+            "threshold",
+            "applies_to",
+            "products",
+            "categories",
+            "valid_from",
+            "valid_until",
+            "is_active",
+            "priority",
+            "stackable",
+        )
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors:
+            return
+        try:  # the active-promotions limit, shown on the form rather than as an error page
+            check_active_limit(promotion=self.instance)
+        except TooManyActivePromotions as exc:
+            self.add_error(None, exc.message)
+
+
+@admin.register(Promotion)
+class PromotionAdmin(admin.ModelAdmin):
+    form = PromotionForm
+    list_display = ("code", "name", "kind", "validity", "status_badge", "is_active", "priority")
+    list_display_links = ("code", "name")
+    list_filter = (StatusFilter, "kind", "is_active", "applies_to")
+    search_fields = ("code", "name", "description")
+    autocomplete_fields = ("products",)
+    filter_horizontal = ("categories",)
+    date_hierarchy = "valid_from"
+    actions = ("print_posters",)
+    readonly_fields = ("public_page",)
+    fieldsets = [
+        (None, {"fields": ("name", "description", "code", "public_page")}),
+        (
+            "Discount",
+            {
+                "fields": (
+                    "kind",
+                    "percent",
+                    "amount",
+                    "buy_quantity",
+                    "free_quantity",
+                    "bundle_quantity",
+                    "pay_quantity",
+                    "bundle_price",
+                    "threshold",
+                )
+            },
+        ),
+        ("Applies to", {"fields": ("applies_to", "products", "categories")}),
+        ("When", {"fields": ("valid_from", "valid_until", "is_active", "priority", "stackable")}),
+    ]
+
+    def has_print_posters_permission(self, request) -> bool:
+        return request.user.has_perm("promotions.print_posters")
+
+    def save_model(self, request, obj, form, change):
+        save_promotion(promotion=obj)  # products and categories follow in save_related
+
+    def changelist_view(self, request, extra_context=None):
+        now = timezone.now()
+        running = Promotion.objects.filter(
+            is_active=True, valid_from__lte=now, valid_until__gt=now
+        ).count()
+        extra_context = {
+            **(extra_context or {}),
+            "subtitle": f"{running} of at most {settings.MAX_ACTIVE_PROMOTIONS} promotions running "
+            "now (the limit counts promotions that overlap in time; ended and inactive ones do "
+            "not count)",
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="valid")
+    def validity(self, promotion):
+        return validity_text(promotion)
+
+    @admin.display(description="status")
+    def status_badge(self, promotion):
+        status = promotion.status()
+        return format_html(
+            '<strong style="color:{}">{}</strong>', STATUS_COLOURS[status], status.label
+        )
+
+    @admin.display(description="public page")
+    def public_page(self, promotion):
+        if not promotion.code:
+            return "after saving"
+        url = promotion_url(promotion.code)
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.action(description="Print posters (A5 PDF)", permissions=["print_posters"])
+    def print_posters(self, request, queryset):
+        response = HttpResponse(
+            render_posters(queryset.order_by("code")), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = 'inline; filename="promotion-posters.pdf"'
+        return response
