@@ -120,7 +120,8 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "new_stock" in self.fields:
-            self.fields["new_stock"].initial = self.instance.stock if self.instance.pk else 0
+            stock = self.instance.stock if self.instance.pk else 0
+            self.fields["new_stock"].initial = f"{Decimal(stock).normalize():f}"  # 255, not 255.000
 
     def clean(self):
         cleaned = super().clean()

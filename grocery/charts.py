@@ -25,8 +25,8 @@ def daily_bars_svg(
     *,
     today: date,
     highlight_last: int = 7,
-    width: int = 760,
-    height: int = 230,
+    width: int = 1100,
+    height: int = 240,
 ) -> SafeString:
     """A bar per day; the last `highlight_last` days darker, today outlined. Values are money."""
     left, right, top_pad, bottom = 64, 8, 12, 28
