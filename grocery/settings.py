@@ -249,3 +249,7 @@ CELERY_BEAT_SCHEDULE["reconcile-payments"] = {
     "task": "checkout.tasks.reconcile_payments_task",
     "schedule": env.float("RECONCILE_EVERY_SECONDS", default=120.0),
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
+}

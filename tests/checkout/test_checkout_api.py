@@ -67,7 +67,7 @@ def test_wrong_total_is_a_409_with_the_servers_total(api_client, shop, claimed):
 @pytest.mark.parametrize(
     ("changes", "status", "code", "named"),
     [
-        ({"cart": [{"product_id": "nope", "quantity": 1}]}, 400, "unknown_product", "nope"),
+        ({"cart": [{"product_id": "nope", "quantity": 1}]}, 404, "unknown_product", "nope"),
         ({"cart": [{"product_id": "12345", "quantity": 0}]}, 400, "invalid", "quantity"),
         ({"cart": [{"product_id": "12345", "quantity": -2}]}, 400, "invalid", "quantity"),
         ({"cart": [{"product_id": "12345", "quantity": 1.5}]}, 400, "invalid_quantity", "12345"),
@@ -78,7 +78,7 @@ def test_wrong_total_is_a_409_with_the_servers_total(api_client, shop, claimed):
             "out_of_stock",
             "12345",
         ),
-        ({"cart": []}, 400, "empty_cart", "empty"),
+        ({"cart": []}, 400, "invalid", "empty"),
         ({"cart": "12345"}, 400, "invalid", "cart"),
         ({"payment_method": "bitcoin"}, 400, "invalid", "payment_method"),
         ({"payment_method": None}, 400, "invalid", "payment_method"),
@@ -234,7 +234,7 @@ def test_quote_prices_like_checkout(api_client, shop):
     bad = api_client.post(
         "/api/checkout/quote", {"cart": [{"product_id": "x", "quantity": 1}]}, format="json"
     )
-    assert bad.status_code == 400 and bad.json()["code"] == "unknown_product"
+    assert bad.status_code == 404 and bad.json()["code"] == "unknown_product"
     assert Transaction.objects.count() == 0
 
 
