@@ -247,3 +247,10 @@ def test_config_lists_the_simulated_outcomes(api_client):
         "tok_requires_action",
         "tok_slow",
     }
+
+
+def test_checkout_query_count_is_pinned(api_client, shop, django_assert_max_num_queries):
+    # 19 today: one read of the products, one durable transaction (order, lines, audit, stock),
+    # one settling transaction. Headroom for the promotions engine's read of active rules.
+    with django_assert_max_num_queries(22):
+        assert api_client.post("/api/checkout", spec_body(), format="json").status_code == 201
