@@ -8,16 +8,28 @@ import stripe
 from django.conf import settings
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api import ErrorSerializer
 from checkout import selectors, services
 from checkout.gateway import get_gateway
 from checkout.models import Transaction
 from checkout.pricing import MAX_QUANTITY, RequestedLine, quote_cart
+from checkout.schema import (
+    CHECKOUT_ANSWERS,
+    CartOutput,
+    CheckoutConfigOutput,
+    ExitVerifyOutput,
+    QuoteOutput,
+    ReceiptListOutput,
+    ReceiptOutput,
+    errors,
+)
 from checkout.selectors import verify_exit_code
 from checkout.webhooks import receive_stripe_event
 from grocery.errors import DomainError, error_body
@@ -29,6 +41,7 @@ FAILED_HTTP = {"gateway_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE}
 FAILED_CODE = {"gateway_unavailable": "payment_unavailable"}
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class NumberField(serializers.Field):
     """A JSON number (or numeric string) read straight into a Decimal: never through a float."""
 
@@ -68,10 +81,29 @@ class NumberField(serializers.Field):
         return float(value)
 
 
+@extend_schema_field(
+    {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,  # OpenAPI 3.0 spelling
+        "maximum": float(MAX_QUANTITY),
+        "multipleOf": 0.001,
+    }
+)
+class QuantityField(NumberField):
+    """Whole units, or kg with up to 3 decimals for goods sold by weight."""
+
+
 def quantity_field(**kwargs) -> NumberField:
-    return NumberField(positive=True, places=3, **kwargs)
+    return QuantityField(positive=True, places=3, **kwargs)
 
 
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": float(MAX_QUANTITY * 1000)})
+class AmountField(NumberField):
+    """A money amount as the client computed it; compared with the server's within half a cent."""
+
+
+@extend_schema_serializer(component_name="CartLineInput")
 class CartLineInput(serializers.Serializer):
     product_id = serializers.CharField(max_length=32)
     quantity = quantity_field()
@@ -80,6 +112,16 @@ class CartLineInput(serializers.Serializer):
         if isinstance(data, dict) and isinstance(data.get("product_id"), int):
             data = {**data, "product_id": str(data["product_id"])}  # "12345" or 12345
         return super().to_internal_value(data)
+
+
+def cart_field() -> serializers.ListField:
+    # A ListField (not many=True) so that the schema states minItems/maxItems.
+    return serializers.ListField(
+        child=CartLineInput(),
+        min_length=1,
+        max_length=200,
+        error_messages={"min_length": "The cart is empty."},
+    )
 
 
 def requested_lines(cart: list[dict]) -> list[RequestedLine]:
@@ -114,11 +156,14 @@ class CartMixin:
 
 
 class CartApi(CartMixin, APIView):
-    @extend_schema(summary="The cart, priced now, with problems (inactive, short, price changed)")
+    @extend_schema(
+        summary="The cart, priced now, with problems (inactive, short, price changed)",
+        responses={200: CartOutput},
+    )
     def get(self, request):
         return self.answer(self.cart(request))
 
-    @extend_schema(summary="Empty the cart")
+    @extend_schema(summary="Empty the cart", responses={200: CartOutput})
     def delete(self, request):
         cart = self.cart(request)
         services.clear_cart(cart=cart)
@@ -126,12 +171,13 @@ class CartApi(CartMixin, APIView):
 
 
 class CartLinesApi(CartMixin, APIView):
-    class InputSerializer(CartLineInput):
-        pass
-
-    @extend_schema(summary="Add a quantity of a product to the cart", request=InputSerializer)
+    @extend_schema(
+        summary="Add a quantity of a product to the cart",
+        request=CartLineInput,
+        responses={200: CartOutput, **errors(400, 404, 409)},
+    )
     def post(self, request):
-        given = self.InputSerializer(data=request.data)
+        given = CartLineInput(data=request.data)
         given.is_valid(raise_exception=True)
         cart = self.cart(request)
         services.add_to_cart(cart=cart, **given.validated_data)
@@ -139,10 +185,15 @@ class CartLinesApi(CartMixin, APIView):
 
 
 class CartLineApi(CartMixin, APIView):
+    @extend_schema_serializer(component_name="CartQuantityInput")
     class InputSerializer(serializers.Serializer):
         quantity = quantity_field()
 
-    @extend_schema(summary="Set a cart line's quantity", request=InputSerializer)
+    @extend_schema(
+        summary="Set a cart line's quantity",
+        request=InputSerializer,
+        responses={200: CartOutput, **errors(400, 404, 409)},
+    )
     def put(self, request, product_id: str):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -150,7 +201,9 @@ class CartLineApi(CartMixin, APIView):
         services.set_cart_quantity(cart=cart, product_id=product_id, **given.validated_data)
         return self.answer(cart)
 
-    @extend_schema(summary="Remove a product from the cart")
+    @extend_schema(
+        summary="Remove a product from the cart", responses={200: CartOutput, **errors(404)}
+    )
     def delete(self, request, product_id: str):
         cart = self.cart(request)
         services.remove_from_cart(cart=cart, product_id=product_id)
@@ -161,7 +214,10 @@ class CartLineApi(CartMixin, APIView):
 
 
 class CheckoutConfigApi(APIView):
-    @extend_schema(summary="Which gateway the PWA talks to, and the simulated test outcomes")
+    @extend_schema(
+        summary="Which gateway the PWA talks to, and the simulated test outcomes",
+        responses={200: CheckoutConfigOutput},
+    )
     def get(self, request):
         gateway = get_gateway()
         return Response(
@@ -170,11 +226,16 @@ class CheckoutConfigApi(APIView):
 
 
 class QuoteApi(APIView):
+    @extend_schema_serializer(component_name="QuoteInput")
     class InputSerializer(serializers.Serializer):
         customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
-        cart = CartLineInput(many=True, max_length=200)
+        cart = cart_field()
 
-    @extend_schema(summary="What a checkout of this cart would charge", request=InputSerializer)
+    @extend_schema(
+        summary="What a checkout of this cart would charge",
+        request=InputSerializer,
+        responses={200: QuoteOutput, **errors(400, 404, 409)},
+    )
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -183,14 +244,14 @@ class QuoteApi(APIView):
 
 
 class CheckoutApi(APIView):
+    @extend_schema_serializer(component_name="CheckoutInput")
     class InputSerializer(serializers.Serializer):
         customer_id = serializers.CharField(
             max_length=64, required=False, allow_blank=True, default=""
         )
-        # An empty list passes here so that the service can answer "empty_cart" by name.
-        cart = CartLineInput(many=True, max_length=200)
+        cart = cart_field()
         payment_method = serializers.ChoiceField(choices=settings.PAYMENT_METHODS)
-        total_amount = NumberField()
+        total_amount = AmountField()
         payment_token = serializers.CharField(
             max_length=255, required=False, allow_blank=True, default=""
         )
@@ -201,6 +262,7 @@ class CheckoutApi(APIView):
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
         request=InputSerializer,
+        responses={**CHECKOUT_ANSWERS, **errors(400, 404, 409, 422)},
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip() or None
@@ -240,7 +302,16 @@ def checkout_response(order: Transaction) -> Response:
 
 
 class CheckoutConfirmApi(APIView):
-    @extend_schema(summary="Finish a payment after the customer authenticated (3-D Secure)")
+    @extend_schema(
+        summary="Finish a payment after the customer authenticated (3-D Secure)",
+        request=None,
+        responses={
+            **CHECKOUT_ANSWERS,
+            200: CHECKOUT_ANSWERS[201],
+            **errors(404, 409),
+            503: ErrorSerializer,
+        },
+    )
     def post(self, request, transaction_id: str):
         order = selectors.get_visible_transaction(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
@@ -256,7 +327,11 @@ class CheckoutConfirmApi(APIView):
 
 
 class ReceiptApi(APIView):
-    @extend_schema(summary="A receipt: only for its cart token or its signed-in customer")
+    @extend_schema(
+        operation_id="receipt_detail",
+        summary="A receipt: only for its cart token or its signed-in customer",
+        responses={200: ReceiptOutput, **errors(404)},
+    )
     def get(self, request, transaction_id: str):
         order = selectors.get_visible_transaction(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
@@ -265,7 +340,11 @@ class ReceiptApi(APIView):
 
 
 class ReceiptListApi(APIView):
-    @extend_schema(summary="This device's or customer's receipts, newest first")
+    @extend_schema(
+        operation_id="receipt_list",
+        summary="This device's or customer's receipts, newest first",
+        responses={200: ReceiptListOutput},
+    )
     def get(self, request):
         orders = selectors.visible_transactions(
             user=request.user, cart_token=cart_token_of(request)
@@ -284,11 +363,14 @@ def exit_qr(request, code: str):
 class ExitVerifyApi(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema_serializer(component_name="ExitCodeInput")
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=200)
 
     @extend_schema(
-        summary="Staff at the door: is this exit code a paid receipt?", request=InputSerializer
+        summary="Staff at the door: is this exit code a paid receipt?",
+        request=InputSerializer,
+        responses={200: ExitVerifyOutput, **errors(400, 401, 403, 404)},
     )
     def post(self, request):
         given = self.InputSerializer(data=request.data)

@@ -270,3 +270,7 @@ CELERY_BEAT_SCHEDULE["stock-alerts"] = {
     "task": "catalog.tasks.send_stock_alerts_task",
     "schedule": STOCK_ALERT_EVERY_SECONDS,
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
+}

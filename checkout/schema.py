@@ -1,0 +1,142 @@
+"""OpenAPI documentation of the checkout's answers (the payloads are built in checkout.selectors)."""
+
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+from catalog.api import ErrorSerializer
+
+CHECKOUT_STATUSES = ["success", "failed", "requires_action", "pending", "refunded"]
+
+money = serializers.FloatField
+number = serializers.FloatField
+
+
+class DiscountOutput(serializers.Serializer):
+    promotion_id = serializers.CharField()
+    amount = money()
+    reason = serializers.CharField()
+
+
+class BasketDiscountOutput(DiscountOutput):
+    product_id = serializers.CharField()
+
+
+class PricedLineOutput(serializers.Serializer):
+    product_id = serializers.CharField()
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = number()
+    unit_price = money()
+    line_total = money(help_text="unit price × quantity, before discounts")
+    discount = money()
+    total = money()
+    discounts = DiscountOutput(many=True)
+
+
+class CartLineOutput(PricedLineOutput):
+    available = serializers.BooleanField()
+    stock = number()
+    price_when_added = money()
+    image_url = serializers.CharField(allow_null=True)
+
+
+class CartProblemOutput(serializers.Serializer):
+    product_id = serializers.CharField()
+    code = serializers.ChoiceField(choices=["inactive", "insufficient_stock", "price_changed"])
+    message = serializers.CharField()
+
+
+class CartOutput(serializers.Serializer):
+    token = serializers.CharField()
+    lines = CartLineOutput(many=True)
+    subtotal = money()
+    discount_total = money()
+    total = money()
+    tax = money()
+    currency = serializers.CharField()
+    item_count = serializers.IntegerField()
+    problems = CartProblemOutput(many=True)
+
+
+class QuoteOutput(serializers.Serializer):
+    lines = PricedLineOutput(many=True)
+    subtotal = money()
+    discount_total = money()
+    total = money()
+    tax = money()
+    currency = serializers.CharField()
+    discounts = BasketDiscountOutput(many=True)
+
+
+class ReceiptItemOutput(serializers.Serializer):
+    name = serializers.CharField()
+    quantity = number()
+    price = money()
+
+
+class ReceiptOutput(serializers.Serializer):
+    total = money()
+    items = ReceiptItemOutput(many=True)
+    transaction_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=CHECKOUT_STATUSES)
+    created_at = serializers.DateTimeField()
+    subtotal = money()
+    discount_total = money()
+    tax = money()
+    tax_rate = number()
+    refunded_amount = money()
+    currency = serializers.CharField()
+    payment_method = serializers.CharField()
+    lines = PricedLineOutput(many=True)
+    exit_code = serializers.CharField(allow_null=True)
+    exit_qr_url = serializers.URLField(allow_null=True)
+
+
+class ReceiptListOutput(serializers.Serializer):
+    receipts = ReceiptOutput(many=True)
+
+
+class CheckoutOutput(serializers.Serializer):
+    transaction_id = serializers.CharField()
+    status = serializers.ChoiceField(choices=CHECKOUT_STATUSES)
+    message = serializers.CharField()
+    receipt = ReceiptOutput()
+    receipt_url = serializers.URLField()
+    cart_token = serializers.CharField()
+    client_secret = serializers.CharField(required=False, help_text="only for requires_action")
+    next_action = serializers.DictField(required=False, help_text="only for requires_action")
+
+
+class CheckoutFailedOutput(CheckoutOutput):
+    code = serializers.ChoiceField(choices=["payment_declined", "payment_unavailable"])
+    detail = serializers.DictField()
+
+
+class TestOutcomeOutput(serializers.Serializer):
+    token = serializers.CharField()
+    label = serializers.CharField()
+
+
+class CheckoutConfigOutput(serializers.Serializer):
+    gateway = serializers.ChoiceField(choices=["simulated", "stripe"])
+    currency = serializers.CharField()
+    publishable_key = serializers.CharField(allow_blank=True)
+    test_outcomes = TestOutcomeOutput(many=True)
+
+
+class ExitVerifyOutput(ReceiptOutput):
+    valid = serializers.BooleanField()
+
+
+def errors(*statuses: int) -> dict:
+    return {status: ErrorSerializer for status in statuses}
+
+
+CHECKOUT_ANSWERS = {
+    201: OpenApiResponse(CheckoutOutput, description="Paid."),
+    202: OpenApiResponse(CheckoutOutput, description="requires_action (3-D Secure) or pending."),
+    402: OpenApiResponse(CheckoutFailedOutput, description="Declined; the stock was returned."),
+    503: OpenApiResponse(
+        CheckoutFailedOutput, description="The gateway did not answer; nothing was charged."
+    ),
+}
