@@ -7,9 +7,10 @@ PY := $(VENV)/bin/python
 HOST ?= 0.0.0.0
 PORT ?= 8000
 # The demo runs with DEBUG on and plain HTTP; production sets DEBUG=0, SECRET_KEY and friends.
-export DEBUG ?= 1
-export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
-export PORT
+run: export DEBUG ?= 1
+run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
+run: export PORT := $(PORT)
+run: export HOST := $(HOST)
 
 .PHONY: run test install install-dev lint format bench-lookup bench-checkout clean
 

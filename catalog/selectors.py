@@ -1,5 +1,10 @@
-"""Reads of the catalog. Product payloads are cached; forget_products is the one invalidation."""
+"""Reads of the catalog. Product payloads are cached; forget_products is the one invalidation.
 
+The cache holds each product's response body as JSON bytes, so the hot path serves a hit
+without decoding or re-encoding anything.
+"""
+
+import json
 from decimal import Decimal
 
 from django.conf import settings
@@ -9,7 +14,12 @@ from django.urls import reverse
 from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
 from catalog.models import Product
-from grocery.cache import cache_delete, cache_get, cache_set
+from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
+
+# What forget_products leaves in a product's key for a moment. A reader that loaded the old row
+# just before the change commits cannot put it back (fills only add to an empty key), so a
+# stale payload never outlives the marker; meanwhile reads of that product go to the database.
+FORGOTTEN = b""
 
 
 def product_key(product_id: str) -> str:
@@ -21,7 +31,10 @@ def _gtin_key(gtin: str) -> str:
 
 
 def forget_products(product_ids) -> None:
-    cache_delete(*(product_key(pid) for pid in product_ids))
+    cache_set_many(
+        {product_key(pid): FORGOTTEN for pid in product_ids},
+        timeout=settings.CACHE_FORGET_SECONDS,
+    )
 
 
 def json_quantity(value: Decimal) -> int | float:
@@ -39,8 +52,11 @@ def stock_state(product: Product) -> str:
 
 def product_payload(product: Product) -> dict:
     """The public product representation: the SPEC's fields first, then what the PWA needs."""
+    # Imported here: promotions' selectors read the catalog, so a module-level import is circular.
+    from promotions.selectors import promotions_for_product
+
     base = settings.PUBLIC_BASE_URL
-    return {
+    payload = {
         "product_id": product.product_id,
         "name": product.name,
         "price": float(product.price),
@@ -56,35 +72,46 @@ def product_payload(product: Product) -> dict:
         "url": f"{base}/p/{product.product_id}",
         "qr_url": f"{base}{reverse('product-qr', args=[product.product_id, 'svg'])}",
     }
+    # Promotions are part of the cached body: promotions.services forgets the products that a
+    # promotion change touches (forget_products), as catalog.services does for product changes.
+    payload["promotions"] = promotions_for_product(payload)
+    return payload
 
 
-def _load_payload(**lookup) -> dict:
+def _load_product_json(**lookup) -> bytes:
     try:
         product = Product.objects.select_related("category").get(**lookup)
     except Product.DoesNotExist:
         raise ProductNotFound(detail_lookup=lookup) from None
-    payload = product_payload(product)
-    cache_set(product_key(product.product_id), payload)
+    body = json.dumps(product_payload(product), separators=(",", ":")).encode()
+    cache_add(product_key(product.product_id), body)
     if product.gtin:
         cache_set(_gtin_key(product.gtin), product.product_id)
-    return payload
+    return body
+
+
+def get_product_json(product_id: str) -> bytes:
+    """The product's response body: cache first, then the database (which refills the cache).
+
+    Raises ProductNotFound. This is the hot path of every scan: keep it to one cache round trip.
+    """
+    return cache_get(product_key(product_id)) or _load_product_json(product_id=product_id)
 
 
 def get_product_payload(product_id: str) -> dict:
-    """Cache first, then the database (which also refills the cache). Raises ProductNotFound."""
-    payload = cache_get(product_key(product_id))
-    if payload is None:
-        payload = _load_payload(product_id=product_id)
-    return payload
+    return json.loads(get_product_json(product_id))
 
 
 def get_product_payload_by_gtin(gtin: str) -> dict:
+    """A product by its GTIN-14. Raises ProductNotFound."""
     product_id = cache_get(_gtin_key(gtin))
     if product_id is not None:
-        payload = cache_get(product_key(product_id))
-        if payload is not None and payload["gtin"] == gtin:  # the GTIN may have moved
-            return payload
-    return _load_payload(gtin=gtin)
+        body = cache_get(product_key(product_id))
+        if body:
+            payload = json.loads(body)
+            if payload["gtin"] == gtin:  # the GTIN may have moved to another product
+                return payload
+    return json.loads(_load_product_json(gtin=gtin))
 
 
 def resolve_code(code: str) -> tuple[dict, ScannedCode]:

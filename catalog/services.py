@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
-from catalog.errors import OutOfStock
+from catalog.errors import OutOfStock, ProductNotFound
 from catalog.models import Product, StockMovement
 from catalog.selectors import forget_products
 
@@ -28,14 +28,17 @@ def save_product(*, product: Product, user=None) -> Product:
     """Create or update a product's data. Stock changes are not made here but by set_stock."""
     product.full_clean()
     with transaction.atomic():
+        forget = [product.product_id]
         if product.pk:
+            # A renamed shelf code must not leave the old code's cached payload behind.
+            forget += Product.objects.filter(pk=product.pk).values_list("product_id", flat=True)
             fields = [
                 f.name for f in Product._meta.concrete_fields if f.name not in ("id", "stock")
             ]
-            product.save(update_fields=[*fields])
+            product.save(update_fields=fields)
         else:
             product.save()
-        _forget_on_commit([product.product_id])
+        _forget_on_commit(set(forget))
     return product
 
 
@@ -85,7 +88,10 @@ def return_stock(
 def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason: str) -> None:
     wanted: dict[int, Decimal] = {}
     for line in lines:
-        wanted[line.product_pk] = wanted.get(line.product_pk, Decimal(0)) + Decimal(line.quantity)
+        quantity = Decimal(line.quantity)
+        if quantity <= 0:  # a negative take would be a hidden return, and vice versa
+            raise ValueError(f"Stock moves by a positive quantity, not {quantity}.")
+        wanted[line.product_pk] = wanted.get(line.product_pk, Decimal(0)) + quantity
     with transaction.atomic():
         locked = {
             p.pk: p
@@ -94,6 +100,8 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
             .order_by("pk")
             .only("pk", "product_id", "stock")
         }
+        if missing := sorted(set(wanted) - set(locked)):
+            raise ProductNotFound(product_pks=missing)
         if sign < 0:
             short = [
                 {

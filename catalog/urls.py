@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/scan/<str:code>", api.ScanApi.as_view(), name="scan"),
     path("api/inventory/<str:product_id>", api.InventoryUpdateApi.as_view(), name="inventory"),
     re_path(r"^p/(?P<product_id>[^/]+)/qr\.(?P<fmt>svg|png)$", api.product_qr, name="product-qr"),
-    re_path(r"^01/(?P<gtin>\d+)(?:/(?P<rest>.*))?$", api.digital_link, name="digital-link"),
+    path("01/<str:gtin>", api.digital_link, name="digital-link"),
+    re_path(r"^01/(?P<gtin>[^/]+)/(?P<qualifiers>.+)$", api.digital_link_with_qualifiers),
 ]

@@ -1,0 +1,201 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Product
+
+
+class Cart(models.Model):
+    """A server-side cart: an anonymous device carries its token; a signed-in customer owns one."""
+
+    token = models.CharField(max_length=64, unique=True)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.token
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    # The price the customer saw when adding: a later change is shown as a problem, not hidden.
+    price_when_added = models.DecimalField(max_digits=10, decimal_places=2)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cart_line_one_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="cart_line_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_id}"
+
+
+class Transaction(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        REQUIRES_ACTION = "requires_action", "waiting for the customer to authenticate"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        PARTIALLY_REFUNDED = "partially_refunded", "partially refunded"
+        REFUNDED = "refunded", "refunded"
+
+    OPEN = (Status.PENDING, Status.REQUIRES_ACTION)
+    PAID = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED)
+
+    transaction_id = models.CharField(max_length=32, unique=True)
+    # The database, not Python, decides which of two racing requests owns a key.
+    idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    customer_id = models.CharField(max_length=64, blank=True)  # as the client sent it (SPEC)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="transactions",
+    )
+    cart_token = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    payment_method = models.CharField(max_length=32)
+    gateway = models.CharField(max_length=16)
+    gateway_payment_id = models.CharField(max_length=255, blank=True, db_index=True)
+    # Not a secret of ours: Stripe.js needs it in the browser to finish 3-D Secure.
+    client_secret = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=10, decimal_places=2)
+    discount_total = models.DecimalField(max_digits=10, decimal_places=2)
+    tax = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    # Set in the same database transaction that returns the stock, so it is returned once.
+    stock_released = models.BooleanField(default=False)
+    failure_code = models.CharField(
+        max_length=32, blank=True
+    )  # declined | gateway_unavailable | ...
+    failure_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [("refund_transaction", "Can refund transactions")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gte=0), name="transaction_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")),
+                name="transaction_refund_within_total",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.transaction_id} {self.status} {self.total} {self.currency}"
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.total - self.refunded_amount
+
+
+class TransactionLine(models.Model):
+    """A snapshot: what was sold at what price, whatever the catalog says later."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    product_code = models.CharField(max_length=32)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=8)
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    discount = models.DecimalField(max_digits=10, decimal_places=2)
+    line_total = models.DecimalField(max_digits=10, decimal_places=2)
+    discounts = models.JSONField(default=list)  # [{"promotion_id", "amount", "reason"}]
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"
+
+
+class TransactionEvent(models.Model):
+    """Audit log: every status change, with when and why."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    reason = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} → {self.to_status}: {self.reason}"
+
+
+class Refund(models.Model):
+    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    gateway_refund_id = models.CharField(max_length=255, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"refund {self.amount} of {self.transaction_id}"
+
+
+class WebhookEvent(models.Model):
+    """Stripe events by id: a redelivered event is recognised and not processed again."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.type}"
+
+
+class GatewayDiscrepancy(models.Model):
+    """A payment the gateway took that no succeeded transaction accounts for: staff must act."""
+
+    gateway_payment_id = models.CharField(max_length=255, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    reference = models.CharField(max_length=64, blank=True)
+    note = models.CharField(max_length=255)
+    found_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-found_at"]
+        verbose_name_plural = "gateway discrepancies"
+
+    def __str__(self):
+        return f"{self.gateway_payment_id}: {self.note}"

@@ -4,7 +4,9 @@ Reads and writes go through these helpers so that a Redis outage is a miss, neve
 the database answers instead. After one failure the cache is left alone for
 CACHE_RETRY_SECONDS (a circuit breaker), so an outage costs one short timeout, not one per
 request, and it is logged once when it starts and once when it ends. Deletes that failed
-during an outage are retried when the cache comes back, so no stale entry outlives it.
+during an outage are retried when the cache comes back, before anything is read, so no stale
+entry outlives it. (Each process holds back its own deletes; every entry also expires after
+CACHE_TIMEOUT, which bounds what a process that died during an outage could leave behind.)
 """
 
 import logging
@@ -22,7 +24,26 @@ _unsent_deletes: set[str] = set()
 
 
 def _available() -> bool:
-    return time.monotonic() >= _open_until
+    """Whether to use the cache now: yes unless the breaker is open.
+
+    When a retry is due, the deletes that the outage held back go first, so that an entry
+    changed meanwhile is not served stale by the very call that finds the cache back.
+    """
+    if _open_until == 0.0:
+        return True
+    if time.monotonic() < _open_until:
+        return False
+    with _lock:
+        pending = list(_unsent_deletes)
+    if pending:
+        try:
+            cache.delete_many(pending)
+        except Exception as exc:  # noqa: BLE001
+            _failed(exc)
+            return False
+        with _lock:
+            _unsent_deletes.difference_update(pending)
+    return True
 
 
 def _failed(exc: Exception) -> None:
@@ -39,11 +60,7 @@ def _succeeded() -> None:
         return
     with _lock:
         _open_until = 0.0
-        pending = list(_unsent_deletes)
-        _unsent_deletes.clear()
     logger.warning("Cache reachable again")
-    if pending:
-        cache_delete(*pending)
 
 
 def cache_get(key: str):
@@ -67,6 +84,34 @@ def cache_set(key: str, value, timeout: int | None = None) -> None:
         _failed(exc)
         return
     _succeeded()
+
+
+def cache_add(key: str, value, timeout: int | None = None) -> None:
+    """Store only if the key is absent (so a fill never overwrites an invalidation marker)."""
+    if not _available():
+        return
+    try:
+        cache.add(key, value, timeout if timeout is not None else settings.CACHE_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001
+        _failed(exc)
+        return
+    _succeeded()
+
+
+def cache_set_many(values: dict, timeout: int) -> None:
+    """Write several keys; if the cache is out, remember to delete them when it is back."""
+    if not values:
+        return
+    if _available():
+        try:
+            cache.set_many(values, timeout)
+        except Exception as exc:  # noqa: BLE001
+            _failed(exc)
+        else:
+            _succeeded()
+            return
+    with _lock:
+        _unsent_deletes.update(values)
 
 
 def cache_delete(*keys: str) -> None:

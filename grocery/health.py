@@ -2,11 +2,17 @@
 
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.views import APIView
 
 from grocery.cache import cache_status
 from grocery.celery import app as celery_app
+from grocery.schema import documented_by
 
 
+@require_GET
 def healthz(request):
     return JsonResponse({"status": "ok"})
 
@@ -29,9 +35,57 @@ def _broker_status() -> str:
     return "ok"
 
 
+@require_GET
 def readyz(request):
     """503 only when the database is down: without Redis or a broker the shop still sells."""
     checks = {"database": _database_status(), "cache": cache_status(), "broker": _broker_status()}
     ready = checks["database"] == "ok"
     overall = "ok" if all(v == "ok" for v in checks.values()) else ("degraded" if ready else "down")
     return JsonResponse({"status": overall, "checks": checks}, status=200 if ready else 503)
+
+
+class HealthzApi(APIView):
+    @extend_schema(
+        operation_id="healthz",
+        summary="Liveness: the process answers",
+        responses=inline_serializer("Alive", {"status": serializers.CharField()}),
+        tags=["health"],
+    )
+    def get(self, request):
+        return healthz(request._request)
+
+
+READINESS = inline_serializer(
+    "Readiness",
+    {
+        "status": serializers.ChoiceField(choices=["ok", "degraded", "down"]),
+        "checks": inline_serializer(
+            "ReadinessChecks",
+            {
+                "database": serializers.ChoiceField(choices=["ok", "down"]),
+                "cache": serializers.ChoiceField(choices=["ok", "degraded"]),
+                "broker": serializers.ChoiceField(choices=["ok", "down"]),
+            },
+        ),
+    },
+)
+
+
+class ReadyzApi(APIView):
+    @extend_schema(
+        operation_id="readyz",
+        summary="Readiness: database, cache and broker (503 only without the database)",
+        responses={
+            200: OpenApiResponse(
+                READINESS, description="Serving; status degraded without cache or broker."
+            ),
+            503: OpenApiResponse(READINESS, description="The database is unreachable."),
+        },
+        tags=["health"],
+    )
+    def get(self, request):
+        return readyz(request._request)
+
+
+documented_by(healthz, HealthzApi)
+documented_by(readyz, ReadyzApi)

@@ -4,6 +4,7 @@ Unset, everything runs embedded: SQLite under var/, a local-memory cache and Cel
 broker. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis without a code change.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -114,6 +115,8 @@ else:
     }
 # How long the cache stays bypassed after an error before it is tried again.
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# How long a changed product is read from the database before the cache may hold it again.
+CACHE_FORGET_SECONDS = env.int("CACHE_FORGET_SECONDS", default=2)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FS_ROOT = VAR_DIR / "celery"
@@ -190,6 +193,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for a choice set that several fields share (e.g. the readiness checks).
+    "ENUM_NAME_OVERRIDES": {"ServiceStateEnum": ["ok", "down"]},
 }
 
 # --- Business settings ------------------------------------------------------------------------
@@ -231,3 +236,24 @@ LOGGING = {
 # How long a web process trusts its memo of the running promotions for product responses before
 # asking the cache whether they changed (checkout always asks). Validity windows are exact anyway.
 PROMOTIONS_MEMO_SECONDS = env.float("PROMOTIONS_MEMO_SECONDS", default=1.0)
+
+
+# --- Checkout ---------------------------------------------------------------------------------
+PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["credit_card", "debit_card", "card"])
+# VAT included in shelf prices, shown on receipts (0 = not configured). E.g. 0.09.
+VAT_RATE = env("VAT_RATE", default="0")
+CHECKOUT_TOTAL_TOLERANCE = Decimal("0.005")  # a claimed total more than half a cent off is refused
+CHECKOUT_REPLAY_WAIT_SECONDS = env.float("CHECKOUT_REPLAY_WAIT_SECONDS", default=10.0)
+CART_COOKIE_MAX_AGE = env.int("CART_COOKIE_MAX_AGE", default=30 * 86_400)
+EXIT_CODE_VALID_HOURS = env.int("EXIT_CODE_VALID_HOURS", default=24)
+SIMULATED_SLOW_SECONDS = env.float("SIMULATED_SLOW_SECONDS", default=3.0)
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
+STRIPE_RETRY_BASE_SECONDS = env.float("STRIPE_RETRY_BASE_SECONDS", default=0.5)
+RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=300)
+RECONCILE_ABANDON_SECONDS = env.int("RECONCILE_ABANDON_SECONDS", default=1800)
+RECONCILE_LOOKBACK_SECONDS = env.int("RECONCILE_LOOKBACK_SECONDS", default=86_400)
+CELERY_BEAT_SCHEDULE["reconcile-payments"] = {
+    "task": "checkout.tasks.reconcile_payments_task",
+    "schedule": env.float("RECONCILE_EVERY_SECONDS", default=120.0),
+}

@@ -64,3 +64,9 @@ def staff_client(staff_user):
 @pytest.fixture
 def staff_token(staff_user):
     return Token.objects.create(user=staff_user).key
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    """PBKDF2 costs a quarter of a second per user; tests need logins, not slow hashes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -112,3 +112,16 @@ def test_product_qr_encodes_the_product_page(api_client):
     svg = api_client.get("/p/12345/qr.svg")
     assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
     assert api_client.get("/p/99999/qr.svg").status_code == 404
+
+
+@pytest.mark.parametrize("page", ["", "last", "x", "1.0", "²"])
+def test_product_list_refuses_a_page_that_is_not_a_number(api_client, page):
+    make_product()
+    response = api_client.get("/api/products/", {"page": page})
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+def test_product_list_page_past_the_end_is_a_json_404(api_client):
+    make_product()
+    response = api_client.get("/api/products/", {"page": 2})
+    assert response.status_code == 404 and response.json()["code"] == "not_found"

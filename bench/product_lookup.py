@@ -1,0 +1,272 @@
+#!/usr/bin/env python
+"""Benchmark: the cached product lookup against a bare Django view, on gunicorn + PostgreSQL + Redis.
+
+    make bench-lookup          # or: .venv/bin/python bench/product_lookup.py
+
+1. wrk, 64 connections, random product ids from 10,000: req/s, p50/p99 of the lookup and of
+   the ceiling (a bare Django view returning a constant JSON body from the same server,
+   settings and middleware: bench/urls.py), and their ratio.            goal: ratio >= 0.7
+2. The same two at a fixed 800 req/s with an open-loop generator (bench/openloop.py):
+   p50/p99/p99.9, errors, sender lateness, and the ratio of the p99s.   goal: <= 1.5
+3. Cold cache (our Redis keys deleted, every id asked once): 1,000,000 products against
+   10,000, both served from PostgreSQL.                                  goal: <= 10 % slower
+
+Databases `grocery_bench_10k` and `grocery_bench_1m` are created and seeded on the first run
+(about 2 minutes for the million) and reused afterwards. Every server it starts is stopped
+when it ends, also on Ctrl-C. Knobs: BENCH_WORKERS (3), BENCH_PORT (8180), BENCH_SECONDS (15),
+BENCH_PG (postgres://postgres@127.0.0.1:5432), REDIS_URL (redis://127.0.0.1:6379/11).
+"""
+
+import asyncio
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.openloop import run_open_loop  # noqa: E402
+
+VENV_BIN = ROOT / ".venv" / "bin"
+OUT = ROOT / "bench" / "out"
+PORT = int(os.environ.get("BENCH_PORT", "8180"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+COLD_SECONDS = 5  # short enough that "every id once" never wraps around the 10,000
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11")
+RATE = 800
+FIRST_ID = 10_000  # catalog.demo numbers products from here
+HEADERS = {"X-Forwarded-Proto": "https"}  # as behind the TLS proxy, so no SSL redirect
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def manage(db_url: str, *args: str) -> str:
+    env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": REDIS_URL, "DEBUG": "1"}
+    done = subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=900,
+    )
+    return done.stdout
+
+
+def ensure_catalog(name: str, products: int) -> str:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG}/{name}"
+    manage(url, "migrate", "--no-input", "-v0")
+    manage(url, "collectstatic", "--no-input", "-v0")  # as a deployment would
+    with psycopg.connect(url) as conn:
+        have = conn.execute("SELECT count(*) FROM catalog_product").fetchone()[0]
+    if have < products:
+        log(f"seeding {name} with {products:,} products (once; reused by later runs)...")
+        started = time.perf_counter()
+        manage(url, "seed_demo", "--products", str(products))
+        log(f"  seeded in {time.perf_counter() - started:.1f} s")
+    return url
+
+
+class Server:
+    """gunicorn with sync workers, production settings, no access log; stopped on exit."""
+
+    def __init__(self, db_url: str, key_prefix: str):
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DATABASE_URL": db_url,
+            "REDIS_URL": REDIS_URL,
+            "CACHE_KEY_PREFIX": key_prefix,
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-" + "k" * 50,
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "PUBLIC_BASE_URL": f"http://127.0.0.1:{PORT}",
+            "LOG_LEVEL": "WARNING",
+        }
+        self.command = [
+            str(VENV_BIN / "gunicorn"),
+            "grocery.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--backlog",
+            "2048",
+            "--no-control-socket",
+            "--log-level",
+            "warning",
+        ]
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, start_new_session=True)
+        self.key_prefix = key_prefix
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if get("/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def get(path: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(f"http://127.0.0.1:{PORT}{path}", headers=HEADERS)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status, response.read()
+
+
+def forget_cached_products(key_prefix: str) -> int:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(f"{key_prefix}:*", count=10_000))
+    for i in range(0, len(keys), 10_000):
+        client.delete(*keys[i : i + 10_000])
+    return len(keys)
+
+
+def wrk(path_prefix: str, ids_file: str, *, mode: str = "random", seconds: int = SECONDS) -> dict:
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            "-c64",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(ROOT / "bench/products.lua"),
+            f"http://127.0.0.1:{PORT}",
+            "--",
+            ids_file,
+            path_prefix,
+            mode,
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 60,
+    ).stdout
+    figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for name, value in re.findall(
+        r"^(requests|non2xx|timeouts|connect_errors|read_errors)=(\d+)", out, re.M
+    ):
+        figures[name] = int(value)
+    for name, value in re.findall(r"^(p[\d.]+)=([\d.]+)ms", out, re.M):
+        figures[f"{name}_ms"] = float(value)
+    return figures
+
+
+def open_loop(next_path) -> dict:
+    result = asyncio.run(
+        run_open_loop("127.0.0.1", PORT, next_path, rate=RATE, duration=SECONDS, headers=HEADERS)
+    )
+    return result.summary()
+
+
+def show(label: str, figures: dict) -> None:
+    log(f"  {label:<28} " + "  ".join(f"{k}={v}" for k, v in figures.items()))
+
+
+def write_ids(name: str, count: int) -> str:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"ids-{name}.txt"
+    if not path.exists() or sum(1 for _ in path.open()) != count:
+        ids = [str(FIRST_ID + n) for n in range(count)]
+        random.Random(7).shuffle(ids)  # "unique" mode walks them in this random order
+        path.write_text("\n".join(ids) + "\n")
+    return str(path)
+
+
+def main() -> None:
+    started = time.perf_counter()
+    results: dict = {"workers": WORKERS, "seconds": SECONDS, "rate": RATE}
+    url_10k = ensure_catalog("grocery_bench_10k", 10_000)
+    url_1m = ensure_catalog("grocery_bench_1m", 1_000_000)
+    ids_10k, ids_1m = write_ids("10k", 10_000), write_ids("1m", 1_000_000)
+
+    log(f"\n== gunicorn, {WORKERS} sync workers, PostgreSQL + Redis, 10,000 products")
+    with Server(url_10k, "bench-10k") as server:
+        forget_cached_products(server.key_prefix)
+        cold_10k = wrk("/api/products/", ids_10k, mode="unique", seconds=COLD_SECONDS)
+        show("cold cache, 10k (warm-up)", cold_10k)
+        for n in range(10_000):  # every product in the cache
+            get(f"/api/products/{FIRST_ID + n}")
+        log("-- wrk, 64 connections, closed loop")
+        ceiling = wrk("/bench/ceiling", "-")
+        show("ceiling (bare view)", ceiling)
+        lookup = wrk("/api/products/", ids_10k)
+        show("product lookup (cached)", lookup)
+        ratio = lookup["rps"] / ceiling["rps"]
+        log(f"  throughput ratio lookup/ceiling = {ratio:.2f}   (goal >= 0.70)")
+        log(f"-- open loop, {RATE} req/s for {SECONDS} s")
+        ceiling_ol = open_loop(lambda: "/bench/ceiling")
+        show("ceiling (bare view)", ceiling_ol)
+        ids = [str(FIRST_ID + n) for n in range(10_000)]
+        lookup_ol = open_loop(lambda: f"/api/products/{random.choice(ids)}")
+        show("product lookup (cached)", lookup_ol)
+        p99_ratio = lookup_ol["p99_ms"] / ceiling_ol["p99_ms"]
+        log(f"  p99 ratio lookup/ceiling = {p99_ratio:.2f}   (goal <= 1.50)")
+
+    log("\n== 1,000,000 products, cold cache (every id asked once, all from PostgreSQL)")
+    with Server(url_1m, "bench-1m") as server:
+        log(f"  deleted {forget_cached_products(server.key_prefix):,} cached keys")
+        cold_1m = wrk("/api/products/", ids_1m, mode="unique", seconds=COLD_SECONDS)
+        show("cold cache, 1M", cold_1m)
+    slower = 1 - cold_1m["rps"] / cold_10k["rps"]
+    log(
+        f"  1M cold vs 10k cold: {slower:+.1%} slower in req/s, p99 {cold_1m['p99_ms']} ms "
+        f"vs {cold_10k['p99_ms']} ms   (goal <= 10 % slower)"
+    )
+
+    results.update(
+        wrk_ceiling=ceiling,
+        wrk_lookup=lookup,
+        throughput_ratio=round(ratio, 3),
+        open_loop_ceiling=ceiling_ol,
+        open_loop_lookup=lookup_ol,
+        p99_ratio=round(p99_ratio, 3),
+        cold_10k=cold_10k,
+        cold_1m=cold_1m,
+        cold_1m_slower=round(slower, 3),
+        total_seconds=round(time.perf_counter() - started, 1),
+    )
+    (OUT / "product_lookup.json").write_text(json.dumps(results, indent=2))
+    log(f"\nfigures in {OUT / 'product_lookup.json'}; took {results['total_seconds']} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+"""Transactions are read-only evidence; the one thing staff do to them is refund, through the gateway."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from checkout.models import (
+    GatewayDiscrepancy,
+    Refund,
+    Transaction,
+    TransactionEvent,
+    TransactionLine,
+    WebhookEvent,
+)
+from checkout.services import refund_transaction
+from grocery.errors import DomainError
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        # Part of the transaction: whoever may see it sees its lines, events and refunds.
+        return request.user.has_perm("checkout.view_transaction")
+
+
+class LineInline(ReadOnlyInline):
+    model = TransactionLine
+    fields = [
+        "product_code",
+        "name",
+        "quantity",
+        "unit_price",
+        "discount",
+        "line_total",
+        "discounts",
+    ]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = TransactionEvent
+    fields = ["created_at", "from_status", "to_status", "reason"]
+    readonly_fields = fields
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["created_at", "amount", "gateway_refund_id", "reason", "user"]
+    readonly_fields = fields
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(max_length=200, required=False)
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    list_display = [
+        "transaction_id",
+        "created_at",
+        "status",
+        "total",
+        "refunded_amount",
+        "currency",
+        "gateway",
+        "customer_id",
+    ]
+    list_filter = ["status", "created_at", "gateway", "payment_method"]
+    search_fields = ["transaction_id", "gateway_payment_id", "customer_id", "idempotency_key"]
+    date_hierarchy = "created_at"
+    inlines = [LineInline, EventInline, RefundInline]
+    actions = ["refund_in_full"]
+    readonly_fields = ["refund_link"]
+    exclude = ["client_secret", "request_fingerprint"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_refund_permission(self, request):
+        return request.user.has_perm("checkout.refund_transaction")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Transaction._meta.concrete_fields if f.name not in self.exclude] + [
+            "refund_link"
+        ]
+
+    @admin.display(description="refund")
+    def refund_link(self, obj):
+        if obj.status not in Transaction.PAID:
+            return "-"
+        url = reverse("admin:checkout_transaction_refund", args=[obj.pk])
+        return format_html('<a class="button" href="{}">Refund part or all…</a>', url)
+
+    def get_urls(self):
+        refund = self.admin_site.admin_view(self.refund_view)
+        return [
+            path("<int:pk>/refund/", refund, name="checkout_transaction_refund"),
+            *super().get_urls(),
+        ]
+
+    def refund_view(self, request, pk: int):
+        if not self.has_refund_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Transaction, pk=pk)
+        form = RefundForm(request.POST or None, initial={"amount": order.refundable_amount})
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund_transaction(order=order, user=request.user, **form.cleaned_data)
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(
+                    request, f"Refunded {form.cleaned_data['amount']} {order.currency}."
+                )
+                return redirect("admin:checkout_transaction_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "order": order,
+            "form": form,
+            "title": "Refund",
+        }
+        return render(request, "admin/checkout/transaction/refund.html", context)
+
+    @admin.action(description="Refund selected transactions in full", permissions=["refund"])
+    def refund_in_full(self, request, queryset):
+        for order in queryset:
+            try:
+                refund_transaction(
+                    order=order,
+                    amount=order.refundable_amount,
+                    user=request.user,
+                    reason="refunded in full from admin",
+                )
+            except DomainError as exc:
+                self.message_user(request, f"{order.transaction_id}: {exc.message}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    f"{order.transaction_id}: refunded {order.refunded_amount} {order.currency}.",
+                )
+
+
+@admin.register(GatewayDiscrepancy)
+class GatewayDiscrepancyAdmin(admin.ModelAdmin):
+    list_display = [
+        "gateway_payment_id",
+        "found_at",
+        "amount",
+        "currency",
+        "reference",
+        "note",
+        "resolved",
+    ]
+    list_filter = ["resolved", "found_at"]
+    readonly_fields = ["gateway_payment_id", "amount", "currency", "reference", "note", "found_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ["event_id", "type", "received_at", "processed_at"]
+    list_filter = ["type", "received_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,67 @@
+from rest_framework import status
+
+from grocery.errors import DomainError, NotFound
+
+
+class UnknownProducts(DomainError):
+    code = "unknown_product"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "Unknown product."
+
+
+class ProductInactive(DomainError):
+    code = "product_inactive"
+    status_code = status.HTTP_409_CONFLICT
+    message = "A product is no longer sold."
+
+
+class InvalidQuantity(DomainError):
+    code = "invalid_quantity"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "Invalid quantity."
+
+
+class EmptyCart(DomainError):
+    code = "empty_cart"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "The cart is empty."
+
+
+class TotalMismatch(DomainError):
+    code = "total_mismatch"
+    status_code = status.HTTP_409_CONFLICT
+    message = "The total does not match the server's total."
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "This Idempotency-Key was already used with a different request."
+
+
+class TransactionNotFound(NotFound):
+    code = "transaction_not_found"
+    message = "No such transaction."
+
+
+class CartLineNotFound(NotFound):
+    code = "cart_line_not_found"
+    message = "That product is not in the cart."
+
+
+class NotConfirmable(DomainError):
+    code = "not_confirmable"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This transaction is not waiting for confirmation."
+
+
+class RefundNotAllowed(DomainError):
+    code = "refund_not_allowed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This refund is not possible."
+
+
+class PaymentUnavailable(DomainError):
+    code = "payment_unavailable"
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    message = "The payment service is not answering; nothing was charged. Please try again."

@@ -1,0 +1,166 @@
+"""The one pricing function. The cart, the quote, the checkout and the receipt all price through
+here, so whatever promotions.selectors.discounts_for says is what every screen and every charge says."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import timezone
+
+from catalog.errors import OutOfStock
+from catalog.models import Product
+from checkout.errors import EmptyCart, InvalidQuantity, ProductInactive, UnknownProducts
+from grocery.money import ZERO, round_money
+from promotions.engine import Discount, Line
+from promotions.selectors import discounts_for
+
+WHOLE = Decimal(1)
+GRAM = Decimal("0.001")
+MAX_QUANTITY = Decimal(9999)
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    product_id: str
+    quantity: Decimal
+
+
+@dataclass
+class PricedLine:
+    product: Product
+    quantity: Decimal
+    unit_price: Decimal
+    gross: Decimal  # unit price × quantity, rounded once
+    discounts: list[Discount]
+    discount: Decimal
+    total: Decimal
+
+
+@dataclass
+class Quote:
+    lines: list[PricedLine]
+    subtotal: Decimal
+    discount_total: Decimal
+    total: Decimal
+    tax: Decimal
+    currency: str
+    priced_at: datetime
+    discounts: list[Discount] = field(default_factory=list)
+
+
+def quantity_problem(product: Product, quantity: Decimal) -> str | None:
+    """Why a quantity is not acceptable for this product, or None."""
+    if quantity <= 0:
+        return "must be greater than zero"
+    if quantity > MAX_QUANTITY:
+        return f"must be at most {MAX_QUANTITY}"
+    if not product.sold_by_weight and quantity != quantity.to_integral_value():
+        return "must be a whole number for items sold each"
+    if quantity != quantity.quantize(GRAM):
+        return "must have at most 3 decimals (kg)"
+    return None
+
+
+def load_products(product_ids: Iterable[str]) -> dict[str, Product]:
+    products = Product.objects.select_related("category").filter(product_id__in=set(product_ids))
+    return {p.product_id: p for p in products}
+
+
+def merge_lines(lines: Iterable[RequestedLine]) -> dict[str, Decimal]:
+    """The same product twice in a request is one line with both quantities."""
+    merged: dict[str, Decimal] = {}
+    for line in lines:
+        merged[line.product_id] = merged.get(line.product_id, ZERO) + Decimal(line.quantity)
+    return merged
+
+
+def quote_cart(lines: Sequence[RequestedLine], *, at: datetime | None = None) -> Quote:
+    """Validate a requested cart and price it; raises a DomainError naming every bad line.
+
+    Nothing is written: checkout calls this before it reserves anything.
+    """
+    wanted = merge_lines(lines)
+    if not wanted:
+        raise EmptyCart()
+    products = load_products(wanted)
+    unknown = sorted(set(wanted) - set(products))
+    if unknown:
+        raise UnknownProducts(f"Unknown product: {', '.join(unknown)}.", product_ids=unknown)
+    bad = {
+        pid: problem
+        for pid, qty in wanted.items()
+        if (problem := quantity_problem(products[pid], qty))
+    }
+    if bad:
+        first = next(iter(bad))
+        raise InvalidQuantity(f"Quantity for {first} {bad[first]}.", lines=bad)
+    inactive = sorted(pid for pid in wanted if not products[pid].is_active)
+    if inactive:
+        raise ProductInactive(f"No longer sold: {', '.join(inactive)}.", product_ids=inactive)
+    short = [
+        {"product_id": pid, "requested": float(qty), "available": float(products[pid].stock)}
+        for pid, qty in wanted.items()
+        if qty > products[pid].stock
+    ]
+    if short:
+        names = ", ".join(s["product_id"] for s in short)
+        raise OutOfStock(f"Not enough stock for {names}.", lines=short)
+    return price_lines([(products[pid], qty) for pid, qty in wanted.items()], at=at)
+
+
+def price_lines(items: Sequence[tuple[Product, Decimal]], *, at: datetime | None = None) -> Quote:
+    """Prices and promotions for (product, quantity) pairs that are already known to be valid."""
+    at = at or timezone.now()
+    engine_lines = [
+        Line(
+            product_id=product.product_id,
+            category=product.category.slug,
+            unit_price=product.price,
+            quantity=quantity,
+        )
+        for product, quantity in items
+    ]
+    discounts = discounts_for(engine_lines, at) if engine_lines else []
+    by_product: dict[str, list[Discount]] = {}
+    for discount in discounts:
+        by_product.setdefault(discount.product_id, []).append(discount)
+    priced = []
+    for product, quantity in items:
+        gross = round_money(product.price * quantity)
+        mine = by_product.get(product.product_id, [])
+        # A discount never makes a line cost less than nothing, whatever a rule computes.
+        discount = min(round_money(sum((d.amount for d in mine), ZERO)), gross)
+        priced.append(
+            PricedLine(
+                product=product,
+                quantity=quantity,
+                unit_price=product.price,
+                gross=gross,
+                discounts=mine,
+                discount=discount,
+                total=gross - discount,
+            )
+        )
+    subtotal = sum((line.gross for line in priced), ZERO)
+    discount_total = sum((line.discount for line in priced), ZERO)
+    total = subtotal - discount_total
+    return Quote(
+        lines=priced,
+        subtotal=subtotal,
+        discount_total=discount_total,
+        total=total,
+        tax=included_tax(total),
+        currency=settings.CURRENCY,
+        priced_at=at,
+        discounts=discounts,
+    )
+
+
+def included_tax(total: Decimal) -> Decimal:
+    """The VAT inside a VAT-inclusive total (shelf prices include it), if a rate is configured."""
+    rate = Decimal(str(settings.VAT_RATE))
+    if not rate:
+        return ZERO
+    return round_money(total - total / (1 + rate))

@@ -1,0 +1,256 @@
+"""Reads of the checkout: cart and receipt payloads, receipt access, exit codes."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.selectors import json_quantity
+from checkout.errors import TransactionNotFound
+from checkout.models import Cart, Transaction
+from checkout.pricing import Quote, price_lines
+
+EXIT_SALT = "checkout.exit-code"
+STATUS_WORDS = {
+    Transaction.Status.SUCCEEDED: "success",
+    Transaction.Status.PARTIALLY_REFUNDED: "success",
+    Transaction.Status.FAILED: "failed",
+    Transaction.Status.REQUIRES_ACTION: "requires_action",
+    Transaction.Status.PENDING: "pending",
+    Transaction.Status.REFUNDED: "refunded",
+}
+MESSAGES = {
+    "success": "Checkout completed",
+    "requires_action": "Please confirm the payment with your bank.",
+    "pending": "The payment is still being processed.",
+    "refunded": "This purchase was refunded.",
+}
+FAILURE_MESSAGES = {
+    "gateway_unavailable": "The payment service is not answering; nothing was charged.",
+    "not_charged": "The payment never reached the payment service; nothing was charged.",
+}
+
+
+def money(amount) -> float:
+    return float(amount)  # JSON numbers at the edge only
+
+
+def _discount_payload(discount) -> dict:
+    return {
+        "promotion_id": discount.promotion_id,
+        "amount": money(discount.amount),
+        "reason": discount.reason,
+    }
+
+
+def quote_payload(quote: Quote) -> dict:
+    return {
+        "lines": [
+            {
+                "product_id": line.product.product_id,
+                "name": line.product.name,
+                "unit": line.product.unit,
+                "quantity": json_quantity(line.quantity),
+                "unit_price": money(line.unit_price),
+                "line_total": money(line.gross),
+                "discount": money(line.discount),
+                "total": money(line.total),
+                "discounts": [_discount_payload(d) for d in line.discounts],
+            }
+            for line in quote.lines
+        ],
+        "subtotal": money(quote.subtotal),
+        "discount_total": money(quote.discount_total),
+        "total": money(quote.total),
+        "tax": money(quote.tax),
+        "currency": quote.currency,
+        "discounts": [
+            {**_discount_payload(d), "product_id": d.product_id} for d in quote.discounts
+        ],
+    }
+
+
+def cart_payload(cart: Cart) -> dict:
+    """The cart priced now, with every line whose product changed under it named in problems."""
+    lines = list(cart.lines.select_related("product__category"))
+    problems = []
+    for line in lines:
+        product = line.product
+        if not product.is_active:
+            problems.append(
+                {
+                    "product_id": product.product_id,
+                    "code": "inactive",
+                    "message": f"{product.name} is no longer sold.",
+                }
+            )
+        elif line.quantity > product.stock:
+            problems.append(
+                {
+                    "product_id": product.product_id,
+                    "code": "insufficient_stock",
+                    "message": f"Only {json_quantity(product.stock)} of {product.name} left.",
+                }
+            )
+        if line.price_when_added != product.price:
+            problems.append(
+                {
+                    "product_id": product.product_id,
+                    "code": "price_changed",
+                    "message": f"{product.name} now costs {product.price} "
+                    f"(was {line.price_when_added}).",
+                }
+            )
+    # Lines that can no longer be sold stay visible but are not counted.
+    quote = price_lines([(line.product, line.quantity) for line in lines if line.product.is_active])
+    priced = {p.product.product_id: p for p in quote.lines}
+    payload = quote_payload(quote)
+    by_id = {line["product_id"]: line for line in payload["lines"]}
+    out_lines = []
+    for line in lines:
+        product = line.product
+        entry = by_id.get(product.product_id) or {
+            "product_id": product.product_id,
+            "name": product.name,
+            "unit": product.unit,
+            "quantity": json_quantity(line.quantity),
+            "unit_price": money(product.price),
+            "line_total": money(0),
+            "discount": money(0),
+            "total": money(0),
+            "discounts": [],
+        }
+        entry.update(
+            available=product.product_id in priced and line.quantity <= product.stock,
+            stock=json_quantity(product.stock),
+            price_when_added=money(line.price_when_added),
+            image_url=product.image.url if product.image else None,
+        )
+        out_lines.append(entry)
+    return {
+        "token": cart.token,
+        "lines": out_lines,
+        "subtotal": payload["subtotal"],
+        "discount_total": payload["discount_total"],
+        "total": payload["total"],
+        "tax": payload["tax"],
+        "currency": quote.currency,
+        # Weighed goods count as one item each, whatever they weigh.
+        "item_count": sum(
+            1 if line.product.sold_by_weight else int(line.quantity) for line in lines
+        ),
+        "problems": problems,
+    }
+
+
+def exit_code(order: Transaction) -> str:
+    return signing.Signer(salt=EXIT_SALT).sign(order.transaction_id)
+
+
+def verify_exit_code(code: str) -> Transaction | None:
+    """The paid transaction a door code belongs to, or None (forged, unpaid, refunded, too old)."""
+    try:
+        transaction_id = signing.Signer(salt=EXIT_SALT).unsign(code)
+    except signing.BadSignature:
+        return None
+    cutoff = timezone.now() - timedelta(hours=settings.EXIT_CODE_VALID_HOURS)
+    return (
+        Transaction.objects.filter(
+            transaction_id=transaction_id, status__in=Transaction.PAID, created_at__gte=cutoff
+        )
+        .prefetch_related("lines")
+        .first()
+    )
+
+
+def receipt_payload(order: Transaction) -> dict:
+    lines = list(order.lines.all())
+    paid = order.status in Transaction.PAID
+    base = settings.PUBLIC_BASE_URL
+    code = exit_code(order) if paid else None
+    return {
+        "total": money(order.total),
+        "items": [
+            {
+                "name": line.name,
+                "quantity": json_quantity(line.quantity),
+                "price": money(line.unit_price),
+            }
+            for line in lines
+        ],
+        "transaction_id": order.transaction_id,
+        "status": STATUS_WORDS[order.status],
+        "created_at": order.created_at.isoformat(),
+        "subtotal": money(order.subtotal),
+        "discount_total": money(order.discount_total),
+        "tax": money(order.tax),
+        "tax_rate": float(settings.VAT_RATE),
+        "refunded_amount": money(order.refunded_amount),
+        "currency": order.currency,
+        "payment_method": order.payment_method,
+        "lines": [
+            {
+                "product_id": line.product_code,
+                "name": line.name,
+                "unit": line.unit,
+                "quantity": json_quantity(line.quantity),
+                "unit_price": money(line.unit_price),
+                "line_total": money(line.line_total + line.discount),
+                "discount": money(line.discount),
+                "total": money(line.line_total),
+                "discounts": [{**d, "amount": float(d["amount"])} for d in line.discounts],
+            }
+            for line in lines
+        ],
+        "exit_code": code,
+        "exit_qr_url": f"{base}{reverse('exit-qr', args=[code])}" if code else None,
+    }
+
+
+def checkout_payload(order: Transaction) -> dict:
+    """The SPEC's checkout answer (plus what the PWA needs), the same for a first call and a replay."""
+    word = STATUS_WORDS[order.status]
+    if word == "failed":
+        message = FAILURE_MESSAGES.get(order.failure_code) or (
+            f"Payment failed: {order.failure_reason.split(': ', 1)[-1]}"
+        )
+    else:
+        message = MESSAGES[word]
+    payload = {
+        "transaction_id": order.transaction_id,
+        "status": word,
+        "message": message,
+        "receipt": receipt_payload(order),
+        "receipt_url": f"{settings.PUBLIC_BASE_URL}"
+        f"{reverse('receipt-detail', args=[order.transaction_id])}",
+        "cart_token": order.cart_token,
+    }
+    if order.status == Transaction.Status.REQUIRES_ACTION:
+        payload["client_secret"] = order.client_secret
+        payload["next_action"] = getattr(order, "next_action", None) or {"type": "use_stripe_sdk"}
+    return payload
+
+
+def visible_transactions(*, user, cart_token: str | None) -> QuerySet[Transaction]:
+    """Transactions this requester may see: their own account's, or this device's cart token's."""
+    mine = Q(pk__in=[])
+    if user is not None and user.is_authenticated:
+        mine |= Q(user=user)
+    if cart_token:
+        mine |= Q(cart_token=cart_token)
+    return Transaction.objects.filter(mine)
+
+
+def get_visible_transaction(*, transaction_id: str, user, cart_token: str | None) -> Transaction:
+    """Everyone else gets the same 404 as for an id that does not exist."""
+    order = (
+        visible_transactions(user=user, cart_token=cart_token)
+        .filter(transaction_id=transaction_id)
+        .first()
+    )
+    if order is None:
+        raise TransactionNotFound()
+    return order

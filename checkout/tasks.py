@@ -1,0 +1,55 @@
+"""Background work of the checkout: thin shells over services, each safe to run twice."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from checkout import services
+from checkout.gateway import GatewayUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_on_commit(task, *args) -> None:
+    """Send a task once the transaction commits. A broker outage is logged, not raised: the
+    periodic reconciliation finds whatever the task would have done."""
+
+    def send():
+        try:
+            task.apply_async(args=args, retry=False)
+        except Exception:  # any broker/transport failure: kombu raises several kinds
+            logger.exception(
+                "Could not enqueue %s%s; reconciliation will catch up", task.name, args
+            )
+
+    transaction.on_commit(send)
+
+
+@shared_task(
+    autoretry_for=(GatewayUnavailable,),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    max_retries=6,
+)
+def reconcile_payments_task() -> dict:
+    """Settle transactions left open too long, then flag gateway payments we cannot account for."""
+    counts: dict[str, int] = {}
+    for pk in services.list_stale_transaction_ids():
+        outcome = services.reconcile_transaction(pk=pk)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    counts["flagged"] = services.flag_unmatched_payments(
+        since_seconds=settings.RECONCILE_LOOKBACK_SECONDS
+    )
+    logger.info("Reconciliation: %s", counts)
+    return counts
+
+
+@shared_task(
+    autoretry_for=(GatewayUnavailable,), retry_backoff=True, retry_backoff_max=300, max_retries=6
+)
+def process_webhook_event_task(event_pk: int) -> str:
+    from checkout.webhooks import process_webhook_event
+
+    return process_webhook_event(pk=event_pk)

@@ -1,0 +1,58 @@
+"""Stripe events: stored once per event id, processed by a task after the commit."""
+
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from checkout.gateway import StripeGateway
+from checkout.models import Transaction, WebhookEvent
+from checkout.services import apply_payment_result
+
+logger = logging.getLogger(__name__)
+
+HANDLED = {
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "payment_intent.requires_action",
+}
+
+
+def receive_stripe_event(event: dict) -> bool:
+    """Record a verified event; True if it is new (and so queued for processing)."""
+    from checkout.tasks import enqueue_on_commit, process_webhook_event_task
+
+    try:
+        with transaction.atomic():
+            row = WebhookEvent.objects.create(
+                event_id=event["id"], type=event.get("type", ""), payload=event
+            )
+            enqueue_on_commit(process_webhook_event_task, row.pk)
+    except IntegrityError:
+        return False  # Stripe delivers at least once: a redelivery is acknowledged and ignored
+    return True
+
+
+def process_webhook_event(*, pk: int) -> str:
+    event = WebhookEvent.objects.get(pk=pk)
+    if event.processed_at is not None:
+        return "already processed"
+    outcome = "ignored"
+    if event.type in HANDLED:
+        intent = event.payload["data"]["object"]
+        reference = (intent.get("metadata") or {}).get("transaction_id", "")
+        order = (
+            Transaction.objects.filter(gateway_payment_id=intent["id"]).first()
+            or Transaction.objects.filter(transaction_id=reference).first()
+        )
+        if order is None:
+            logger.warning("Stripe event %s for unknown payment %s", event.event_id, intent["id"])
+            outcome = "unknown payment"
+        else:
+            apply_payment_result(
+                order, StripeGateway.result_of(intent), source=f"webhook {event.type}"
+            )
+            outcome = order.status
+    WebhookEvent.objects.filter(pk=pk, processed_at=None).update(processed_at=timezone.now())
+    return outcome

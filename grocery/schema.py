@@ -1,0 +1,16 @@
+"""OpenAPI for plain Django views.
+
+A few views skip DRF's request cycle (the product lookup is the hot path; QR images and health
+probes need none of it). Each gets an APIView twin whose method carries @extend_schema and
+calls the plain view, and `documented_by` tells drf-spectacular to describe the plain view
+through that twin.
+"""
+
+from collections.abc import Callable
+
+from rest_framework.views import APIView
+
+
+def documented_by(view: Callable, api_view: type[APIView]) -> None:
+    view.cls = api_view
+    view.initkwargs = {}

@@ -1,0 +1,166 @@
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import Product, Unit
+from checkout.models import Cart
+from tests.factories import make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def cart_client(api_client):
+    token = api_client.get("/api/cart").json()["token"]
+    api_client.credentials(HTTP_X_CART_TOKEN=token)
+    return token
+
+
+def test_new_cart_has_a_token_and_a_cookie(api_client):
+    response = api_client.get("/api/cart")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["lines"] == [] and body["total"] == 0 and body["currency"] == "EUR"
+    assert response.cookies["cart_token"].value == body["token"]
+    assert response.cookies["cart_token"]["httponly"]
+    assert Cart.objects.filter(token=body["token"]).exists()
+
+
+def test_add_change_remove_and_clear(api_client):
+    apple = make_product(product_id="12345", name="Organic Apple", price=Decimal("1.99"))
+    banana = make_product(product_id="23456", name="Banana", price=Decimal("0.99"))
+    token = cart_client(api_client)
+
+    body = api_client.post(
+        "/api/cart/lines", {"product_id": "12345", "quantity": 1}, format="json"
+    ).json()
+    body = api_client.post(
+        "/api/cart/lines", {"product_id": "12345", "quantity": 1}, format="json"
+    ).json()
+    body = api_client.post(
+        "/api/cart/lines", {"product_id": "23456", "quantity": 1}, format="json"
+    ).json()
+    assert body["token"] == token
+    assert [
+        (line["product_id"], line["quantity"], line["line_total"]) for line in body["lines"]
+    ] == [
+        ("12345", 2, 3.98),
+        ("23456", 1, 0.99),
+    ]
+    assert body["subtotal"] == 4.97 and body["total"] == 4.97 and body["item_count"] == 3
+    assert body["lines"][0]["unit_price"] == 1.99 and body["lines"][0]["discounts"] == []
+
+    body = api_client.put("/api/cart/lines/12345", {"quantity": 5}, format="json").json()
+    assert body["lines"][0]["quantity"] == 5 and body["total"] == 10.94
+
+    body = api_client.delete("/api/cart/lines/23456").json()
+    assert [line["product_id"] for line in body["lines"]] == ["12345"]
+
+    body = api_client.delete("/api/cart").json()
+    assert body["lines"] == [] and body["total"] == 0
+    assert apple.pk and banana.pk
+
+
+def test_cookie_works_like_the_header(api_client):
+    make_product(product_id="12345")
+    api_client.post("/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json")
+    # the test client keeps the cookie the first answer set
+    assert api_client.get("/api/cart").json()["lines"][0]["quantity"] == 2
+
+
+@pytest.mark.parametrize(
+    ("quantity", "code"),
+    [
+        (0, "invalid"),
+        (-1, "invalid"),
+        ("abc", "invalid"),
+        (True, "invalid"),
+        (1.5, "invalid_quantity"),
+        (None, "invalid"),
+    ],
+)
+def test_bad_quantities_are_refused(api_client, quantity, code):
+    make_product(product_id="12345")
+    cart_client(api_client)
+    response = api_client.post(
+        "/api/cart/lines", {"product_id": "12345", "quantity": quantity}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == code
+    assert api_client.get("/api/cart").json()["lines"] == []
+
+
+def test_weighed_products_take_kilograms_with_three_places(api_client):
+    make_product(product_id="777", unit=Unit.KG, price=Decimal("4.99"), stock=Decimal("10"))
+    cart_client(api_client)
+    body = api_client.post(
+        "/api/cart/lines", {"product_id": "777", "quantity": 0.456}, format="json"
+    ).json()
+    assert body["lines"][0]["quantity"] == 0.456
+    assert body["total"] == 2.28  # 4.99 × 0.456 = 2.27544 → 2.28
+    response = api_client.put("/api/cart/lines/777", {"quantity": 0.4561}, format="json")
+    assert response.status_code == 400
+
+
+def test_never_more_than_the_stock(api_client):
+    make_product(product_id="12345", stock=Decimal(3))
+    cart_client(api_client)
+    api_client.post("/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json")
+    response = api_client.post(
+        "/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json"
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "out_of_stock"
+    assert api_client.get("/api/cart").json()["lines"][0]["quantity"] == 2
+
+
+def test_unknown_and_inactive_products_are_refused(api_client):
+    make_product(product_id="999", is_active=False)
+    cart_client(api_client)
+    unknown = api_client.post(
+        "/api/cart/lines", {"product_id": "nope", "quantity": 1}, format="json"
+    )
+    assert unknown.status_code == 404 and unknown.json()["code"] == "product_not_found"
+    inactive = api_client.post(
+        "/api/cart/lines", {"product_id": "999", "quantity": 1}, format="json"
+    )
+    assert inactive.status_code == 409 and inactive.json()["code"] == "product_inactive"
+    missing = api_client.delete("/api/cart/lines/999")
+    assert missing.status_code == 404 and missing.json()["code"] == "cart_line_not_found"
+
+
+def test_changes_under_the_cart_are_named_in_problems(api_client):
+    make_product(product_id="1", price=Decimal("1.00"), stock=Decimal(10))
+    make_product(product_id="2", price=Decimal("2.00"), stock=Decimal(10))
+    make_product(product_id="3", price=Decimal("3.00"), stock=Decimal(10))
+    cart_client(api_client)
+    for pid in ("1", "2", "3"):
+        api_client.post("/api/cart/lines", {"product_id": pid, "quantity": 2}, format="json")
+    Product.objects.filter(product_id="1").update(is_active=False)
+    Product.objects.filter(product_id="2").update(stock=1)
+    Product.objects.filter(product_id="3").update(price=Decimal("3.50"))
+
+    body = api_client.get("/api/cart").json()
+    assert sorted((p["product_id"], p["code"]) for p in body["problems"]) == [
+        ("1", "inactive"),
+        ("2", "insufficient_stock"),
+        ("3", "price_changed"),
+    ]
+    available = {line["product_id"]: line["available"] for line in body["lines"]}
+    assert available == {"1": False, "2": False, "3": True}
+    assert body["total"] == 4.00 + 7.00  # the inactive line is not counted; prices are today's
+
+    # setting the quantity again accepts today's price
+    body = api_client.put("/api/cart/lines/3", {"quantity": 2}, format="json").json()
+    assert ("3", "price_changed") not in {(p["product_id"], p["code"]) for p in body["problems"]}
+
+
+def test_a_token_never_reaches_a_signed_in_customers_cart(api_client, django_user_model):
+    make_product(product_id="12345")
+    user = django_user_model.objects.create_user("ann", password="pw-ann-12345")
+    api_client.force_authenticate(user)
+    token = api_client.post(
+        "/api/cart/lines", {"product_id": "12345", "quantity": 1}, format="json"
+    ).json()["token"]
+    stranger = type(api_client)()
+    body = stranger.get("/api/cart", HTTP_X_CART_TOKEN=token).json()
+    assert body["token"] != token and body["lines"] == []

@@ -1,0 +1,75 @@
+"""Real concurrent requests on real PostgreSQL connections (SQLite would serialise them)."""
+
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from catalog.models import StockMovement
+from checkout.models import Transaction
+from tests.checkout.conftest import spec_body, stock_of
+from tests.factories import make_product
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def post_checkout(body, key=None, barrier=None):
+    try:
+        if barrier is not None:
+            barrier.wait(timeout=30)
+        headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
+        response = APIClient().post("/api/checkout", body, format="json", **headers)
+        return response.status_code, response.json()
+    finally:
+        connection.close()  # every thread opened its own connection
+
+
+def test_same_key_twice_at_once_is_one_transaction_charged_once(shop, settings):
+    settings.SIMULATED_SLOW_SECONDS = (
+        0.3  # the winner is still at the "bank" when the loser arrives
+    )
+    barrier = threading.Barrier(6)
+    body = spec_body(payment_token="tok_slow")
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: post_checkout(body, "race-key", barrier), range(6)))
+    assert {status for status, _ in results} == {201}
+    assert len({answer["transaction_id"] for _, answer in results}) == 1
+    assert Transaction.objects.count() == 1
+    order = Transaction.objects.get()
+    assert order.status == "succeeded"
+    assert order.events.filter(to_status="succeeded").count() == 1
+    assert stock_of("12345") == 118 and stock_of("23456") == 49
+
+
+def test_200_buyers_for_50_units_sell_exactly_50():
+    """Every buyer takes one of each of two products, listed in either order: no oversell, no deadlock."""
+    scarce = make_product(product_id="scarce", price=Decimal("2.50"), stock=Decimal(50))
+    make_product(product_id="plenty", price=Decimal("1.00"), stock=Decimal(1000))
+    barrier = threading.Barrier(40)
+
+    def buy(i):
+        cart = [{"product_id": "scarce", "quantity": 1}, {"product_id": "plenty", "quantity": 1}]
+        if i % 2:
+            cart.reverse()
+        return post_checkout(
+            spec_body(cart=cart, total_amount=3.50), barrier=barrier if i < 40 else None
+        )
+
+    with ThreadPoolExecutor(
+        40
+    ) as pool:  # 40 connections at a time: the machine's PostgreSQL is shared
+        results = list(pool.map(buy, range(200)))
+    outcomes = Counter(
+        (status, answer.get("code", answer.get("status"))) for status, answer in results
+    )
+    assert outcomes == {(201, "success"): 50, (409, "out_of_stock"): 150}
+    scarce.refresh_from_db()
+    assert scarce.stock == 0
+    assert stock_of("plenty") == 950  # the losers' partial takes were rolled back
+    assert Transaction.objects.filter(status="succeeded").count() == 50
+    assert Transaction.objects.count() == 50  # a refused buyer leaves no transaction behind
+    assert StockMovement.objects.filter(product=scarce, reason="sale").count() == 50
