@@ -48,7 +48,7 @@ CART = [
     {"product_id": "milk", "quantity": 2},  # 3.00, 10% off: 0.30
     {"product_id": "banana", "quantity": 3},  # 2.97, one free: 0.99 (5% would be 0.15)
     {"product_id": "steak", "quantity": 1},  # 15.00
-    {"product_id": "grapes", "quantity": 0.5},  # 2.00 by weight
+    {"product_id": "grapes", "quantity": 0.5},  # 2.00 by weight: no BOGOF, 5% off fruit: 0.10
 ]
 
 
@@ -59,17 +59,18 @@ def test_checkout_total_includes_stacked_and_non_stacked_discounts_as_quoted(
     quote = client.post(
         "/api/checkout/quote", {"customer_id": "789", "cart": CART}, format="json"
     ).json()
-    # subtotal 22.97; item deals 0.30 + 0.99; the spend is 22.97 >= 20: 5.00 more. The 5% on
-    # fruit (0.15 + 0.10) loses to the buy-one-get-one (0.99) it competes with on the bananas.
+    # subtotal 22.97; item deals 0.30 + 0.99 + 0.10; the spend is 22.97 >= 20: 5.00 more.
+    # On the bananas the buy-one-get-one (0.99) beats the 5% (0.15): a line gets one of them.
     assert quote["subtotal"] == 22.97
-    assert quote["discount_total"] == 6.29
-    assert quote["total"] == 16.68
+    assert quote["discount_total"] == 6.39
+    assert quote["total"] == 16.58
     by_line = {line["product_id"]: line for line in quote["lines"]}
     banana_deals = {d["promotion_id"]: d for d in by_line["banana"]["discounts"]}
     assert set(banana_deals) == {"banana-bogof", "spend-20"}  # not 5% as well: it does not stack
     assert banana_deals["banana-bogof"]["amount"] == 0.99
     assert banana_deals["banana-bogof"]["reason"] == "Buy 1 get 1 free: 1 × Banana free"
-    assert {d["promotion_id"] for d in by_line["grapes"]["discounts"]} == {"spend-20"}
+    grape_deals = {d["promotion_id"] for d in by_line["grapes"]["discounts"]}
+    assert grape_deals == {"fruit-5", "spend-20"}  # the 5% still applies where BOGOF cannot
     spend_shares = [
         d["amount"]
         for line in quote["lines"]
@@ -90,14 +91,14 @@ def test_checkout_total_includes_stacked_and_non_stacked_discounts_as_quoted(
     )
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert body["status"] == "success" and body["receipt"]["total"] == 16.68
+    assert body["status"] == "success" and body["receipt"]["total"] == 16.58
     order = Transaction.objects.get(transaction_id=body["transaction_id"])
-    assert order.total == Decimal("16.68") and order.discount_total == Decimal("6.29")
+    assert order.total == Decimal("16.58") and order.discount_total == Decimal("6.39")
 
     receipt = client.get(
         f"/api/receipts/{body['transaction_id']}", HTTP_X_CART_TOKEN=body["cart_token"]
     ).json()
-    assert receipt["total"] == 16.68 and receipt["discount_total"] == 6.29
+    assert receipt["total"] == 16.58 and receipt["discount_total"] == 6.39
     assert [line["discounts"] for line in receipt["lines"]] == [
         line["discounts"] for line in quote["lines"]
     ]
