@@ -115,3 +115,60 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.product_id} {self.delta:+} ({self.get_reason_display()})"
+
+
+class StockAlert(models.Model):
+    """One row per product and day an alert went out: the alerts task never repeats itself."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_alerts")
+    day = models.DateField()
+    stock = models.DecimalField(max_digits=12, decimal_places=3)
+    # The run that claimed the row; concurrent runs insert with ON CONFLICT DO NOTHING and
+    # each mails only the rows carrying its own batch.
+    batch = models.UUIDField(db_index=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "day"], name="one_stock_alert_per_day")
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} on {self.day}"
+
+
+class CatalogImport(models.Model):
+    """A CSV upload and its outcome; large files are imported by a Celery task."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "imported"
+        FAILED = "failed", "rejected, nothing imported"
+
+    file_name = models.CharField(max_length=200)
+    # The uploaded text, kept only until the import has run (the worker reads it from here).
+    source = models.TextField(blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"line": 7, "message": "..."}]
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("import_catalog", "Can import the catalog from CSV")]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

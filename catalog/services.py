@@ -135,3 +135,43 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
             )
         StockMovement.objects.bulk_create(movements)
         _forget_on_commit(p.product_id for p in locked.values())
+
+
+def set_stock_levels(
+    levels: dict[int, Decimal],
+    *,
+    reason: str = StockMovement.Reason.COUNT,
+    user=None,
+    note: str = "",
+) -> set[int]:
+    """set_stock for many products at once (imports): counted figures by primary key.
+
+    Rows are locked in primary-key order like every other stock writer; products already at their
+    figure get no movement. Returns the keys of the products that changed. The caller may own
+    the transaction.
+    """
+    with transaction.atomic():
+        current = dict(
+            Product.objects.select_for_update()
+            .filter(pk__in=levels)
+            .order_by("pk")
+            .values_list("pk", "stock")
+        )
+        changed = {pk: Decimal(levels[pk]) for pk in sorted(current) if levels[pk] != current[pk]}
+        for pk, stock in changed.items():
+            Product.objects.filter(pk=pk).update(stock=stock)
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product_id=pk,
+                delta=stock - current[pk],
+                resulting_stock=stock,
+                reason=reason,
+                user=user,
+                note=note,
+            )
+            for pk, stock in changed.items()
+        )
+        _forget_on_commit(
+            Product.objects.filter(pk__in=changed).values_list("product_id", flat=True)
+        )
+    return set(changed)

@@ -167,7 +167,8 @@ def verify_exit_code(code: str) -> Transaction | None:
 
 
 def receipt_payload(order: Transaction) -> dict:
-    lines = list(order.lines.all())
+    # A checkout that just wrote its lines hands them over rather than reading them back.
+    lines = getattr(order, "sold_lines", None) or list(order.lines.all())
     paid = order.status in Transaction.PAID
     base = settings.PUBLIC_BASE_URL
     code = exit_code(order) if paid else None

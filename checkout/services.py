@@ -15,7 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -241,7 +241,7 @@ def _reserve(
             tax=quote.tax,
             total=quote.total,
         )
-        TransactionLine.objects.bulk_create(
+        order.sold_lines = TransactionLine.objects.bulk_create(
             TransactionLine(
                 transaction=order,
                 product=line.product,
@@ -297,8 +297,9 @@ def _charge(order: Transaction, payment_token: str) -> None:
     apply_payment_result(order, result, source="charge")
 
 
-def apply_payment_result(order: Transaction, result: PaymentResult, *, source: str) -> None:
-    """Move a transaction to what the gateway says. Safe to call twice, from anywhere."""
+def apply_payment_result(order: Transaction, result: PaymentResult, *, source: str) -> bool:
+    """Move a transaction to what the gateway says; True if this call moved it. Safe to call
+    twice, from anywhere: only one caller ever moves a transaction out of an open status."""
     fields = {"gateway_payment_id": result.payment_id} if result.payment_id else {}
     if result.status == PaymentStatus.SUCCEEDED:
         moved = _transition(
@@ -313,16 +314,17 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
                 order.transaction_id,
                 note=f"{source}: paid after the transaction failed",
             )
-    elif result.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELED):
-        _transition(
+        return moved
+    if result.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELED):
+        return _transition(
             order,
             to=Status.FAILED,
             reason=f"{source}: {result.message or result.status}"[:255],
             failure_code="declined" if result.status == PaymentStatus.DECLINED else "canceled",
             **fields,
         )
-    elif result.status == PaymentStatus.REQUIRES_ACTION:
-        _transition(
+    if result.status == PaymentStatus.REQUIRES_ACTION:
+        moved = _transition(
             order,
             to=Status.REQUIRES_ACTION,
             from_statuses=(Status.PENDING,),
@@ -331,9 +333,11 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
             **fields,
         )
         order.next_action = result.next_action
-    elif fields and not order.gateway_payment_id:
+        return moved
+    if fields and not order.gateway_payment_id:
         Transaction.objects.filter(pk=order.pk, gateway_payment_id="").update(**fields)
         order.refresh_from_db()
+    return False
 
 
 def _transition(
@@ -346,6 +350,7 @@ def _transition(
 ) -> bool:
     """The one status change: row-locked, logged, and a failure gives the stock back once."""
     with transaction.atomic():
+        _relax_commit()
         row = Transaction.objects.select_for_update().get(pk=order.pk)
         moved = row.status in from_statuses
         if moved:
@@ -362,9 +367,27 @@ def _transition(
             if to == Status.SUCCEEDED and row.cart_token:
                 bought = row.lines.values_list("product_id", flat=True)
                 CartLine.objects.filter(cart__token=row.cart_token, product__in=bought).delete()
-            row.save()
-    order.refresh_from_db()
+            row.save(
+                update_fields=[
+                    "status",
+                    "failure_reason",
+                    "stock_released",
+                    "updated_at",
+                    *fields,
+                ]
+            )
+    for field in Transaction._meta.concrete_fields:  # what the row now says, without a re-read
+        setattr(order, field.attname, getattr(row, field.attname))
     return moved
+
+
+def _relax_commit() -> None:
+    """A settled status need not wait for the disk: should PostgreSQL lose the last moments of
+    commits in a crash, the transaction is simply open again and reconciliation settles it by
+    asking the gateway. (Orders and stock taken before a charge are committed durably.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _release_stock(row: Transaction) -> None:
@@ -478,9 +501,8 @@ def reconcile_transaction(*, pk: int) -> str:
         if order.updated_at >= abandoned:
             return "waiting"
         result = gateway.cancel(result.payment_id)
-    before = order.status
-    apply_payment_result(order, result, source="reconciliation")
-    return order.status if order.status != before else "already settled"
+    moved = apply_payment_result(order, result, source="reconciliation")
+    return order.status if moved else "already settled"
 
 
 def flag_unmatched_payments(*, since_seconds: int) -> int:

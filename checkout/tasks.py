@@ -8,6 +8,7 @@ from django.db import transaction
 
 from checkout import services
 from checkout.gateway import GatewayUnavailable
+from checkout.webhooks import list_unprocessed_event_ids, process_webhook_event
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,9 @@ def reconcile_payments_task() -> dict:
     for pk in services.list_stale_transaction_ids():
         outcome = services.reconcile_transaction(pk=pk)
         counts[outcome] = counts.get(outcome, 0) + 1
+    counts["webhooks"] = sum(
+        process_webhook_event(pk=pk) != "already processed" for pk in list_unprocessed_event_ids()
+    )
     counts["flagged"] = services.flag_unmatched_payments(
         since_seconds=settings.RECONCILE_LOOKBACK_SECONDS
     )
@@ -50,6 +54,4 @@ def reconcile_payments_task() -> dict:
     autoretry_for=(GatewayUnavailable,), retry_backoff=True, retry_backoff_max=300, max_retries=6
 )
 def process_webhook_event_task(event_pk: int) -> str:
-    from checkout.webhooks import process_webhook_event
-
     return process_webhook_event(pk=event_pk)

@@ -1,7 +1,9 @@
 """Stripe events: stored once per event id, processed by a task after the commit."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -21,7 +23,7 @@ HANDLED = {
 
 def receive_stripe_event(event: dict) -> bool:
     """Record a verified event; True if it is new (and so queued for processing)."""
-    from checkout.tasks import enqueue_on_commit, process_webhook_event_task
+    from checkout.tasks import enqueue_on_commit, process_webhook_event_task  # tasks import us
 
     try:
         with transaction.atomic():
@@ -32,6 +34,16 @@ def receive_stripe_event(event: dict) -> bool:
     except IntegrityError:
         return False  # Stripe delivers at least once: a redelivery is acknowledged and ignored
     return True
+
+
+def list_unprocessed_event_ids() -> list[int]:
+    """Events whose task never ran (broker down, worker lost), after a grace period."""
+    cutoff = timezone.now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+    return list(
+        WebhookEvent.objects.filter(processed_at=None, received_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def process_webhook_event(*, pk: int) -> str:

@@ -1,1 +1,19 @@
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from frontend import views
+
+# Every screen is the same app shell; the client-side router picks the screen from the path.
+# /01/{gtin} and /p/{id}/qr.svg are catalog's; they are matched before these.
+urlpatterns = [
+    path("", views.shell, name="app-home"),
+    re_path(r"^scan/?$", views.shell, name="app-scan"),
+    re_path(r"^p/(?P<product_id>[^/]+)/?$", views.product_page, name="app-product"),
+    re_path(r"^promo/(?P<promotion_id>[^/]+)/?$", views.shell, name="app-promotion"),
+    re_path(r"^promotions/?$", views.shell, name="app-promotions"),
+    re_path(r"^cart/?$", views.shell, name="app-cart"),
+    re_path(r"^checkout/?$", views.shell, name="app-checkout"),
+    re_path(r"^receipts/?$", views.shell, name="app-receipts"),
+    re_path(r"^receipts/(?P<transaction_id>[^/]+)/?$", views.shell, name="app-receipt"),
+    path("manifest.webmanifest", views.manifest, name="app-manifest"),
+    path("sw.js", views.service_worker, name="app-sw"),
+]

@@ -257,3 +257,16 @@ CELERY_BEAT_SCHEDULE["reconcile-payments"] = {
     "task": "checkout.tasks.reconcile_payments_task",
     "schedule": env.float("RECONCILE_EVERY_SECONDS", default=120.0),
 }
+
+# --- Manager portal (catalog admin) -----------------------------------------------------------
+# CSV imports up to this many rows run in the request; larger ones in a Celery worker.
+CATALOG_IMPORT_INLINE_ROWS = env.int("CATALOG_IMPORT_INLINE_ROWS", default=2_000)
+# Email settings beyond the console default: SMTP when EMAIL_BACKEND says so.
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+STOCK_ALERT_EVERY_SECONDS = env.int("STOCK_ALERT_EVERY_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE["stock-alerts"] = {
+    "task": "catalog.tasks.send_stock_alerts_task",
+    "schedule": STOCK_ALERT_EVERY_SECONDS,
+}

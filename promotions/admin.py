@@ -1,40 +1,64 @@
+"""Promotions in the manager portal: validity at a glance, the active limit explained, posters."""
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Q
+from django.http import HttpResponse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from promotions.errors import TooManyActivePromotions
-from promotions.models import PARAMETER_FIELDS, AppliesTo, Promotion
-from promotions.selectors import promotion_qr_url, promotion_url
+from promotions.models import AppliesTo, Promotion, Status
+from promotions.posters import render_posters, validity_text
+from promotions.selectors import promotion_url
 from promotions.services import check_active_limit, save_promotion
 
+STATUS_COLOURS = {Status.ACTIVE: "#0f5132", Status.UPCOMING: "#7a5a00", Status.ENDED: "#6c757d"}
 
-class PromotionAdminForm(forms.ModelForm):
+
+class StatusFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return Status.choices
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == Status.ACTIVE:
+            return queryset.filter(is_active=True, valid_from__lte=now, valid_until__gt=now)
+        if self.value() == Status.UPCOMING:
+            return queryset.filter(is_active=True, valid_from__gt=now)
+        if self.value() == Status.ENDED:
+            return queryset.filter(Q(is_active=False) | Q(valid_until__lte=now))
+        return queryset
+
+
+class PromotionForm(forms.ModelForm):
     class Meta:
         model = Promotion
-        fields = [
-            "code",
+        fields = (
             "name",
             "description",
+            "code",
             "kind",
+            "percent",
+            "amount",
+            "buy_quantity",
+            "free_quantity",
+            "bundle_quantity",
+            "pay_quantity",
+            "bundle_price",
+            "threshold",
             "applies_to",
             "products",
             "categories",
-            *PARAMETER_FIELDS,
             "valid_from",
             "valid_until",
             "is_active",
             "priority",
             "stackable",
-        ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["is_active"].help_text = (
-            f"The shop runs at most {settings.MAX_ACTIVE_PROMOTIONS} promotions at the same moment "
-            "(setting MAX_ACTIVE_PROMOTIONS): saving is refused if this one's dates would make "
-            "more run at once. Inactive and ended promotions do not count. Untick to withdraw "
-            "a promotion at once."
         )
 
     def clean(self):
@@ -46,10 +70,10 @@ class PromotionAdminForm(forms.ModelForm):
         return data
 
     def _post_clean(self):
-        super()._post_clean()  # the model's own validation (kind parameters, dates)
+        super()._post_clean()
         if self.errors:
             return
-        try:
+        try:  # the active-promotions limit, shown on the form rather than as an error page
             check_active_limit(promotion=self.instance)
         except TooManyActivePromotions as exc:
             self.add_error(None, exc.message)
@@ -57,60 +81,79 @@ class PromotionAdminForm(forms.ModelForm):
 
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
-    form = PromotionAdminForm
-    list_display = [
-        "code",
-        "name",
-        "kind",
-        "applies_to",
-        "valid_from",
-        "valid_until",
-        "is_active",
-        "running_now",
-        "stackable",
-        "priority",
-    ]
-    list_filter = ["is_active", "kind", "applies_to", "stackable"]
-    search_fields = ["code", "name", "description"]
+    form = PromotionForm
+    list_display = ("code", "name", "kind", "validity", "status_badge", "is_active", "priority")
+    list_display_links = ("code", "name")
+    list_filter = (StatusFilter, "kind", "is_active", "applies_to")
+    search_fields = ("code", "name", "description")
+    autocomplete_fields = ("products",)
+    filter_horizontal = ("categories",)
     date_hierarchy = "valid_from"
-    ordering = ["-valid_from"]
-    # Products by id: a picker listing a million products would not load.
-    raw_id_fields = ["products"]
-    filter_horizontal = ["categories"]
-    readonly_fields = ["links", "created_at", "updated_at"]
+    actions = ("print_posters",)
+    readonly_fields = ("public_page",)
     fieldsets = [
-        (None, {"fields": ["code", "name", "description", "kind", "links"]}),
-        ("Applies to", {"fields": ["applies_to", "products", "categories"]}),
+        (None, {"fields": ("name", "description", "code", "public_page")}),
         (
-            "Parameters (fill only those the kind uses)",
+            "Discount",
             {
-                "fields": [
+                "fields": (
+                    "kind",
                     "percent",
                     "amount",
-                    ("buy_quantity", "free_quantity"),
-                    ("bundle_quantity", "pay_quantity", "bundle_price"),
+                    "buy_quantity",
+                    "free_quantity",
+                    "bundle_quantity",
+                    "pay_quantity",
+                    "bundle_price",
                     "threshold",
-                ]
+                )
             },
         ),
-        ("When", {"fields": ["valid_from", "valid_until", "is_active", "priority", "stackable"]}),
-        (None, {"fields": ["created_at", "updated_at"]}),
+        ("Applies to", {"fields": ("applies_to", "products", "categories")}),
+        ("When", {"fields": ("valid_from", "valid_until", "is_active", "priority", "stackable")}),
     ]
 
-    @admin.display(description="running now")
-    def running_now(self, promotion: Promotion) -> str:
-        return promotion.status().label
-
-    @admin.display(description="public page and QR")
-    def links(self, promotion: Promotion) -> str:
-        if not promotion.code:
-            return "-"
-        return format_html(
-            '<a href="{}" target="_blank">{}</a> · <a href="{}" target="_blank">QR code</a>',
-            promotion_url(promotion.code),
-            promotion_url(promotion.code),
-            promotion_qr_url(promotion.code),
-        )
+    def has_print_posters_permission(self, request) -> bool:
+        return request.user.has_perm("promotions.print_posters")
 
     def save_model(self, request, obj, form, change):
-        save_promotion(promotion=obj)  # targets follow in save_related, in the same transaction
+        save_promotion(promotion=obj)  # products and categories follow in save_related
+
+    def changelist_view(self, request, extra_context=None):
+        now = timezone.now()
+        running = Promotion.objects.filter(
+            is_active=True, valid_from__lte=now, valid_until__gt=now
+        ).count()
+        extra_context = {
+            **(extra_context or {}),
+            "subtitle": f"{running} of at most {settings.MAX_ACTIVE_PROMOTIONS} promotions running "
+            "now (the limit counts promotions that overlap in time; ended and inactive ones do "
+            "not count)",
+        }
+        return super().changelist_view(request, extra_context)
+
+    @admin.display(description="valid")
+    def validity(self, promotion):
+        return validity_text(promotion)
+
+    @admin.display(description="status")
+    def status_badge(self, promotion):
+        status = promotion.status()
+        return format_html(
+            '<strong style="color:{}">{}</strong>', STATUS_COLOURS[status], status.label
+        )
+
+    @admin.display(description="public page")
+    def public_page(self, promotion):
+        if not promotion.code:
+            return "after saving"
+        url = promotion_url(promotion.code)
+        return format_html('<a href="{}">{}</a>', url, url)
+
+    @admin.action(description="Print posters (A5 PDF)", permissions=["print_posters"])
+    def print_posters(self, request, queryset):
+        response = HttpResponse(
+            render_posters(queryset.order_by("code")), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = 'inline; filename="promotion-posters.pdf"'
+        return response

@@ -44,7 +44,8 @@ def snapshot() -> tuple:
     )
 
 
-FAKE_STRIPE_PORT = 8201
+FAKE_STRIPE_PORTS = range(8201, 8250)  # our band; several suites may run at once
+GATEWAY_DOWN_URL = "http://127.0.0.1:8299"  # nothing ever listens here
 WEBHOOK_SECRET = "whsec_test_secret"
 
 
@@ -52,7 +53,14 @@ WEBHOOK_SECRET = "whsec_test_secret"
 def fake_stripe_server():
     from tests.checkout.fake_stripe import FakeStripe
 
-    server = FakeStripe(FAKE_STRIPE_PORT).start()
+    for port in FAKE_STRIPE_PORTS:
+        try:
+            server = FakeStripe(port).start()
+            break
+        except OSError:
+            continue
+    else:
+        pytest.fail("no free port for the fake Stripe server")
     yield server
     server.stop()
 
@@ -71,3 +79,84 @@ def fake_stripe(fake_stripe_server, settings):
     settings.STRIPE_MAX_RETRIES = 2
     yield fake_stripe_server
     fake_stripe_server.reset()
+
+
+@pytest.fixture
+def celery_worker_factory(settings):
+    """Start real `celery -A grocery worker` processes on a queue of their own, on the test
+    database and this run's Redis; kill them (and what they left in Redis) afterwards."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.db import connection
+
+    from grocery.celery import app
+
+    queue = f"checkout-test-{os.getpid()}"
+    previous_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    started: list[subprocess.Popen] = []
+    logs: list[Path] = []
+
+    def start(**env) -> subprocess.Popen:
+        log = Path(settings.BASE_DIR) / "var" / f"{queue}-{len(started)}.log"
+        log.parent.mkdir(exist_ok=True)
+        db = connection.settings_dict
+        child_env = {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            **{k: str(v) for k, v in env.items()},
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "grocery",
+                "worker",
+                "-Q",
+                queue,
+                "-c",
+                "2",
+                "-n",
+                f"{queue}-{len(started)}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "-l",
+                "INFO",
+            ],
+            env=child_env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: killed with its pool children
+        )
+        started.append(process)
+        logs.append(log)
+        deadline = time.monotonic() + 30
+        while "ready." not in log.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"worker did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        return process
+
+    def kill(process: subprocess.Popen) -> None:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+
+    start.kill = kill
+    start.logs = logs
+    yield start
+    for process in started:
+        kill(process)
+    app.conf.task_default_queue = previous_queue
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        client.delete(queue, "unacked", "unacked_index")  # only this run's Redis database
+    for log in logs:
+        log.unlink(missing_ok=True)

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from checkout.models import Transaction
-from tests.checkout.conftest import spec_body
+from tests.checkout.conftest import GATEWAY_DOWN_URL, spec_body
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def test_stripe_refund_partial_and_gateway_down(api_client, shop, manager, fake_
     url = f"/admin/checkout/transaction/{order.pk}/refund/"
     manager.post(url, {"amount": "0.99"})
     assert [r["amount"] for r in fake_stripe.refunds.values()] == [99]
-    settings.STRIPE_API_BASE = "http://127.0.0.1:8299"
+    settings.STRIPE_API_BASE = GATEWAY_DOWN_URL
     response = manager.post(url, {"amount": "1.00"})
     assert "nothing was refunded" in response.content.decode()
     order.refresh_from_db()

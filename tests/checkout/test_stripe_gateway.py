@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import StockMovement
 from checkout.models import Transaction
-from tests.checkout.conftest import snapshot, spec_body, stock_of
+from tests.checkout.conftest import GATEWAY_DOWN_URL, snapshot, spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_dropped_connection_then_success(api_client, shop, fake_stripe):
 def test_gateway_down_is_a_clear_error_and_the_stock_comes_back(
     api_client, shop, fake_stripe, settings
 ):
-    settings.STRIPE_API_BASE = "http://127.0.0.1:8299"  # nothing listens here
+    settings.STRIPE_API_BASE = GATEWAY_DOWN_URL
     before = snapshot()
     response = checkout(api_client, "pm_card_visa")
     assert response.status_code == 503

@@ -1,0 +1,581 @@
+"""The manager portal for the catalog: products, stock, labels, CSV import/export, customers."""
+
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Q
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import slugify
+
+from catalog.imports import export_rows, get_progress, start_catalog_import
+from catalog.labels import render_labels_for
+from catalog.models import CatalogImport, Category, Product, StockAlert, StockMovement, Unit
+from catalog.services import save_product, set_stock
+from grocery.pdf import money_text
+
+admin.site.site_header = "Grocery manager portal"
+admin.site.site_title = "Manager portal"
+admin.site.index_title = "Today in the shop"
+
+# Reasons a person picks when changing stock by hand; sales and refunds come from checkout.
+MANUAL_REASONS = [
+    (StockMovement.Reason.COUNT, "Stock count"),
+    (StockMovement.Reason.DELIVERY, "Delivery received"),
+    (StockMovement.Reason.CORRECTION, "Correction (damaged, expired, lost)"),
+]
+
+
+def validate_stock_figure(value: Decimal, unit: str) -> None:
+    if value < 0:
+        raise forms.ValidationError("Stock cannot be negative.")
+    if unit == Unit.EACH and value != value.to_integral_value():
+        raise forms.ValidationError("Products sold each are counted in whole units.")
+
+
+class StockLevelFilter(admin.SimpleListFilter):
+    title = "stock level"
+    parameter_name = "stock"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("low", "Low (at or under reorder level)"),
+            ("out", "Out of stock"),
+            ("ok", "In stock"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "low":
+            return queryset.filter(stock__lte=F("reorder_level"), stock__gt=0)
+        if self.value() == "out":
+            return queryset.filter(stock__lte=0)
+        if self.value() == "ok":
+            return queryset.filter(stock__gt=F("reorder_level"))
+        return queryset
+
+
+class LatestMovementsFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        # A busy product has thousands of sales; the page shows the latest, a link shows all.
+        return super().get_queryset()[:15]
+
+
+class StockMovementInline(admin.TabularInline):
+    model = StockMovement
+    formset = LatestMovementsFormSet
+    fields = ("created_at", "delta", "resulting_stock", "reason", "reference", "note", "user")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "latest stock movements"
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProductForm(forms.ModelForm):
+    """The product's data plus a stock figure; the figure goes through catalog.services.set_stock."""
+
+    new_stock = forms.DecimalField(
+        label="Stock",
+        min_value=0,
+        max_digits=12,
+        decimal_places=3,
+        required=False,
+        help_text="Counted figure (kg for products sold by weight). A change is recorded as a "
+        "stock movement with the reason below.",
+    )
+    stock_reason = forms.ChoiceField(label="Reason", choices=MANUAL_REASONS, required=False)
+    stock_note = forms.CharField(label="Note", max_length=200, required=False)
+
+    class Meta:
+        model = Product
+        fields = (
+            "product_id",
+            "name",
+            "category",
+            "description",
+            "image",
+            "is_active",
+            "price",
+            "unit",
+            "reorder_level",
+            "gtin",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "new_stock" in self.fields:
+            stock = self.instance.stock if self.instance.pk else 0
+            self.fields["new_stock"].initial = f"{Decimal(stock).normalize():f}"  # 255, not 255.000
+
+    def clean(self):
+        cleaned = super().clean()
+        figure = cleaned.get("new_stock")
+        if figure is not None and "new_stock" in self.fields:
+            try:
+                validate_stock_figure(figure, cleaned.get("unit") or Unit.EACH)
+            except forms.ValidationError as exc:
+                self.add_error("new_stock", exc)
+        return cleaned
+
+
+class AdjustStockForm(forms.Form):
+    stock = forms.DecimalField(
+        label="New stock figure", min_value=0, max_digits=12, decimal_places=3
+    )
+    reason = forms.ChoiceField(choices=MANUAL_REASONS)
+    note = forms.CharField(max_length=200, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, comma or semicolon separated, with a header row. Same columns as the "
+        "export.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 50 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 50 MB.")
+        try:
+            return upload.name, upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
+            ) from None
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    form = ProductForm
+    list_display = (
+        "product_id",
+        "name",
+        "category",
+        "price_display",
+        "stock_display",
+        "reorder_level_display",
+        "is_active",
+    )
+    list_display_links = ("product_id", "name")
+    list_filter = (StockLevelFilter, "is_active", "category", "unit")
+    list_select_related = ("category",)
+    search_fields = ("^product_id", "name", "gtin")
+    search_help_text = "Search by name, product number or barcode (GTIN)."
+    list_per_page = 50
+    ordering = ("product_id",)
+    inlines = (StockMovementInline,)
+    actions = ("print_shelf_labels", "export_selected_csv", "mark_active", "mark_inactive")
+    readonly_fields = ("stock_summary", "qr_preview", "created_at", "updated_at")
+    change_list_template = "admin/catalog/product/change_list.html"
+
+    def get_fieldsets(self, request, obj=None):
+        stock = ("new_stock", "stock_reason", "stock_note") if self._can_set_stock(request) else ()
+        return [
+            (
+                None,
+                {"fields": ("product_id", "name", "category", "description", "image", "is_active")},
+            ),
+            ("Price", {"fields": ("price", "unit")}),
+            ("Stock", {"fields": (*(("stock_summary",) if obj else ()), *stock, "reorder_level")}),
+            ("Barcode and shelf label", {"fields": ("gtin", *(("qr_preview",) if obj else ()))}),
+            ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not self._can_set_stock(request):
+            kwargs["exclude"] = ("stock", "new_stock", "stock_reason", "stock_note")
+        return super().get_form(request, obj, change, **kwargs)
+
+    def _can_set_stock(self, request) -> bool:
+        return request.user.has_perm("catalog.adjust_stock")
+
+    def has_adjust_stock_permission(self, request) -> bool:
+        return self._can_set_stock(request)
+
+    def has_print_labels_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.print_labels")
+
+    def save_model(self, request, obj, form, change):
+        save_product(product=obj, user=request.user)
+        figure = form.cleaned_data.get("new_stock")
+        if figure is not None and figure != obj.stock and self._can_set_stock(request):
+            set_stock(
+                product=obj,
+                stock=figure,
+                user=request.user,
+                reason=form.cleaned_data.get("stock_reason") or StockMovement.Reason.COUNT,
+                note=form.cleaned_data.get("stock_note", ""),
+            )
+
+    # --- list columns --------------------------------------------------------------------------
+    @admin.display(description="price", ordering="price")
+    def price_display(self, product):
+        suffix = {"each": "", "kg": " / kg", "100g": " / 100 g"}[product.unit]
+        return f"{money_text(product.price)}{suffix}"
+
+    @admin.display(description="stock", ordering="stock")
+    def stock_display(self, product):
+        unit = " kg" if product.sold_by_weight else ""
+        figure = f"{product.stock.normalize():f}{unit}"
+        if product.stock <= 0:
+            return format_html('<span class="stock-badge out">{} · out</span>', figure)
+        if product.stock <= product.reorder_level:
+            return format_html('<span class="stock-badge low">{} · low</span>', figure)
+        return figure
+
+    @admin.display(description="reorder at", ordering="reorder_level")
+    def reorder_level_display(self, product):
+        return f"{product.reorder_level.normalize():f}"
+
+    @admin.display(description="stock now")
+    def stock_summary(self, product):
+        url = (
+            reverse("admin:catalog_stockmovement_changelist") + f"?product__id__exact={product.pk}"
+        )
+        return format_html(
+            '<strong>{}</strong> {} · reorder level {} · <a href="{}">all stock movements</a>',
+            f"{product.stock.normalize():f}",
+            "kg" if product.sold_by_weight else "units",
+            f"{product.reorder_level.normalize():f}",
+            url,
+        )
+
+    @admin.display(description="QR code")
+    def qr_preview(self, product):
+        url = f"{settings.PUBLIC_BASE_URL}/p/{product.product_id}"
+        return format_html(
+            '<img src="{}" width="120" height="120" alt="QR code"><br><a href="{}">{}</a>',
+            reverse("product-qr", args=[product.product_id, "svg"]),
+            url,
+            url,
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_adjust_stock": self._can_set_stock(request),
+            "can_print_labels": self.has_print_labels_permission(request),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- actions ---------------------------------------------------------------------------------
+    @admin.action(description="Print shelf labels (PDF)", permissions=["print_labels"])
+    def print_shelf_labels(self, request, queryset):
+        pdf = render_labels_for(queryset)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'inline; filename="shelf-labels-{stamp}.pdf"'
+        return response
+
+    @admin.action(description="Export selected to CSV", permissions=["view"])
+    def export_selected_csv(self, request, queryset):
+        return self._csv_response(queryset, "products-selected")
+
+    @admin.action(description="Make active (on sale)", permissions=["change"])
+    def mark_active(self, request, queryset):
+        self._set_active(request, queryset, True)
+
+    @admin.action(description="Make inactive (off sale)", permissions=["change"])
+    def mark_inactive(self, request, queryset):
+        self._set_active(request, queryset, False)
+
+    def _set_active(self, request, queryset, active: bool):
+        count = 0
+        for product in queryset.exclude(is_active=active):
+            product.is_active = active
+            save_product(product=product, user=request.user)
+            count += 1
+        self.message_user(request, f"{count} product(s) made {'active' if active else 'inactive'}.")
+
+    def _csv_response(self, queryset, name: str):
+        response = StreamingHttpResponse(
+            export_rows(queryset), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+        return response
+
+    # --- extra pages: export all, import, adjust stock -------------------------------------------
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("export/", wrap(self.export_all_view), name="catalog_product_export"),
+            path("import/", wrap(self.import_view), name="catalog_product_import"),
+            path(
+                "<int:pk>/stock/", wrap(self.adjust_stock_view), name="catalog_product_adjust_stock"
+            ),
+            path("<int:pk>/label/", wrap(self.label_view), name="catalog_product_label"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import": request.user.has_perm("catalog.import_catalog"),
+            "low_count": Product.objects.filter(
+                is_active=True, stock__lte=F("reorder_level"), stock__gt=0
+            ).count(),
+            "out_count": Product.objects.filter(is_active=True, stock__lte=0).count(),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def export_all_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return self._csv_response(Product.objects.select_related(None), "products")
+
+    def import_view(self, request):
+        if not request.user.has_perm("catalog.import_catalog"):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            name, text = form.cleaned_data["file"]
+            catalog_import = start_catalog_import(file_name=name, text=text, user=request.user)
+            return redirect("admin:catalog_catalogimport_change", catalog_import.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import products from CSV",
+            "opts": self.opts,
+            "form": form,
+            "columns": [
+                "product_id",
+                "gtin",
+                "name",
+                "description",
+                "category",
+                "price",
+                "unit",
+                "stock",
+                "reorder_level",
+                "active",
+            ],
+            "inline_rows": settings.CATALOG_IMPORT_INLINE_ROWS,
+            "recent": CatalogImport.objects.select_related("user")[:5],
+        }
+        return TemplateResponse(request, "admin/catalog/product/import.html", context)
+
+    def label_view(self, request, pk: int):
+        if not self.has_print_labels_permission(request):
+            raise PermissionDenied
+        get_object_or_404(Product, pk=pk)
+        return self.print_shelf_labels(request, Product.objects.filter(pk=pk))
+
+    def adjust_stock_view(self, request, pk: int):
+        if not self._can_set_stock(request):
+            raise PermissionDenied
+        product = get_object_or_404(Product, pk=pk)
+        form = AdjustStockForm(request.POST or None, initial={"stock": product.stock})
+        if request.method == "POST" and form.is_valid():
+            try:
+                validate_stock_figure(form.cleaned_data["stock"], product.unit)
+            except forms.ValidationError as exc:
+                form.add_error("stock", exc)
+            else:
+                before = product.stock
+                set_stock(
+                    product=product,
+                    stock=form.cleaned_data["stock"],
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+                self.message_user(
+                    request,
+                    f"Stock of {product} set from {before.normalize():f} to "
+                    f"{product.stock.normalize():f}.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:catalog_product_change", product.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Adjust stock: {product}",
+            "opts": self.opts,
+            "original": product,
+            "form": form,
+            "movements": product.movements.select_related("user")[:10],
+        }
+        return TemplateResponse(request, "admin/catalog/product/adjust_stock.html", context)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "product_count", "active_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                product_count=Count("products"),
+                active_count=Count("products", filter=Q(products__is_active=True)),
+            )
+        )
+
+    @admin.display(description="products", ordering="product_count")
+    def product_count(self, category):
+        url = reverse("admin:catalog_product_changelist") + f"?category__id__exact={category.pk}"
+        return format_html('<a href="{}">{}</a>', url, category.product_count)
+
+    @admin.display(description="active", ordering="active_count")
+    def active_count(self, category):
+        return category.active_count
+
+    def save_model(self, request, obj, form, change):
+        obj.slug = obj.slug or slugify(obj.name)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(StockMovement)
+class StockMovementAdmin(admin.ModelAdmin):
+    """The audit log: read-only, written by catalog.services only."""
+
+    list_display = (
+        "created_at",
+        "product",
+        "delta",
+        "resulting_stock",
+        "reason",
+        "reference",
+        "user",
+        "note",
+    )
+    list_filter = ("reason", "created_at")
+    list_select_related = ("product", "user")
+    search_fields = ("product__product_id", "product__name", "reference")
+    date_hierarchy = "created_at"
+    raw_id_fields = ("product",)
+    list_per_page = 100
+    show_full_result_count = False  # the table grows with every sale; skip the second COUNT
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(StockAlert)
+class StockAlertAdmin(admin.ModelAdmin):
+    list_display = ("day", "product", "stock", "sent_at")
+    list_filter = ("day",)
+    list_select_related = ("product",)
+    search_fields = ("product__product_id", "product__name")
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CatalogImport)
+class CatalogImportAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "file_name", "status", "rows", "created", "updated", "user")
+    list_filter = ("status",)
+    change_form_template = "admin/catalog/catalogimport/status.html"
+    fields = (
+        "file_name",
+        "status",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "user",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="catalog_catalogimport_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, pk: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return JsonResponse(get_progress(get_object_or_404(CatalogImport, pk=pk)))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        catalog_import = get_object_or_404(CatalogImport, pk=object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "catalog_import": catalog_import,
+            "progress": get_progress(catalog_import),
+            "progress_url": reverse("admin:catalog_catalogimport_progress", args=[object_id]),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ShopUserAdmin(UserAdmin):
+    """Customers and staff accounts. Store managers may run accounts but not make superusers."""
+
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "role",
+        "date_joined",
+        "last_login",
+    )
+    list_filter = ("is_staff", "is_active", "groups")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description="role")
+    def role(self, user):
+        return ", ".join(g.name for g in user.groups.all()) or (
+            "admin" if user.is_superuser else ""
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # nor reset a superuser's password
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ("is_superuser", "user_permissions", "last_login", "date_joined")

@@ -1,0 +1,107 @@
+"""Shelf labels: an A4 sheet of LABEL_COLUMNS x LABEL_ROWS labels, each with the product's name,
+price, unit price, shelf code and a vector QR code of its public URL."""
+
+import io
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from reportlab.lib.colors import HexColor, black
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from catalog.models import Product, Unit
+from grocery.money import round_money
+from grocery.pdf import fit_lines, fonts, money_text
+from grocery.qr import draw_qr
+
+PADDING = 3 * mm
+QR_SIZE = 28 * mm  # with its 4-module quiet zone: about 0.85 mm a module, easy for phones
+GUIDE = HexColor("#d0d0d0")  # cutting guide, for plain paper; faint on pre-cut sheets
+MUTED = HexColor("#444444")
+LABEL_FIELDS = ("product_id", "name", "price", "unit", "gtin")
+
+PRICE_SUFFIX = {Unit.EACH: "each", Unit.KG: "per kg", Unit.HUNDRED_G: "per 100 g"}
+
+
+def product_url(product_id: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/p/{product_id}"
+
+
+def unit_price_text(price: Decimal, unit: str) -> str:
+    """The comparison price shoppers look for: per kg for anything sold by weight."""
+    if unit == Unit.HUNDRED_G:
+        return f"{money_text(round_money(price * 10))} per kg"
+    if unit == Unit.KG:
+        return f"{money_text(price)} per kg"
+    return f"{money_text(price)} per item"
+
+
+def _draw_label(canvas: Canvas, product: Product, x: float, y: float, w: float, h: float):
+    regular, bold = fonts()
+    canvas.setStrokeColor(GUIDE)
+    canvas.setLineWidth(0.3)
+    canvas.rect(x, y, w, h, stroke=1, fill=0)
+
+    canvas.setFillColor(black)
+    draw_qr(
+        canvas,
+        product_url(product.product_id),
+        x + w - QR_SIZE - PADDING / 2,
+        y + (h - QR_SIZE) / 2,
+        QR_SIZE,
+    )
+
+    text_x = x + PADDING
+    text_w = w - QR_SIZE - PADDING * 1.5
+    top = y + h - PADDING
+    lines, size = fit_lines(product.name, bold, 10, text_w, max_lines=2, min_size=7)
+    canvas.setFont(bold, size)
+    for i, line in enumerate(lines):
+        canvas.drawString(text_x, top - size * (i + 1), line)
+
+    price = money_text(product.price)
+    price_size = 20
+    while canvas.stringWidth(price, bold, price_size) > text_w and price_size > 10:
+        price_size -= 1
+    price_y = y + h / 2 - price_size * 0.55
+    canvas.setFont(bold, price_size)
+    canvas.drawString(text_x, price_y, price)
+    canvas.setFont(regular, 7.5)
+    canvas.drawString(text_x, price_y - 9, PRICE_SUFFIX.get(product.unit, product.unit))
+
+    canvas.setFillColor(MUTED)
+    canvas.setFont(regular, 6.5)
+    canvas.drawString(text_x, y + PADDING + 8, unit_price_text(product.price, product.unit))
+    canvas.setFont(bold, 6.5)
+    canvas.drawString(text_x, y + PADDING, f"No. {product.product_id}")
+
+
+def render_labels(products: Iterable[Product]) -> bytes:
+    """One label per product, left to right and top to bottom, as many A4 pages as needed."""
+    columns, rows = settings.LABEL_COLUMNS, settings.LABEL_ROWS
+    page_w, page_h = A4
+    w, h = page_w / columns, page_h / rows
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, pageCompression=1)
+    canvas.setTitle("Shelf labels")
+    canvas.setCreator(settings.PUBLIC_BASE_URL)
+    per_page = columns * rows
+    count = 0
+    for count, product in enumerate(products, start=1):
+        slot = (count - 1) % per_page
+        if slot == 0 and count > 1:
+            canvas.showPage()
+        row, col = divmod(slot, columns)
+        _draw_label(canvas, product, col * w, page_h - (row + 1) * h, w, h)
+    if count == 0:
+        raise ValueError("No products to print.")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def render_labels_for(queryset) -> bytes:
+    products = queryset.select_related(None).only(*LABEL_FIELDS).order_by("product_id")
+    return render_labels(products.iterator(2000))

@@ -1,0 +1,50 @@
+"""The two shop roles and their permissions, defined once.
+
+A data migration creates the groups; `sync_role_permissions` runs after every `migrate` too, so that
+the Store manager role also covers models that later migrations add (checkout, promotions).
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
+
+STORE_MANAGER = "Store manager"
+STAFF = "Staff"
+
+# Store managers run the shop: every permission of the shop's own apps...
+MANAGER_APPS = ("catalog", "checkout", "promotions", "frontend")
+# ...and they look after customer and staff accounts (superuser status stays superuser-only,
+# see catalog.admin.ShopUserAdmin).
+MANAGER_EXTRA = (("auth", "view_user"), ("auth", "add_user"), ("auth", "change_user"))
+# Staff on the shop floor: look products up, correct stock counts, print shelf labels.
+STAFF_PERMISSIONS = (
+    ("catalog", "view_product"),
+    ("catalog", "view_category"),
+    ("catalog", "view_stockmovement"),
+    ("catalog", "adjust_stock"),
+    ("catalog", "print_labels"),
+)
+
+
+def _matching(pairs) -> Q:
+    query = Q(pk__in=[])
+    for app_label, codename in pairs:
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    return query
+
+
+def sync_role_permissions(group_model=Group, permission_model=Permission) -> None:
+    """Create the groups if needed and add what each role should have (never removes grants)."""
+    manager, _ = group_model.objects.get_or_create(name=STORE_MANAGER)
+    staff, _ = group_model.objects.get_or_create(name=STAFF)
+    manager.permissions.add(
+        *permission_model.objects.filter(
+            Q(content_type__app_label__in=MANAGER_APPS) | _matching(MANAGER_EXTRA)
+        )
+    )
+    staff.permissions.add(*permission_model.objects.filter(_matching(STAFF_PERMISSIONS)))
+
+
+def sync_after_migrate(sender, **kwargs) -> None:
+    """post_migrate receiver: auth's own receiver has created this app's permissions by now."""
+    if sender.label in MANAGER_APPS:
+        sync_role_permissions()

@@ -1,0 +1,118 @@
+"""The PWA: one app shell for every screen, its manifest and its service worker.
+
+The screens talk to the public API only; the shell just carries the hashed asset URLs and, on a
+product page, the product itself so a deep link (a label scanned with the phone's own camera app)
+renders without a second round trip.
+"""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_GET
+
+from catalog.api import with_promotions
+from catalog.errors import ProductNotFound
+from catalog.selectors import get_product_payload
+from frontend.assets import SHELL_ASSETS, asset_version
+
+THEME_COLOR = "#0b6e4f"
+
+
+def _client_config() -> dict:
+    """What the JavaScript needs to know about this server (read from a JSON script tag)."""
+    return {
+        "publicBaseUrl": settings.PUBLIC_BASE_URL,
+        "currency": settings.CURRENCY,
+        "scannerModule": static("frontend/scanner.js"),
+        "decoderModule": static("vendor/ponyfill.js"),
+        "decoderWasm": static("vendor/zxing_reader.wasm"),
+        "placeholderImage": static("frontend/icons/placeholder.svg"),
+        "stripeJs": "https://js.stripe.com/v3/",
+    }
+
+
+def _render_shell(request, *, product=None, title="Scan & Go", status=200):
+    context = {
+        "config": _client_config(),
+        "product": product,
+        "title": title,
+        "theme_color": THEME_COLOR,
+    }
+    return render(request, "frontend/app.html", context, status=status)
+
+
+@require_GET
+@ensure_csrf_cookie
+@cache_control(no_cache=True, private=True)
+def shell(request, **_route):
+    return _render_shell(request)
+
+
+@require_GET
+@ensure_csrf_cookie
+@cache_control(no_cache=True, private=True)
+def product_page(request, product_id: str):
+    try:
+        product = with_promotions(get_product_payload(product_id))
+    except ProductNotFound:
+        return _render_shell(request, title="Product not found", status=404)
+    return _render_shell(request, product=product, title=f"{product['name']} · Scan & Go")
+
+
+@require_GET
+@cache_control(max_age=3600)
+def manifest(request):
+    body = {
+        "id": "/",
+        "name": "Scan & Go",
+        "short_name": "Scan & Go",
+        "description": "Scan products, see prices and offers, and pay from your phone.",
+        "start_url": "/?source=pwa",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": THEME_COLOR,
+        "categories": ["shopping", "food"],
+        "icons": [
+            {"src": static("frontend/icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("frontend/icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {
+                "src": static("frontend/icons/maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
+        ],
+        "shortcuts": [
+            {
+                "name": "Scan",
+                "url": "/scan",
+                "icons": [{"src": static("frontend/icons/icon-192.png"), "sizes": "192x192"}],
+            },
+            {
+                "name": "Cart",
+                "url": "/cart",
+                "icons": [{"src": static("frontend/icons/icon-192.png"), "sizes": "192x192"}],
+            },
+        ],
+    }
+    return JsonResponse(body, content_type="application/manifest+json")
+
+
+@require_GET
+@cache_control(no_cache=True)
+def service_worker(request):
+    """Served from the root so its scope is the whole app; its text changes with every asset hash,
+    which is what makes browsers install the new version."""
+    response = render(
+        request,
+        "frontend/sw.js",
+        {"version": asset_version(), "shell_assets": [static(a) for a in SHELL_ASSETS]},
+        content_type="text/javascript",
+    )
+    response["Service-Worker-Allowed"] = "/"
+    return response

@@ -1,0 +1,141 @@
+"""Catalog CSV: streamed export, all-or-nothing import with errors by line number."""
+
+import csv
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from catalog.models import CatalogImport, Product, StockMovement
+from catalog.selectors import get_product_payload
+from tests.factories import make_category, make_product
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(client, text: str, name: str = "products.csv"):
+    return client.post(
+        "/admin/catalog/product/import/",
+        {"file": SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")},
+    )
+
+
+def test_export_streams_every_product(manager_client):
+    make_category("Bakery")
+    for i in range(3):
+        make_product(product_id=f"E{i}", name=f"Loaf {i}", price=Decimal("2.50"))
+    response = manager_client.get("/admin/catalog/product/export/")
+    assert response.status_code == 200 and response.streaming
+    rows = list(
+        csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    )
+    assert [r["product_id"] for r in rows] == ["E0", "E1", "E2"]
+    assert rows[0]["price"] == "2.50" and rows[0]["stock"] == "100" and rows[0]["active"] == "yes"
+
+
+def test_valid_import_creates_and_updates_through_the_stock_service(
+    manager_client, manager, django_capture_on_commit_callbacks
+):
+    dairy = make_category("Dairy")
+    milk = make_product(product_id="M1", name="Milk", price=Decimal("0.99"), stock=Decimal(10))
+    yoghurt = make_product(product_id="Y1", name="Yoghurt", gtin="04006381333931", stock=Decimal(4))
+    get_product_payload("M1")  # cached now: the import must forget it
+    text = (
+        "product_id;gtin;name;category;price;unit;stock;active\n"
+        "M1;;;;1,09;;12;\n"  # decimal comma, semicolons (Excel)
+        ";4006381333931;Greek Yoghurt;;;;4;\n"  # found by GTIN, stock unchanged
+        "N1;;Cheddar;dairy;3.49;100g;7.5;yes\n"  # new, by category slug
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(manager_client, text)
+    assert response.status_code == 302
+    record = CatalogImport.objects.get()
+    assert record.status == "done", record.errors
+    assert (record.rows, record.created, record.updated, record.unchanged) == (3, 1, 2, 0)
+    assert record.user == manager and record.source == ""
+
+    milk.refresh_from_db()
+    yoghurt.refresh_from_db()
+    cheddar = Product.objects.get(product_id="N1")
+    assert (milk.price, milk.stock, milk.name) == (Decimal("1.09"), Decimal(12), "Milk")
+    assert (yoghurt.name, yoghurt.stock) == ("Greek Yoghurt", Decimal(4))
+    assert (cheddar.category, cheddar.unit, cheddar.stock) == (dairy, "100g", Decimal("7.5"))
+    moves = {m.product.product_id: m for m in StockMovement.objects.select_related("product")}
+    assert set(moves) == {"M1", "N1"}
+    assert (moves["M1"].delta, moves["M1"].reason, moves["M1"].user) == (2, "import", manager)
+    assert get_product_payload("M1")["price"] == 1.09  # the cache was forgotten on commit
+
+    status = manager_client.get(f"/admin/catalog/catalogimport/{record.pk}/change/")
+    assert b"1 new, 2 updated, 0 unchanged" in status.content
+
+
+def test_an_invalid_line_rejects_the_whole_file(manager_client):
+    make_category("Bakery")
+    bread = make_product(product_id="B1", name="Bread", price=Decimal("2.00"))
+    text = (
+        "product_id,name,category,price,stock\n"
+        "B1,Bread,bakery,2.20,50\n"
+        "B2,Rolls,bakery,abc,10\n"
+        "B3,Bagels,Bakkery,1.50,3\n"
+        "B1,Bread again,bakery,2.30,\n"
+        "B4,Buns,bakery,0.80,2.5\n"
+    )
+    upload(manager_client, text)
+    record = CatalogImport.objects.get()
+    assert record.status == "failed"
+    assert [(e["line"], e["message"]) for e in record.errors] == [
+        (3, "price: 'abc' is not a number"),
+        (4, "category: no category 'Bakkery' (add it under Categories first)"),
+        (5, "product_id B1 is also on line 2"),
+        (6, "stock: whole units for a product sold each"),
+    ]
+    bread.refresh_from_db()
+    assert bread.price == Decimal("2.00") and bread.stock == 100  # line 2 was valid: not applied
+    assert Product.objects.count() == 1 and not StockMovement.objects.exists()
+    page = manager_client.get(f"/admin/catalog/catalogimport/{record.pk}/change/")
+    assert b"Nothing was imported: 4 problems found" in page.content
+
+
+def test_bad_header_and_empty_files_are_explained(manager_client):
+    upload(manager_client, "sku,title\nA,B\n")
+    upload(manager_client, "product_id,price\n\n")
+    first, second = CatalogImport.objects.order_by("pk")
+    assert (
+        first.errors[0]["line"] == 1
+        and "unknown column(s) sku, title" in first.errors[0]["message"]
+    )
+    assert second.errors == [{"line": 2, "message": "The file has a header but no products."}]
+    empty = upload(manager_client, "")
+    assert b"The submitted file is empty" in empty.content
+    assert CatalogImport.objects.count() == 2
+
+
+def test_ten_thousand_rows_import_in_one_go(manager_client, settings):
+    settings.CATALOG_IMPORT_INLINE_ROWS = (
+        20_000  # run in the request; the worker test covers Celery
+    )
+    make_category("Pantry")
+    # half the rows update existing products, half create new ones
+    Product.objects.bulk_create(
+        Product(
+            product_id=f"P{i:05d}",
+            name=f"Old {i}",
+            category=make_category("Pantry"),
+            price=Decimal("1.00"),
+            stock=Decimal(5),
+        )
+        for i in range(0, 10_000, 2)
+    )
+    lines = ["product_id,name,category,price,stock,reorder_level"]
+    lines += [f"P{i:05d},Item {i},Pantry,{1 + i % 50}.25,{i % 40},5" for i in range(10_000)]
+    upload(manager_client, "\n".join(lines) + "\n")
+    record = CatalogImport.objects.get()
+    assert record.status == "done", record.errors[:3]
+    assert (record.rows, record.created, record.updated) == (10_000, 5_000, 5_000)
+    assert Product.objects.count() == 10_000
+    assert Product.objects.get(product_id="P09999").price == Decimal("50.25")
+    # stock moved for every new product with stock and every old one whose figure changed
+    assert StockMovement.objects.filter(reason="import").count() == sum(
+        1 for i in range(10_000) if (i % 40 != 0 if i % 2 else i % 40 != 5)
+    )

@@ -1,0 +1,122 @@
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from checkout.models import Transaction, WebhookEvent
+from checkout.tasks import reconcile_payments_task
+from checkout.webhooks import process_webhook_event
+from tests.checkout.conftest import WEBHOOK_SECRET, spec_body, stock_of
+from tests.checkout.fake_stripe import sign_webhook
+
+pytestmark = pytest.mark.django_db
+
+
+def event_for(intent: dict, event_type: str, event_id: str = "evt_1") -> bytes:
+    return json.dumps(
+        {"id": event_id, "object": "event", "type": event_type, "data": {"object": intent}}
+    ).encode()
+
+
+def post_event(payload: bytes, signature: str | None):
+    headers = {"HTTP_STRIPE_SIGNATURE": signature} if signature is not None else {}
+    return APIClient().post(
+        "/api/checkout/webhooks/stripe", payload, content_type="application/json", **headers
+    )
+
+
+@pytest.fixture
+def waiting_order(shop, fake_stripe, api_client):
+    body = api_client.post(
+        "/api/checkout", spec_body(payment_token="pm_card_authenticationRequired"), format="json"
+    ).json()
+    return Transaction.objects.get(transaction_id=body["transaction_id"])
+
+
+@pytest.mark.parametrize("kind", ["missing", "empty", "garbage", "other_body", "wrong_secret"])
+def test_unsigned_or_badly_signed_events_are_refused(waiting_order, fake_stripe, kind):
+    payload = event_for(
+        fake_stripe.intents[waiting_order.gateway_payment_id], "payment_intent.succeeded"
+    )
+    signature = {
+        "missing": None,
+        "empty": "",
+        "garbage": "t=1,v1=deadbeef",
+        "other_body": sign_webhook(b"another body", WEBHOOK_SECRET),
+        "wrong_secret": sign_webhook(payload, "whsec_wrong"),
+    }[kind]
+    response = post_event(payload, signature)
+    assert response.status_code == 400 and response.json()["code"] == "invalid_signature"
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_replayed_old_signature_is_refused(waiting_order, fake_stripe):
+    payload = event_for(
+        fake_stripe.intents[waiting_order.gateway_payment_id], "payment_intent.succeeded"
+    )
+    old = sign_webhook(payload, WEBHOOK_SECRET, at=int(time.time()) - 3600)
+    assert post_event(payload, old).status_code == 400
+
+
+def test_events_are_stored_once_and_settle_the_transaction(
+    waiting_order, fake_stripe, django_capture_on_commit_callbacks
+):
+    fake_stripe.set_status(waiting_order.gateway_payment_id, "requires_payment_method")
+    payload = event_for(
+        fake_stripe.intents[waiting_order.gateway_payment_id], "payment_intent.payment_failed"
+    )
+    with django_capture_on_commit_callbacks() as sent:
+        first = post_event(payload, sign_webhook(payload, WEBHOOK_SECRET))
+        second = post_event(payload, sign_webhook(payload, WEBHOOK_SECRET))
+    assert first.json() == {"received": True, "duplicate": False}
+    assert second.json() == {"received": True, "duplicate": True}
+    assert len(sent) == 1  # one task for one event id
+    event = WebhookEvent.objects.get()
+    assert process_webhook_event(pk=event.pk) == "failed"
+    assert process_webhook_event(pk=event.pk) == "already processed"
+    waiting_order.refresh_from_db()
+    assert waiting_order.status == "failed" and stock_of("12345") == 120
+    assert waiting_order.events.filter(to_status="failed").count() == 1
+
+
+def test_event_for_a_payment_we_do_not_know(shop, fake_stripe):
+    intent = fake_stripe.add_intent(amount=500, status="succeeded")
+    payload = event_for(intent, "payment_intent.succeeded", "evt_unknown")
+    assert post_event(payload, sign_webhook(payload, WEBHOOK_SECRET)).status_code == 200
+    assert process_webhook_event(pk=WebhookEvent.objects.get().pk) == "unknown payment"
+
+
+def test_broker_down_the_webhook_is_still_acknowledged_and_kept(
+    waiting_order, fake_stripe, caplog, django_capture_on_commit_callbacks
+):
+    from grocery.celery import app
+
+    def use_broker(url):
+        # kombu keeps one pool per broker URL; the app only needs to look its pool up again
+        app.conf.broker_url = url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    good_url = app.conf.broker_url
+    use_broker("redis://127.0.0.1:8298/0")  # nothing listens: the broker is down
+    fake_stripe.set_status(waiting_order.gateway_payment_id, "succeeded")
+    try:
+        payload = event_for(
+            fake_stripe.intents[waiting_order.gateway_payment_id], "payment_intent.succeeded"
+        )
+        with caplog.at_level("ERROR"), django_capture_on_commit_callbacks(execute=True):
+            response = post_event(payload, sign_webhook(payload, WEBHOOK_SECRET))
+    finally:
+        use_broker(good_url)
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().processed_at is None  # kept for reconciliation to find
+    assert "reconciliation will catch up" in caplog.text
+    assert "Connection refused" in caplog.text or "Error 111" in caplog.text
+    # the periodic run processes what the broker never delivered
+    WebhookEvent.objects.update(received_at=timezone.now() - timedelta(minutes=10))
+    assert reconcile_payments_task.apply().get()["webhooks"] == 1
+    waiting_order.refresh_from_db()
+    assert waiting_order.status == "succeeded"

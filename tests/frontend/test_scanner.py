@@ -1,0 +1,79 @@
+"""The scanner in real Chromium: a fake camera shows a label, the product screen opens."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import make_product
+from tests.frontend.conftest import PHONE, ConsoleWatch, ean13_video, qr_video
+
+pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
+
+
+def test_scanning_a_shelf_label_qr_opens_the_product(live_server, camera_browser, tmp_path, shot):
+    # given a product whose shelf label QR (the public product URL) is in front of the camera
+    product = make_product(
+        name="Organic Apple", price=Decimal("1.99"), description="Crisp and local"
+    )
+    browser = camera_browser(qr_video(tmp_path, f"https://shop.example/p/{product.product_id}"))
+    page = browser.new_page(**PHONE)
+    console = ConsoleWatch(page)
+
+    # when the customer opens the scanner
+    page.goto(f"{live_server.url}/scan")
+
+    # then the product screen shows its name and price
+    expect(page.locator("#product-name")).to_have_text("Organic Apple", timeout=20_000)
+    expect(page.locator("#product-price")).to_have_text("€1.99")
+    assert page.url == f"{live_server.url}/p/{product.product_id}"
+    # the camera is released once the code is read
+    page.wait_for_function("!document.querySelector('video')")
+    scan_to_screen = page.evaluate(
+        "performance.getEntriesByName('scan-to-screen').map(e => e.duration)[0]"
+    )
+    assert scan_to_screen is not None and scan_to_screen > 0
+    shot(page, "product")
+    assert console.errors == []
+
+
+def test_scanning_a_pack_ean13_opens_the_product(live_server, camera_browser, tmp_path):
+    # given a packed product whose manufacturer's EAN-13 is in front of the camera
+    product = make_product(name="Rye Bread 500 g", price=Decimal("2.49"), gtin="04006381333931")
+    browser = camera_browser(ean13_video(tmp_path, "400638133393"))
+    page = browser.new_page(**PHONE)
+    console = ConsoleWatch(page)
+
+    page.goto(f"{live_server.url}/scan")
+
+    expect(page.locator("#product-name")).to_have_text("Rye Bread 500 g", timeout=20_000)
+    expect(page.locator("#product-price")).to_have_text("€2.49")
+    assert page.url == f"{live_server.url}/p/{product.product_id}"
+    assert console.errors == []
+
+
+def test_refused_camera_explains_and_manual_entry_still_works(live_server, camera_browser, shot):
+    # given a browser where the customer refused the camera
+    product = make_product(name="Greek Yoghurt", price=Decimal("1.29"), gtin="04006381333931")
+    browser = camera_browser(allow_camera=False)
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    console = ConsoleWatch(page)
+
+    page.goto(f"{live_server.url}/scan")
+
+    # then the page says why there is no camera picture and offers the code field
+    expect(page.locator("#scan-status")).to_contain_text("permission was refused", timeout=10_000)
+    shot(page, "scanner-no-camera")
+    # an unknown code is a clear message, not a dead end
+    page.get_by_label("Type the code under the barcode").fill("99999")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#manual-error")).to_contain_text("No product with the code “99999”")
+    # the digits under the barcode open the product
+    page.get_by_label("Type the code under the barcode").fill("4006381333931")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#product-name")).to_have_text("Greek Yoghurt")
+    assert page.url == f"{live_server.url}/p/{product.product_id}"
+    # the 404 of the unknown code is the only console error (Chromium logs failed fetches)
+    assert [e for e in console.errors if "404" not in e] == []
+    assert len(console.errors) == 1
