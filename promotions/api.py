@@ -10,7 +10,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -140,7 +140,8 @@ STAFF_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer
 
 
 class PromotionListApi(APIView):
-    permission_classes = [ReadOrManagePromotions]
+    # IsAuthenticatedOrReadOnly first: it also tells the schema that reads need no login.
+    permission_classes = [IsAuthenticatedOrReadOnly, ReadOrManagePromotions]
 
     @extend_schema_serializer(component_name="PromotionList")
     class OutputSerializer(serializers.Serializer):
@@ -173,7 +174,8 @@ class ProductPage(PageNumberPagination):
 class PromotionDetailApi(APIView):
     """A promotion by its public id, whatever its state: a scanned old poster is not an error."""
 
-    permission_classes = [ReadOrManagePromotions]
+    # IsAuthenticatedOrReadOnly first: it also tells the schema that reads need no login.
+    permission_classes = [IsAuthenticatedOrReadOnly, ReadOrManagePromotions]
 
     @extend_schema_serializer(component_name="PromotionDetail")
     class OutputSerializer(PromotionOutput):
