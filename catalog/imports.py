@@ -54,8 +54,9 @@ PROGRESS_EVERY = 500
 
 
 class ImportRejected(Exception):
-    def __init__(self, errors: list[dict]):
+    def __init__(self, errors: list[dict], rows: int = 0):
         self.errors = errors
+        self.rows = rows  # how many product rows the file had, when it got that far
         super().__init__(f"{len(errors)} error(s)")
 
 
@@ -391,7 +392,7 @@ def import_catalog(
         raise ImportRejected([{"line": 2, "message": "The file has a header but no products."}])
     errors = _validate(header, rows, progress)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(errors, rows=len(rows))
     progress(len(rows), len(rows))
     try:
         return _write(rows, user=user, note=note)
@@ -452,6 +453,7 @@ def run_catalog_import(import_id: int) -> CatalogImport:
     except ImportRejected as exc:
         catalog_import.status = CatalogImport.Status.FAILED
         catalog_import.errors = exc.errors
+        catalog_import.rows = exc.rows
     else:
         catalog_import.status = CatalogImport.Status.DONE
         catalog_import.rows = result.rows
