@@ -487,7 +487,28 @@ def start_catalog_import(*, file_name: str, text: str, user) -> CatalogImport:
     catalog_import = CatalogImport.objects.create(file_name=file_name[:200], source=text, user=user)
     if count_rows(text) <= settings.CATALOG_IMPORT_INLINE_ROWS:
         return run_catalog_import(catalog_import.pk)
+    transaction.on_commit(lambda: _enqueue(catalog_import))
+    return catalog_import
+
+
+def _enqueue(catalog_import: CatalogImport) -> None:
     from catalog.tasks import run_catalog_import_task
 
-    transaction.on_commit(lambda: run_catalog_import_task.delay(catalog_import.pk))
-    return catalog_import
+    try:
+        run_catalog_import_task.delay(catalog_import.pk)
+    except Exception:  # the broker is down: say so on the import page instead of a 500
+        logger.exception("Could not queue catalog import %s", catalog_import.pk)
+        CatalogImport.objects.filter(
+            pk=catalog_import.pk, status=CatalogImport.Status.QUEUED
+        ).update(
+            status=CatalogImport.Status.FAILED,
+            source="",
+            finished_at=timezone.now(),
+            errors=[
+                {
+                    "line": 0,
+                    "message": "The background worker could not be reached. Nothing "
+                    "was imported; try again in a few minutes.",
+                }
+            ],
+        )
