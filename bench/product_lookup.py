@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,8 +224,8 @@ def main() -> None:
         forget_cached_products(server.key_prefix)
         cold_10k = wrk("/api/products/", ids_10k, mode="unique", seconds=COLD_SECONDS)
         show("cold cache, 10k (warm-up)", cold_10k)
-        for n in range(10_000):  # every product in the cache
-            get(f"/api/products/{FIRST_ID + n}")
+        with ThreadPoolExecutor(16) as pool:  # every product in the cache
+            list(pool.map(get, (f"/api/products/{FIRST_ID + n}" for n in range(10_000))))
         log("-- wrk, 64 connections, closed loop")
         ceiling = wrk("/bench/ceiling", "-")
         show("ceiling (bare view)", ceiling)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from biip.checksums import gs1_standard_check_digit
 from django.db import transaction
 
-from catalog.models import Category, Product, Unit
+from catalog.models import Category, Product, StockMovement, Unit
 
 FIRST_PRODUCT_NUMBER = 10_000  # product ids "10000", "10001", ...: short codes for the label
 BATCH = 5_000
@@ -297,7 +297,22 @@ def seed_catalog(count: int) -> int:
 
 
 def _insert(batch: list[Product]) -> None:
-    if batch:
-        with transaction.atomic():
-            # Existing rows (same product id or GTIN) are left as they are: re-running is safe.
-            Product.objects.bulk_create(batch, ignore_conflicts=True)
+    if not batch:
+        return
+    with transaction.atomic():
+        # Existing rows (same product id or GTIN) are left as they are: re-running is safe.
+        Product.objects.bulk_create(batch, ignore_conflicts=True)
+        # The opening stock is audited like any other change; only new products get a row.
+        opening = Product.objects.filter(
+            product_id__in=[p.product_id for p in batch], movements__isnull=True
+        ).values_list("pk", "stock")
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product_id=pk,
+                delta=stock,
+                resulting_stock=stock,
+                reason=StockMovement.Reason.SEED,
+                note="demo shop opening stock",
+            )
+            for pk, stock in opening
+        )
