@@ -25,6 +25,17 @@ class OpenLoopResult:
     errors: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
 
+    def merge(self, other: "OpenLoopResult") -> "OpenLoopResult":
+        """Add another slice of the same run (the bench alternates its two targets)."""
+        self.duration += other.duration
+        self.sent += other.sent
+        self.ok += other.ok
+        self.latencies_ms += other.latencies_ms
+        self.lateness_ms += other.lateness_ms
+        self.errors += other.errors
+        self.elapsed += other.elapsed
+        return self
+
     def percentile(self, values: list[float], p: float) -> float:
         if not values:
             return float("nan")
