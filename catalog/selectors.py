@@ -22,8 +22,12 @@ from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
 FORGOTTEN = b""
 
 
+# Bump when the cached value's format changes, so a deploy over a warm cache never reads the old one.
+PRODUCT_CACHE_FORMAT = 2
+
+
 def product_key(product_id: str) -> str:
-    return f"product:{product_id}"
+    return f"product:v{PRODUCT_CACHE_FORMAT}:{product_id}"
 
 
 def _gtin_key(gtin: str) -> str:
