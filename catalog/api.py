@@ -182,10 +182,13 @@ class ProductListApi(generics.ListAPIView):
     pagination_class = ProductPagination
 
     def get_queryset(self):
-        return search_products(
-            q=self.request.query_params.get("q", "").strip(),
-            category=self.request.query_params.get("category", "").strip(),
-        )
+        params = {
+            name: self.request.query_params.get(name, "").strip() for name in ("q", "category")
+        }
+        for name, value in params.items():
+            if "\x00" in value:  # PostgreSQL cannot compare text holding a NUL byte
+                raise serializers.ValidationError({name: ["Must not contain NUL characters."]})
+        return search_products(**params)
 
     @extend_schema(
         summary="Active products, 50 a page",
