@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
 
-from catalog.imports import export_rows, get_progress, start_catalog_import
+from catalog.imports import COLUMNS, export_rows, get_progress, start_catalog_import
 from catalog.labels import render_labels_for
 from catalog.models import CatalogImport, Category, Product, StockAlert, StockMovement, Unit
 from catalog.services import save_product, set_stock
@@ -354,18 +354,7 @@ class ProductAdmin(admin.ModelAdmin):
             "title": "Import products from CSV",
             "opts": self.opts,
             "form": form,
-            "columns": [
-                "product_id",
-                "gtin",
-                "name",
-                "description",
-                "category",
-                "price",
-                "unit",
-                "stock",
-                "reorder_level",
-                "active",
-            ],
+            "columns": COLUMNS,
             "inline_rows": settings.CATALOG_IMPORT_INLINE_ROWS,
             "recent": CatalogImport.objects.select_related("user")[:5],
         }

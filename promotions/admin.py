@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from promotions.errors import TooManyActivePromotions
-from promotions.models import AppliesTo, Promotion, Status
+from promotions.models import PARAMETER_FIELDS, AppliesTo, Promotion, Status
 from promotions.posters import render_posters, validity_text
 from promotions.selectors import promotion_url
 from promotions.services import check_active_limit, save_promotion
@@ -43,14 +43,7 @@ class PromotionForm(forms.ModelForm):
             "description",
             "code",
             "kind",
-            "percent",
-            "amount",
-            "buy_quantity",
-            "free_quantity",
-            "bundle_quantity",
-            "pay_quantity",
-            "bundle_price",
-            "threshold",
+            *PARAMETER_FIELDS,
             "applies_to",
             "products",
             "categories",
@@ -95,19 +88,7 @@ class PromotionAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "description", "code", "public_page")}),
         (
             "Discount",
-            {
-                "fields": (
-                    "kind",
-                    "percent",
-                    "amount",
-                    "buy_quantity",
-                    "free_quantity",
-                    "bundle_quantity",
-                    "pay_quantity",
-                    "bundle_price",
-                    "threshold",
-                )
-            },
+            {"fields": ("kind", *PARAMETER_FIELDS)},
         ),
         ("Applies to", {"fields": ("applies_to", "products", "categories")}),
         ("When", {"fields": ("valid_from", "valid_until", "is_active", "priority", "stackable")}),
