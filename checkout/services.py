@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from catalog.errors import OutOfStock, ProductNotFound
@@ -83,6 +83,24 @@ def get_or_create_cart(*, token: str | None, user=None) -> Cart:
         if cart is not None:
             return cart
     return Cart.objects.create(token=new_cart_token())
+
+
+def delete_abandoned_carts(*, now=None) -> int:
+    """Drop anonymous carts nobody will come back to: empty for a day, or idle past the cookie's
+    life. Receipts keep the token as text, so a device still reaches its old receipts."""
+    now = now or timezone.now()
+    empty_since = now - timedelta(days=1)
+    idle_since = now - timedelta(seconds=settings.CART_COOKIE_MAX_AGE)
+    abandoned = (
+        Cart.objects.filter(customer=None)
+        .annotate(last_added=Max("lines__added_at"))
+        .filter(
+            Q(last_added__isnull=True, updated_at__lt=empty_since)
+            | Q(last_added__lt=idle_since, updated_at__lt=idle_since)
+        )
+    )
+    deleted = Cart.objects.filter(pk__in=abandoned.values("pk")).delete()[1].get("checkout.Cart", 0)
+    return deleted
 
 
 def _sellable_product(product_id: str) -> Product:

@@ -55,3 +55,8 @@ def reconcile_payments_task() -> dict:
 )
 def process_webhook_event_task(event_pk: int) -> str:
     return process_webhook_event(pk=event_pk)
+
+
+@shared_task
+def delete_abandoned_carts_task() -> int:
+    return services.delete_abandoned_carts()

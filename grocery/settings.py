@@ -266,6 +266,10 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 STOCK_ALERT_EVERY_SECONDS = env.int("STOCK_ALERT_EVERY_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE["delete-abandoned-carts"] = {
+    "task": "checkout.tasks.delete_abandoned_carts_task",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["stock-alerts"] = {
     "task": "catalog.tasks.send_stock_alerts_task",
     "schedule": STOCK_ALERT_EVERY_SECONDS,

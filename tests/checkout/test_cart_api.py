@@ -179,3 +179,33 @@ def test_signing_in_adopts_the_devices_cart(api_client, django_user_model):
     other = type(api_client)()
     other.force_authenticate(ann)
     assert other.get("/api/cart").json()["token"] == token
+
+
+def test_abandoned_anonymous_carts_are_deleted_and_live_ones_kept(django_user_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from checkout.models import CartLine
+    from checkout.services import delete_abandoned_carts
+
+    now = timezone.now()
+    product = make_product()
+    carts = {
+        name: Cart.objects.create(token=name)
+        for name in ("empty-old", "empty-new", "idle", "in-use", "c")
+    }
+    idle, in_use, customers = carts["idle"], carts["in-use"], carts["c"]
+    customers.customer = django_user_model.objects.create_user("shopper")
+    customers.save(update_fields=["customer"])
+    for cart in (idle, in_use):
+        CartLine.objects.create(cart=cart, product=product, quantity=1, price_when_added=1)
+    # a day-old empty cart, and carts (anonymous or not) untouched for 60 days
+    Cart.objects.filter(token__in=["empty-old", "idle", "in-use", "c"]).update(
+        updated_at=now - timedelta(days=60)
+    )
+    CartLine.objects.filter(cart=idle).update(added_at=now - timedelta(days=60))
+    Cart.objects.filter(token="empty-old").update(updated_at=now - timedelta(days=2))
+
+    assert delete_abandoned_carts(now=now) == 2
+    assert set(Cart.objects.values_list("token", flat=True)) == {"empty-new", "in-use", "c"}
