@@ -181,11 +181,15 @@ class ProductListApi(generics.ListAPIView):
     serializer_class = ProductOutput
     pagination_class = ProductPagination
 
+    class FilterSerializer(serializers.Serializer):
+        # DRF's CharField refuses NUL characters, which PostgreSQL cannot compare with (a 500).
+        q = serializers.CharField(required=False, allow_blank=True, default="")
+        category = serializers.CharField(required=False, allow_blank=True, default="")
+
     def get_queryset(self):
-        return search_products(
-            q=self.request.query_params.get("q", "").strip(),
-            category=self.request.query_params.get("category", "").strip(),
-        )
+        filters = self.FilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return search_products(**filters.validated_data)
 
     @extend_schema(
         summary="Active products, 50 a page",
@@ -195,7 +199,9 @@ class ProductListApi(generics.ListAPIView):
         ],
         responses={
             200: ProductOutput(many=True),
-            400: OpenApiResponse(ErrorSerializer, description="A page that is not a number."),
+            400: OpenApiResponse(
+                ErrorSerializer, description="A page that is not a number, or a NUL in a filter."
+            ),
             404: OpenApiResponse(ErrorSerializer, description="No such page."),
         },
     )

@@ -6,25 +6,52 @@ from decimal import Decimal, InvalidOperation
 
 import stripe
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import JsonResponse
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.api import ErrorSerializer
 from checkout import selectors, services
 from checkout.gateway import get_gateway
 from checkout.models import Transaction
 from checkout.pricing import MAX_QUANTITY, RequestedLine, quote_cart
+from checkout.schema import (
+    CART_CONFLICT,
+    DECLINED,
+    INVALID,
+    OPEN,
+    PAID,
+    UNAVAILABLE,
+    CartOutput,
+    CheckoutConfigOutput,
+    ExitVerifiedOutput,
+    QuoteOutput,
+    ReceiptListOutput,
+    ReceiptOutput,
+    error,
+)
 from checkout.selectors import verify_exit_code
 from checkout.webhooks import receive_stripe_event
 from grocery.errors import DomainError, error_body
 from grocery.qr import qr_response
+from grocery.schema import documented_by
 
 CART_COOKIE = "cart_token"
 CART_HEADER = "X-Cart-Token"
+CART_TOKEN = OpenApiParameter(
+    CART_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    description="This device's cart token (or the cart_token cookie); without one, a new cart.",
+)
 FAILED_HTTP = {"gateway_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE}
 FAILED_CODE = {"gateway_unavailable": "payment_unavailable"}
 
@@ -114,11 +141,15 @@ class CartMixin:
 
 
 class CartApi(CartMixin, APIView):
-    @extend_schema(summary="The cart, priced now, with problems (inactive, short, price changed)")
+    @extend_schema(
+        summary="The cart, priced now, with problems (inactive, short, price changed)",
+        parameters=[CART_TOKEN],
+        responses={200: CartOutput},
+    )
     def get(self, request):
         return self.answer(self.cart(request))
 
-    @extend_schema(summary="Empty the cart")
+    @extend_schema(summary="Empty the cart", parameters=[CART_TOKEN], responses={200: CartOutput})
     def delete(self, request):
         cart = self.cart(request)
         services.clear_cart(cart=cart)
@@ -127,9 +158,20 @@ class CartApi(CartMixin, APIView):
 
 class CartLinesApi(CartMixin, APIView):
     class InputSerializer(CartLineInput):
-        pass
+        class Meta:
+            ref_name = "CartLineAdd"
 
-    @extend_schema(summary="Add a quantity of a product to the cart", request=InputSerializer)
+    @extend_schema(
+        summary="Add a quantity of a product to the cart",
+        parameters=[CART_TOKEN],
+        request=InputSerializer,
+        responses={
+            200: CartOutput,
+            400: INVALID,
+            404: error("No product with that id."),
+            409: CART_CONFLICT,
+        },
+    )
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -140,9 +182,22 @@ class CartLinesApi(CartMixin, APIView):
 
 class CartLineApi(CartMixin, APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CartLineQuantity"
+
         quantity = quantity_field()
 
-    @extend_schema(summary="Set a cart line's quantity", request=InputSerializer)
+    @extend_schema(
+        summary="Set a cart line's quantity",
+        parameters=[CART_TOKEN],
+        request=InputSerializer,
+        responses={
+            200: CartOutput,
+            400: INVALID,
+            404: error("No product with that id."),
+            409: CART_CONFLICT,
+        },
+    )
     def put(self, request, product_id: str):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -150,7 +205,11 @@ class CartLineApi(CartMixin, APIView):
         services.set_cart_quantity(cart=cart, product_id=product_id, **given.validated_data)
         return self.answer(cart)
 
-    @extend_schema(summary="Remove a product from the cart")
+    @extend_schema(
+        summary="Remove a product from the cart",
+        parameters=[CART_TOKEN],
+        responses={200: CartOutput, 404: error("That product is not in the cart.")},
+    )
     def delete(self, request, product_id: str):
         cart = self.cart(request)
         services.remove_from_cart(cart=cart, product_id=product_id)
@@ -161,7 +220,10 @@ class CartLineApi(CartMixin, APIView):
 
 
 class CheckoutConfigApi(APIView):
-    @extend_schema(summary="Which gateway the PWA talks to, and the simulated test outcomes")
+    @extend_schema(
+        summary="Which gateway the PWA talks to, and the simulated test outcomes",
+        responses={200: CheckoutConfigOutput},
+    )
     def get(self, request):
         gateway = get_gateway()
         return Response(
@@ -171,10 +233,21 @@ class CheckoutConfigApi(APIView):
 
 class QuoteApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "QuoteRequest"
+
         customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
         cart = CartLineInput(many=True, max_length=200)
 
-    @extend_schema(summary="What a checkout of this cart would charge", request=InputSerializer)
+    @extend_schema(
+        summary="What a checkout of this cart would charge",
+        request=InputSerializer,
+        responses={
+            200: QuoteOutput,
+            400: error("Malformed request, empty cart, unknown product or invalid quantity."),
+            409: CART_CONFLICT,
+        },
+    )
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -184,6 +257,9 @@ class QuoteApi(APIView):
 
 class CheckoutApi(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "CheckoutRequest"
+
         customer_id = serializers.CharField(
             max_length=64, required=False, allow_blank=True, default=""
         )
@@ -200,7 +276,28 @@ class CheckoutApi(APIView):
 
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
+        parameters=[
+            CART_TOKEN,
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="The same key and body charge once and answer the same.",
+            ),
+        ],
         request=InputSerializer,
+        responses={
+            201: PAID,
+            202: OPEN,
+            400: error(
+                "Malformed request, empty cart, unknown product, invalid quantity, or an "
+                "Idempotency-Key over 255 characters."
+            ),
+            402: DECLINED,
+            409: error("The total disagrees with the server's, or a product is gone or short."),
+            422: error("This Idempotency-Key was already used with a different request."),
+            503: UNAVAILABLE,
+        },
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip() or None
@@ -240,7 +337,19 @@ def checkout_response(order: Transaction) -> Response:
 
 
 class CheckoutConfirmApi(APIView):
-    @extend_schema(summary="Finish a payment after the customer authenticated (3-D Secure)")
+    @extend_schema(
+        summary="Finish a payment after the customer authenticated (3-D Secure)",
+        parameters=[CART_TOKEN],
+        request=None,
+        responses={
+            200: PAID,
+            202: OPEN,
+            402: DECLINED,
+            404: error("No such transaction for this cart token or customer."),
+            409: error("The transaction is not waiting for confirmation."),
+            503: error("The payment service did not answer; retry."),
+        },
+    )
     def post(self, request, transaction_id: str):
         order = selectors.get_visible_transaction(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
@@ -256,7 +365,14 @@ class CheckoutConfirmApi(APIView):
 
 
 class ReceiptApi(APIView):
-    @extend_schema(summary="A receipt: only for its cart token or its signed-in customer")
+    @extend_schema(
+        summary="A receipt: only for its cart token or its signed-in customer",
+        parameters=[CART_TOKEN],
+        responses={
+            200: ReceiptOutput,
+            404: error("No such transaction for this cart token or customer."),
+        },
+    )
     def get(self, request, transaction_id: str):
         order = selectors.get_visible_transaction(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
@@ -265,7 +381,12 @@ class ReceiptApi(APIView):
 
 
 class ReceiptListApi(APIView):
-    @extend_schema(summary="This device's or customer's receipts, newest first")
+    @extend_schema(
+        operation_id="receipt_list",
+        summary="This device's or customer's receipts, newest first (at most 50)",
+        parameters=[CART_TOKEN],
+        responses={200: ReceiptListOutput},
+    )
     def get(self, request):
         orders = selectors.visible_transactions(
             user=request.user, cart_token=cart_token_of(request)
@@ -277,18 +398,46 @@ class ReceiptListApi(APIView):
 def exit_qr(request, code: str):
     """The exit code as a QR for the door; the signed code is its own credential."""
     if verify_exit_code(code) is None:
-        return HttpResponse(status=404)
+        return JsonResponse(error_body(InvalidExitCode.code, InvalidExitCode.message), status=404)
     return qr_response(code, "svg")
+
+
+class ExitQrApi(APIView):
+    """Schema for exit_qr, which serves the URL (see checkout/urls.py)."""
+
+    @extend_schema(
+        operation_id="exit_qr",
+        summary="An exit code as a QR (SVG) for the scanner at the door",
+        responses={
+            (200, "image/svg+xml"): OpenApiTypes.STR,
+            404: error("Not paid, refunded, expired or forged."),
+        },
+    )
+    def get(self, request, code: str):
+        return exit_qr(request._request, code)
+
+
+documented_by(exit_qr, ExitQrApi)
 
 
 class ExitVerifyApi(APIView):
     permission_classes = [IsAdminUser]
 
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ExitCode"
+
         code = serializers.CharField(max_length=200)
 
     @extend_schema(
-        summary="Staff at the door: is this exit code a paid receipt?", request=InputSerializer
+        summary="Staff at the door: is this exit code a paid receipt?",
+        request=InputSerializer,
+        responses={
+            200: ExitVerifiedOutput,
+            400: ErrorSerializer,
+            403: error("Not signed in as staff (session or `Authorization: Token ...`)."),
+            404: error("Not paid, refunded, expired or forged."),
+        },
     )
     def post(self, request):
         given = self.InputSerializer(data=request.data)

@@ -194,7 +194,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set that several fields share (e.g. the readiness checks).
-    "ENUM_NAME_OVERRIDES": {"ServiceStateEnum": ["ok", "down"]},
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceStateEnum": ["ok", "down"],
+        "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
+    },
 }
 
 # --- Business settings ------------------------------------------------------------------------
