@@ -63,6 +63,7 @@ def test_docs_page_is_served_without_a_cdn(client, settings):
     assert response.status_code == 200
     html = response.content.decode()
     assert "swagger-ui" in html and "cdn." not in html and "unpkg" not in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert client.get("/api/schema/").status_code == 200
 
 
