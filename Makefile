@@ -57,5 +57,9 @@ bench-lookup: install-dev
 bench-checkout: install-dev
 	$(PY) bench/checkout.py
 
+# Lighthouse (npm ci once) and scan-to-screen on the production build of the PWA.
+bench-pwa: install-dev
+	$(PY) bench/pwa.py
+
 clean:
 	rm -rf var/celery var/staticfiles

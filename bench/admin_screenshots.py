@@ -39,6 +39,19 @@ def main():
         first.locator("a").first.click()
         page.wait_for_load_state()
         page.screenshot(path=OUT / "admin-product-change.png", full_page=True)
+        # a rejected CSV import: every problem by line number, nothing imported
+        page.goto(f"{args.base}/admin/catalog/product/import/")
+        bad = (
+            "product_id;name;category;price;stock\n10000;Apples;Fruit;2,49;40\n"
+            "10001;Carrots;Veg;1.10;12\n10002;Kefir;Dairy;abc;9\n10003;Baguette;Bakery;1.20;2.5\n"
+        )
+        page.set_input_files(
+            "input[type=file]",
+            files=[{"name": "weekly-prices.csv", "mimeType": "text/csv", "buffer": bad.encode()}],
+        )
+        page.click("input[type=submit]")
+        page.wait_for_load_state()
+        page.screenshot(path=OUT / "admin-import-rejected.png")
         # the label sheet as the "Print shelf labels" action returns it, first page as PNG
         page.goto(f"{args.base}/admin/catalog/product/")
         # (posted from the page's session: Chromium would show an inline PDF in its viewer)

@@ -25,6 +25,17 @@ class OpenLoopResult:
     errors: Counter = field(default_factory=Counter)
     elapsed: float = 0.0
 
+    def merge(self, other: "OpenLoopResult") -> "OpenLoopResult":
+        """Add another slice of the same run (the bench alternates its two targets)."""
+        self.duration += other.duration
+        self.sent += other.sent
+        self.ok += other.ok
+        self.latencies_ms += other.latencies_ms
+        self.lateness_ms += other.lateness_ms
+        self.errors += other.errors
+        self.elapsed += other.elapsed
+        return self
+
     def percentile(self, values: list[float], p: float) -> float:
         if not values:
             return float("nan")
@@ -85,13 +96,19 @@ async def run_open_loop(
     async def one(scheduled: float, path: str) -> None:
         result.lateness_ms.append((loop.time() - scheduled) * 1000)
         conn = None
-        try:
+
+        async def exchange():
+            nonlocal conn
             conn = idle.pop() if idle else await asyncio.open_connection(host, port)
             reader, writer = conn
             writer.write(
                 f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode("latin-1")
             )
-            status, keep_alive = await asyncio.wait_for(_read_response(reader), timeout)
+            return await _read_response(reader)
+
+        try:
+            # The timeout covers connecting too: a full accept queue must not stall the run.
+            status, keep_alive = await asyncio.wait_for(exchange(), timeout)
             result.latencies_ms.append((loop.time() - scheduled) * 1000)
             if status == 200:
                 result.ok += 1

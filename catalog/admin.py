@@ -461,7 +461,6 @@ class StockMovementAdmin(admin.ModelAdmin):
     list_filter = ("reason", "created_at")
     list_select_related = ("product", "user")
     search_fields = ("product__product_id", "product__name", "reference")
-    date_hierarchy = "created_at"
     raw_id_fields = ("product",)
     list_per_page = 100
     show_full_result_count = False  # the table grows with every sale; skip the second COUNT

@@ -5,9 +5,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from biip.checksums import gs1_standard_check_digit
-from django.db import transaction
+from django.db import connection, transaction
 
-from catalog.models import Category, Product, Unit
+from catalog.models import Category, Product, StockMovement, Unit
 
 FIRST_PRODUCT_NUMBER = 10_000  # product ids "10000", "10001", ...: short codes for the label
 BATCH = 5_000
@@ -200,31 +200,59 @@ BRANDS = [
     "Golden Field",
     "Urban Pantry",
 ]
-STYLES = [
-    "Organic",
-    "Classic",
-    "Fresh",
-    "Free-range",
-    "Wholegrain",
-    "Family Pack",
-    "Light",
-    "Premium",
-    "Local",
-    "Fairtrade",
-    "",
-]
-PACK_SIZES = [
-    "250 g",
-    "500 g",
-    "1 kg",
-    "400 g",
-    "6 pack",
-    "1 l",
-    "750 ml",
-    "2 l",
-    "150 g",
-    "12 pack",
-]
+# Per category: the words that fit its items (no "free-range deodorant"), and its pack sizes.
+STYLES = {
+    "Fruit": ["Organic", "Fresh", "Local", "Fairtrade", "Sweet", ""],
+    "Vegetables": ["Organic", "Fresh", "Local", "Baby", ""],
+    "Dairy": ["Organic", "Light", "Farmhouse", "Mild", "Mature", ""],
+    "Bakery": ["Wholegrain", "Stone-baked", "Rustic", "Seeded", "Butter", ""],
+    "Meat": ["Free-range", "Organic", "Lean", "Smoked", "Local", ""],
+    "Fish": ["Wild", "Smoked", "MSC", "Fresh", ""],
+    "Drinks": ["Organic", "Sparkling", "Light", "Premium", "Fairtrade", ""],
+    "Pantry": ["Organic", "Wholewheat", "Classic", "Premium", "Fairtrade", ""],
+    "Snacks": ["Sea Salt", "Organic", "Classic", "Light", "Fairtrade", ""],
+    "Frozen": ["Classic", "Family Pack", "Organic", "Premium", ""],
+    "Household": ["Eco", "Lemon", "Sensitive", "Original", ""],
+    "Personal Care": ["Sensitive", "Fresh", "Original", "Eco", ""],
+}
+PACK_SIZES = {
+    "Fruit": ["500 g", "1 kg", "6 pack", "4 pack"],
+    "Vegetables": ["500 g", "1 kg", "750 g", "2 kg"],
+    "Dairy": ["200 g", "400 g", "250 g"],
+    "Bakery": ["400 g", "800 g", "4 pack", "6 pack"],
+    "Meat": ["300 g", "500 g", "1 kg", "200 g"],
+    "Fish": ["200 g", "400 g", "300 g"],
+    "Drinks": ["1 l", "1.5 l", "6 × 330 ml", "500 ml"],
+    "Pantry": ["500 g", "1 kg", "400 g", "250 g"],
+    "Snacks": ["150 g", "100 g", "200 g", "6 pack"],
+    "Frozen": ["450 g", "1 kg", "750 g"],
+    "Household": ["4 rolls", "20 pack", "6 pack"],
+    "Personal Care": ["250 ml", "400 ml"],
+}
+# Items whose packs differ from their category's.
+ITEM_SIZES = {
+    "Whole Milk": ["1 l", "2 l"],
+    "Semi-skimmed Milk": ["1 l", "2 l"],
+    "Cream": ["200 ml", "500 ml"],
+    "Kefir": ["500 ml", "1 l"],
+    "Greek Yoghurt": ["500 g", "1 kg"],
+    "Skyr": ["450 g", "1 kg"],
+    "Coffee Beans": ["250 g", "500 g", "1 kg"],
+    "Green Tea": ["20 bags", "40 bags"],
+    "Olive Oil": ["500 ml", "750 ml", "1 l"],
+    "Honey": ["250 g", "450 g"],
+    "Vanilla Ice Cream": ["500 ml", "1 l"],
+    "Fish Fingers": ["10 pack", "20 pack"],
+    "Pizza Margherita": ["350 g", "2 pack"],
+    "Oven Chips": ["750 g", "1.5 kg"],
+    "Washing-up Liquid": ["500 ml", "1 l"],
+    "Laundry Detergent": ["1 l", "2 l"],
+    "Foil": ["10 m", "30 m"],
+    "Sponges": ["3 pack", "6 pack"],
+    "Toothpaste": ["75 ml", "125 ml"],
+    "Deodorant": ["150 ml", "250 ml"],
+    "Cotton Pads": ["80 pack", "120 pack"],
+}
 
 
 def ean13(body12: str) -> str:
@@ -245,7 +273,9 @@ def product_rows(count: int, categories: dict[str, Category]) -> Iterator[Produc
         items, (low, high), weighed_unit, weighed_share = CATALOG[category_name]
         item = items[rng.randrange(len(items))]
         brand = BRANDS[rng.randrange(len(BRANDS))]
-        style = STYLES[rng.randrange(len(STYLES))]
+        styles = STYLES[category_name]
+        sizes = ITEM_SIZES.get(item, PACK_SIZES[category_name])
+        style = styles[rng.randrange(len(styles))]
         by_weight = weighed_unit is not None and rng.random() < weighed_share
         gtin = None
         if by_weight:
@@ -257,7 +287,7 @@ def product_rows(count: int, categories: dict[str, Category]) -> Iterator[Produc
             stock = Decimal(rng.randrange(5_000, 80_000)) / 1000
         else:
             unit = Unit.EACH
-            size = PACK_SIZES[rng.randrange(len(PACK_SIZES))]
+            size = sizes[rng.randrange(len(sizes))]
             name = " ".join(filter(None, [brand, style, item, size]))
             if rng.random() < 0.6:  # most packaged goods carry a manufacturer's EAN-13
                 gtin = "0" + ean13(f"87{n:010d}")
@@ -293,11 +323,33 @@ def seed_catalog(count: int) -> int:
             _insert(batch)
             batch = []
     _insert(batch)
-    return Product.objects.count() - before
+    created = Product.objects.count() - before
+    if created and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Fresh bulk-loaded rows: set their hint bits and visibility map and give the planner
+        # statistics now, rather than have the first customers' lookups pay for it.
+        with connection.cursor() as cursor:
+            for table in (Product._meta.db_table, StockMovement._meta.db_table):
+                cursor.execute(f"VACUUM ANALYZE {table}")
+    return created
 
 
 def _insert(batch: list[Product]) -> None:
-    if batch:
-        with transaction.atomic():
-            # Existing rows (same product id or GTIN) are left as they are: re-running is safe.
-            Product.objects.bulk_create(batch, ignore_conflicts=True)
+    if not batch:
+        return
+    with transaction.atomic():
+        # Existing rows (same product id or GTIN) are left as they are: re-running is safe.
+        Product.objects.bulk_create(batch, ignore_conflicts=True)
+        # The opening stock is audited like any other change; only new products get a row.
+        opening = Product.objects.filter(
+            product_id__in=[p.product_id for p in batch], movements__isnull=True
+        ).values_list("pk", "stock")
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product_id=pk,
+                delta=stock,
+                resulting_stock=stock,
+                reason=StockMovement.Reason.SEED,
+                note="demo shop opening stock",
+            )
+            for pk, stock in opening
+        )

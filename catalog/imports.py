@@ -54,8 +54,9 @@ PROGRESS_EVERY = 500
 
 
 class ImportRejected(Exception):
-    def __init__(self, errors: list[dict]):
+    def __init__(self, errors: list[dict], rows: int = 0):
         self.errors = errors
+        self.rows = rows  # how many product rows the file had, when it got that far
         super().__init__(f"{len(errors)} error(s)")
 
 
@@ -391,7 +392,7 @@ def import_catalog(
         raise ImportRejected([{"line": 2, "message": "The file has a header but no products."}])
     errors = _validate(header, rows, progress)
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(errors, rows=len(rows))
     progress(len(rows), len(rows))
     try:
         return _write(rows, user=user, note=note)
@@ -452,6 +453,7 @@ def run_catalog_import(import_id: int) -> CatalogImport:
     except ImportRejected as exc:
         catalog_import.status = CatalogImport.Status.FAILED
         catalog_import.errors = exc.errors
+        catalog_import.rows = exc.rows
     else:
         catalog_import.status = CatalogImport.Status.DONE
         catalog_import.rows = result.rows
@@ -485,7 +487,28 @@ def start_catalog_import(*, file_name: str, text: str, user) -> CatalogImport:
     catalog_import = CatalogImport.objects.create(file_name=file_name[:200], source=text, user=user)
     if count_rows(text) <= settings.CATALOG_IMPORT_INLINE_ROWS:
         return run_catalog_import(catalog_import.pk)
+    transaction.on_commit(lambda: _enqueue(catalog_import))
+    return catalog_import
+
+
+def _enqueue(catalog_import: CatalogImport) -> None:
     from catalog.tasks import run_catalog_import_task
 
-    transaction.on_commit(lambda: run_catalog_import_task.delay(catalog_import.pk))
-    return catalog_import
+    try:
+        run_catalog_import_task.delay(catalog_import.pk)
+    except Exception:  # the broker is down: say so on the import page instead of a 500
+        logger.exception("Could not queue catalog import %s", catalog_import.pk)
+        CatalogImport.objects.filter(
+            pk=catalog_import.pk, status=CatalogImport.Status.QUEUED
+        ).update(
+            status=CatalogImport.Status.FAILED,
+            source="",
+            finished_at=timezone.now(),
+            errors=[
+                {
+                    "line": 0,
+                    "message": "The background worker could not be reached. Nothing "
+                    "was imported; try again in a few minutes.",
+                }
+            ],
+        )

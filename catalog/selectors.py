@@ -22,8 +22,12 @@ from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
 FORGOTTEN = b""
 
 
+# Bump when the cached value's format changes, so a deploy over a warm cache never reads the old one.
+PRODUCT_CACHE_FORMAT = 2
+
+
 def product_key(product_id: str) -> str:
-    return f"product:{product_id}"
+    return f"product:v{PRODUCT_CACHE_FORMAT}:{product_id}"
 
 
 def _gtin_key(gtin: str) -> str:
@@ -51,12 +55,13 @@ def stock_state(product: Product) -> str:
 
 
 def product_payload(product: Product) -> dict:
-    """The public product representation: the SPEC's fields first, then what the PWA needs."""
-    # Imported here: promotions' selectors read the catalog, so a module-level import is circular.
-    from promotions.selectors import promotions_for_product
+    """The public product representation: the SPEC's fields first, then what the PWA needs.
 
+    Promotions are not part of it: they are added on every read (catalog.api.with_promotions),
+    so they start and end at their exact second without forgetting any cached product.
+    """
     base = settings.PUBLIC_BASE_URL
-    payload = {
+    return {
         "product_id": product.product_id,
         "name": product.name,
         "price": float(product.price),
@@ -72,10 +77,6 @@ def product_payload(product: Product) -> dict:
         "url": f"{base}/p/{product.product_id}",
         "qr_url": f"{base}{reverse('product-qr', args=[product.product_id, 'svg'])}",
     }
-    # Promotions are part of the cached body: promotions.services forgets the products that a
-    # promotion change touches (forget_products), as catalog.services does for product changes.
-    payload["promotions"] = promotions_for_product(payload)
-    return payload
 
 
 def _load_product_json(**lookup) -> bytes:

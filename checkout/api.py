@@ -10,8 +10,10 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
 )
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
@@ -24,19 +26,14 @@ from checkout.gateway import get_gateway
 from checkout.models import Transaction
 from checkout.pricing import MAX_QUANTITY, RequestedLine, quote_cart
 from checkout.schema import (
-    CART_CONFLICT,
-    DECLINED,
-    INVALID,
-    OPEN,
-    PAID,
-    UNAVAILABLE,
+    CHECKOUT_ANSWERS,
     CartOutput,
     CheckoutConfigOutput,
-    ExitVerifiedOutput,
+    ExitVerifyOutput,
     QuoteOutput,
     ReceiptListOutput,
     ReceiptOutput,
-    error,
+    errors,
 )
 from checkout.selectors import verify_exit_code
 from checkout.webhooks import receive_stripe_event
@@ -46,16 +43,11 @@ from grocery.schema import documented_by
 
 CART_COOKIE = "cart_token"
 CART_HEADER = "X-Cart-Token"
-CART_TOKEN = OpenApiParameter(
-    CART_HEADER,
-    str,
-    OpenApiParameter.HEADER,
-    description="This device's cart token (or the cart_token cookie); without one, a new cart.",
-)
 FAILED_HTTP = {"gateway_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE}
 FAILED_CODE = {"gateway_unavailable": "payment_unavailable"}
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class NumberField(serializers.Field):
     """A JSON number (or numeric string) read straight into a Decimal: never through a float."""
 
@@ -95,10 +87,29 @@ class NumberField(serializers.Field):
         return float(value)
 
 
+@extend_schema_field(
+    {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,  # OpenAPI 3.0 spelling
+        "maximum": float(MAX_QUANTITY),
+        "multipleOf": 0.001,
+    }
+)
+class QuantityField(NumberField):
+    """Whole units, or kg with up to 3 decimals for goods sold by weight."""
+
+
 def quantity_field(**kwargs) -> NumberField:
-    return NumberField(positive=True, places=3, **kwargs)
+    return QuantityField(positive=True, places=3, **kwargs)
 
 
+@extend_schema_field({"type": "number", "minimum": 0, "maximum": float(MAX_QUANTITY * 1000)})
+class AmountField(NumberField):
+    """A money amount as the client computed it; compared with the server's within half a cent."""
+
+
+@extend_schema_serializer(component_name="CartLineInput")
 class CartLineInput(serializers.Serializer):
     product_id = serializers.CharField(max_length=32)
     quantity = quantity_field()
@@ -107,6 +118,16 @@ class CartLineInput(serializers.Serializer):
         if isinstance(data, dict) and isinstance(data.get("product_id"), int):
             data = {**data, "product_id": str(data["product_id"])}  # "12345" or 12345
         return super().to_internal_value(data)
+
+
+def cart_field() -> serializers.ListField:
+    # A ListField (not many=True) so that the schema states minItems/maxItems.
+    return serializers.ListField(
+        child=CartLineInput(),
+        min_length=1,
+        max_length=200,
+        error_messages={"min_length": "The cart is empty."},
+    )
 
 
 def requested_lines(cart: list[dict]) -> list[RequestedLine]:
@@ -143,13 +164,12 @@ class CartMixin:
 class CartApi(CartMixin, APIView):
     @extend_schema(
         summary="The cart, priced now, with problems (inactive, short, price changed)",
-        parameters=[CART_TOKEN],
         responses={200: CartOutput},
     )
     def get(self, request):
         return self.answer(self.cart(request))
 
-    @extend_schema(summary="Empty the cart", parameters=[CART_TOKEN], responses={200: CartOutput})
+    @extend_schema(summary="Empty the cart", responses={200: CartOutput})
     def delete(self, request):
         cart = self.cart(request)
         services.clear_cart(cart=cart)
@@ -157,23 +177,13 @@ class CartApi(CartMixin, APIView):
 
 
 class CartLinesApi(CartMixin, APIView):
-    class InputSerializer(CartLineInput):
-        class Meta:
-            ref_name = "CartLineAdd"
-
     @extend_schema(
         summary="Add a quantity of a product to the cart",
-        parameters=[CART_TOKEN],
-        request=InputSerializer,
-        responses={
-            200: CartOutput,
-            400: INVALID,
-            404: error("No product with that id."),
-            409: CART_CONFLICT,
-        },
+        request=CartLineInput,
+        responses={200: CartOutput, **errors(400, 404, 409)},
     )
     def post(self, request):
-        given = self.InputSerializer(data=request.data)
+        given = CartLineInput(data=request.data)
         given.is_valid(raise_exception=True)
         cart = self.cart(request)
         services.add_to_cart(cart=cart, **given.validated_data)
@@ -181,22 +191,14 @@ class CartLinesApi(CartMixin, APIView):
 
 
 class CartLineApi(CartMixin, APIView):
+    @extend_schema_serializer(component_name="CartQuantityInput")
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "CartLineQuantity"
-
         quantity = quantity_field()
 
     @extend_schema(
         summary="Set a cart line's quantity",
-        parameters=[CART_TOKEN],
         request=InputSerializer,
-        responses={
-            200: CartOutput,
-            400: INVALID,
-            404: error("No product with that id."),
-            409: CART_CONFLICT,
-        },
+        responses={200: CartOutput, **errors(400, 404, 409)},
     )
     def put(self, request, product_id: str):
         given = self.InputSerializer(data=request.data)
@@ -206,9 +208,7 @@ class CartLineApi(CartMixin, APIView):
         return self.answer(cart)
 
     @extend_schema(
-        summary="Remove a product from the cart",
-        parameters=[CART_TOKEN],
-        responses={200: CartOutput, 404: error("That product is not in the cart.")},
+        summary="Remove a product from the cart", responses={200: CartOutput, **errors(404)}
     )
     def delete(self, request, product_id: str):
         cart = self.cart(request)
@@ -232,21 +232,15 @@ class CheckoutConfigApi(APIView):
 
 
 class QuoteApi(APIView):
+    @extend_schema_serializer(component_name="QuoteInput")
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "QuoteRequest"
-
         customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
-        cart = CartLineInput(many=True, max_length=200)
+        cart = cart_field()
 
     @extend_schema(
         summary="What a checkout of this cart would charge",
         request=InputSerializer,
-        responses={
-            200: QuoteOutput,
-            400: error("Malformed request, empty cart, unknown product or invalid quantity."),
-            409: CART_CONFLICT,
-        },
+        responses={200: QuoteOutput, **errors(400, 404, 409)},
     )
     def post(self, request):
         given = self.InputSerializer(data=request.data)
@@ -256,17 +250,14 @@ class QuoteApi(APIView):
 
 
 class CheckoutApi(APIView):
+    @extend_schema_serializer(component_name="CheckoutInput")
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "CheckoutRequest"
-
         customer_id = serializers.CharField(
             max_length=64, required=False, allow_blank=True, default=""
         )
-        # An empty list passes here so that the service can answer "empty_cart" by name.
-        cart = CartLineInput(many=True, max_length=200)
+        cart = cart_field()
         payment_method = serializers.ChoiceField(choices=settings.PAYMENT_METHODS)
-        total_amount = NumberField()
+        total_amount = AmountField()
         payment_token = serializers.CharField(
             max_length=255, required=False, allow_blank=True, default=""
         )
@@ -276,28 +267,8 @@ class CheckoutApi(APIView):
 
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
-        parameters=[
-            CART_TOKEN,
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="The same key and body charge once and answer the same.",
-            ),
-        ],
         request=InputSerializer,
-        responses={
-            201: PAID,
-            202: OPEN,
-            400: error(
-                "Malformed request, empty cart, unknown product, invalid quantity, or an "
-                "Idempotency-Key over 255 characters."
-            ),
-            402: DECLINED,
-            409: error("The total disagrees with the server's, or a product is gone or short."),
-            422: error("This Idempotency-Key was already used with a different request."),
-            503: UNAVAILABLE,
-        },
+        responses={**CHECKOUT_ANSWERS, **errors(400, 404, 409, 422)},
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip() or None
@@ -339,15 +310,12 @@ def checkout_response(order: Transaction) -> Response:
 class CheckoutConfirmApi(APIView):
     @extend_schema(
         summary="Finish a payment after the customer authenticated (3-D Secure)",
-        parameters=[CART_TOKEN],
         request=None,
         responses={
-            200: PAID,
-            202: OPEN,
-            402: DECLINED,
-            404: error("No such transaction for this cart token or customer."),
-            409: error("The transaction is not waiting for confirmation."),
-            503: error("The payment service did not answer; retry."),
+            **CHECKOUT_ANSWERS,
+            200: CHECKOUT_ANSWERS[201],
+            **errors(404, 409),
+            503: ErrorSerializer,
         },
     )
     def post(self, request, transaction_id: str):
@@ -366,12 +334,9 @@ class CheckoutConfirmApi(APIView):
 
 class ReceiptApi(APIView):
     @extend_schema(
+        operation_id="receipt_detail",
         summary="A receipt: only for its cart token or its signed-in customer",
-        parameters=[CART_TOKEN],
-        responses={
-            200: ReceiptOutput,
-            404: error("No such transaction for this cart token or customer."),
-        },
+        responses={200: ReceiptOutput, **errors(404)},
     )
     def get(self, request, transaction_id: str):
         order = selectors.get_visible_transaction(
@@ -383,8 +348,7 @@ class ReceiptApi(APIView):
 class ReceiptListApi(APIView):
     @extend_schema(
         operation_id="receipt_list",
-        summary="This device's or customer's receipts, newest first (at most 50)",
-        parameters=[CART_TOKEN],
+        summary="This device's or customer's receipts, newest first",
         responses={200: ReceiptListOutput},
     )
     def get(self, request):
@@ -410,7 +374,9 @@ class ExitQrApi(APIView):
         summary="An exit code as a QR (SVG) for the scanner at the door",
         responses={
             (200, "image/svg+xml"): OpenApiTypes.STR,
-            404: error("Not paid, refunded, expired or forged."),
+            404: OpenApiResponse(
+                ErrorSerializer, description="Not paid, refunded, expired or forged."
+            ),
         },
     )
     def get(self, request, code: str):
@@ -423,21 +389,14 @@ documented_by(exit_qr, ExitQrApi)
 class ExitVerifyApi(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema_serializer(component_name="ExitCodeInput")
     class InputSerializer(serializers.Serializer):
-        class Meta:
-            ref_name = "ExitCode"
-
         code = serializers.CharField(max_length=200)
 
     @extend_schema(
         summary="Staff at the door: is this exit code a paid receipt?",
         request=InputSerializer,
-        responses={
-            200: ExitVerifiedOutput,
-            400: ErrorSerializer,
-            403: error("Not signed in as staff (session or `Authorization: Token ...`)."),
-            404: error("Not paid, refunded, expired or forged."),
-        },
+        responses={200: ExitVerifyOutput, **errors(400, 401, 403, 404)},
     )
     def post(self, request):
         given = self.InputSerializer(data=request.data)

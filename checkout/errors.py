@@ -5,7 +5,7 @@ from grocery.errors import DomainError, NotFound
 
 class UnknownProducts(DomainError):
     code = "unknown_product"
-    status_code = status.HTTP_400_BAD_REQUEST
+    status_code = status.HTTP_404_NOT_FOUND
     message = "Unknown product."
 
 

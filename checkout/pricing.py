@@ -119,6 +119,8 @@ def price_lines(items: Sequence[tuple[Product, Decimal]], *, at: datetime | None
             category=product.category.slug,
             unit_price=product.price,
             quantity=quantity,
+            name=product.name,  # the receipt's explanation: "3 for 2: 1 × Banana free"
+            sold_by_weight=product.sold_by_weight,  # unit deals skip weighed lines
         )
         for product, quantity in items
     ]

@@ -305,15 +305,8 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
         moved = _transition(
             order, to=Status.SUCCEEDED, reason=f"{source}: payment succeeded", **fields
         )
-        if not moved and order.status == Status.FAILED:
-            # Money taken for an order we already gave up: staff must refund it.
-            _flag_discrepancy(
-                result,
-                order.total,
-                order.currency,
-                order.transaction_id,
-                note=f"{source}: paid after the transaction failed",
-            )
+        if not moved and order.status == Status.FAILED and result.payment_id:
+            _refund_late_payment(order, result, source=source)
         return moved
     if result.status in (PaymentStatus.DECLINED, PaymentStatus.CANCELED):
         return _transition(
@@ -524,6 +517,28 @@ def flag_unmatched_payments(*, since_seconds: int) -> int:
             result, payment.amount, payment.currency, payment.reference, note=note
         )
     return flagged
+
+
+def _refund_late_payment(order: Transaction, result: PaymentResult, *, source: str) -> None:
+    """The gateway took money for an order we already gave up (its stock is back on the shelf):
+    give it back at once, and leave a record for staff either way."""
+    note = f"{source}: paid after the transaction failed"
+    try:
+        get_gateway().refund(
+            payment_id=result.payment_id,
+            amount=order.total,
+            idempotency_key=f"late-{result.payment_id}",
+        )
+    except GatewayUnavailable:
+        note += "; automatic refund failed, refund by hand"
+        resolved = False
+    else:
+        note += "; refunded automatically"
+        resolved = True
+    if _flag_discrepancy(result, order.total, order.currency, order.transaction_id, note=note):
+        GatewayDiscrepancy.objects.filter(gateway_payment_id=result.payment_id).update(
+            resolved=resolved
+        )
 
 
 def _flag_discrepancy(result: PaymentResult, amount, currency, reference, *, note) -> int:

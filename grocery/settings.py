@@ -194,10 +194,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set that several fields share (e.g. the readiness checks).
-    "ENUM_NAME_OVERRIDES": {
-        "ServiceStateEnum": ["ok", "down"],
-        "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
-    },
+    "ENUM_NAME_OVERRIDES": {"ServiceStateEnum": ["ok", "down"]},
 }
 
 # --- Business settings ------------------------------------------------------------------------
@@ -272,4 +269,8 @@ STOCK_ALERT_EVERY_SECONDS = env.int("STOCK_ALERT_EVERY_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE["stock-alerts"] = {
     "task": "catalog.tasks.send_stock_alerts_task",
     "schedule": STOCK_ALERT_EVERY_SECONDS,
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
 }

@@ -20,18 +20,18 @@ How the kinds treat things:
 - basket threshold: when the qualifying spend (before other discounts) reaches the threshold,
   the amount comes off, spread over the qualifying lines in proportion to what is left of them.
 
-Stacking: two promotions that do not stack never share a product line; a stacking promotion
-applies on top of whatever else applies. The engine tries every allowed choice of non-stacking
-promotions (the shop runs a handful at once) and keeps the one that saves the customer most.
-Within a choice, item promotions apply before basket ones, by priority, each on what earlier
-ones left of the line.
+Stacking: a product line gets at most one promotion that does not stack; stacking promotions
+apply on top of whatever else applies. Non-stacking promotions that compete for the same lines
+are tried in every order, each taking the lines no earlier one discounted, and the outcome that
+saves the customer most wins (the shop runs a handful at once, so this stays small). They price
+lines at full price; stacking promotions then apply, item ones before basket ones, by priority,
+each on what is left of the line.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import combinations
 
 CENT = Decimal("0.01")
 
@@ -204,25 +204,20 @@ def _spread(total: int, weights: list[tuple[_Line, int]]) -> list[tuple[_Line, i
     return [(line, share) for line, share, _, _ in parts if share > 0]
 
 
-def _unit_pool(rule: Rule, lines: list[_Line]) -> list[tuple[int, int, _Line]]:
-    """Every qualifying unit as (unit cents, canonical index, line): one entry per unit."""
-    pool = []
-    for line in lines:
-        if line.units and rule.qualifies(line):
-            pool.extend((line.unit_cents, line.index, line) for _ in range(line.units))
-    return pool
-
-
 def _free_units(rule: Rule, lines: list[_Line], group: int, free: int) -> dict[int, tuple]:
     """For every `group` qualifying units, the `free` cheapest of them cost nothing."""
-    pool = _unit_pool(rule, lines)
-    free_count = len(pool) // group * free
-    taken: dict[int, list] = {}
-    for cents, index, line in sorted(pool, key=lambda u: (u[0], u[1]))[:free_count]:
-        entry = taken.setdefault(index, [line, 0, 0])
-        entry[1] += 1
-        entry[2] += cents
-    return {index: (line, count, cents) for index, (line, count, cents) in taken.items()}
+    qualifying = sorted(
+        (line.unit_cents, line.index, line) for line in lines if line.units and rule.qualifies(line)
+    )
+    free_count = sum(line.units for _, _, line in qualifying) // group * free
+    taken: dict[int, tuple] = {}
+    for cents, index, line in qualifying:  # cheapest first, ties in cart order
+        if free_count <= 0:
+            break
+        count = min(line.units, free_count)
+        taken[index] = (line, count, count * cents)
+        free_count -= count
+    return taken
 
 
 def _offers(rule: Rule, lines: list[_Line]) -> list[tuple[_Line, int, str]]:
@@ -273,20 +268,47 @@ def _offers(rule: Rule, lines: list[_Line]) -> list[tuple[_Line, int, str]]:
 def _bundle_offers(rule: Rule, lines: list[_Line]) -> list[tuple[_Line, int, str]]:
     """'N for P': bundles of the dearest qualifying units, while a bundle still saves money."""
     size, price = rule.bundle_quantity, _cents(rule.bundle_price)
-    pool = sorted(_unit_pool(rule, lines), key=lambda u: (-u[0], u[1]))
-    saving: dict[int, list] = {}
-    for start in range(0, len(pool) - size + 1, size):
-        bundle = pool[start : start + size]
-        off = sum(cents for cents, _, _ in bundle) - price
-        if off <= 0:
-            break  # units only get cheaper from here
-        # Spread the bundle's saving over its units by price: integer cents, exact sum.
-        per_unit = _spread(off, [(unit, unit[0]) for unit in bundle])
-        for (_, index, line), cents in per_unit:
-            entry = saving.setdefault(index, [line, 0, 0])
-            entry[1] += cents
-        for _, index, line in bundle:
-            saving.setdefault(index, [line, 0, 0])[2] += 1
+    dearest_first = sorted(
+        (line for line in lines if line.units and rule.qualifies(line)),
+        key=lambda line: (-line.unit_cents, line.index),
+    )
+    saving: dict[int, list] = {}  # line index -> [line, cents off, units in bundles]
+    bundle: list[tuple[_Line, int]] = []  # the bundle being filled: (line, units)
+    filled = 0
+    for line in dearest_first:
+        units = line.units
+        while units:
+            if not bundle and units >= size:
+                # Whole bundles from this line alone: all alike, counted at once.
+                off = size * line.unit_cents - price
+                if off <= 0:
+                    return _bundle_reasons(rule, saving, size)
+                count = units // size
+                entry = saving.setdefault(line.index, [line, 0, 0])
+                entry[1] += off * count
+                entry[2] += size * count
+                units -= size * count
+                continue
+            take = min(units, size - filled)
+            bundle.append((line, take))
+            filled += take
+            units -= take
+            if filled == size:
+                off = sum(part.unit_cents * n for part, n in bundle) - price
+                if off <= 0:
+                    return _bundle_reasons(rule, saving, size)  # units only get cheaper
+                # The bundle's saving spread over its lines by value: integer cents, exact sum.
+                for part, cents in _spread(
+                    off, [(part, part.unit_cents * n) for part, n in bundle]
+                ):
+                    saving.setdefault(part.index, [part, 0, 0])[1] += cents
+                for part, n in bundle:
+                    saving.setdefault(part.index, [part, 0, 0])[2] += n
+                bundle, filled = [], 0
+    return _bundle_reasons(rule, saving, size)
+
+
+def _bundle_reasons(rule: Rule, saving: dict[int, list], size: int) -> list:
     return [
         (
             line,
@@ -298,38 +320,60 @@ def _bundle_offers(rule: Rule, lines: list[_Line]) -> list[tuple[_Line, int, str
     ]
 
 
-def _apply(rules: Sequence[Rule], lines: list[_Line]) -> tuple[int, list[Discount]]:
-    for line in lines:
-        line.left = line.gross
-    found: list[Discount] = []
-    total = 0
-    for rule in rules:
-        offers = _offers(rule, lines)
-        for line, cents, reason in sorted(offers, key=lambda o: o[0].index):
-            taken = min(cents, line.left)  # never more than what is left of the line
-            if taken <= 0:
-                continue
+Taking = tuple[Rule, _Line, int, str]  # a rule takes cents off a line, for a reason
+
+
+def _take(rule: Rule, lines: list[_Line], found: list[Taking]) -> None:
+    """Apply one rule to what is left of the lines, never taking more than is left."""
+    for line, cents, reason in sorted(_offers(rule, lines), key=lambda o: o[0].index):
+        taken = min(cents, line.left)
+        if taken > 0:
             line.left -= taken
-            total += taken
-            found.append(Discount(rule.promotion_id, line.line.product_id, _money(taken), reason))
-    return total, _merge(found)
+            found.append((rule, line, taken, reason))
 
 
-def _merge(found: list[Discount]) -> list[Discount]:
-    """One discount per (promotion, product): a product split over lines reads as one."""
-    merged: dict[tuple[str, str], Discount] = {}
-    for discount in found:
-        key = (discount.promotion_id, discount.product_id)
-        if key in merged:
-            earlier = merged[key]
-            discount = Discount(
-                earlier.promotion_id,
-                earlier.product_id,
-                earlier.amount + discount.amount,
-                earlier.reason,
-            )
-        merged[key] = discount
-    return list(merged.values())
+def _shares(clashing: list[Rule], lines: list[_Line]) -> list[list[Taking]]:
+    """Every distinct way non-stacking rules that compete for lines can share them out.
+
+    The rules go in some order, each on the lines no earlier one discounted, at full price.
+    A rule that offers nothing on the lines still free offers nothing on fewer of them either
+    (every kind gives less, never more, on a smaller set), so it is dropped from that branch.
+    """
+    tried: dict[tuple[str, frozenset], list[Taking]] = {}  # many orders reach the same lines
+    explored: dict[tuple[frozenset, frozenset], list[list[Taking]]] = {}
+
+    def explore(free: list[_Line], remaining: list[Rule]) -> list[list[Taking]]:
+        """Every distinct outcome of sharing `free` among `remaining` (memoized per state)."""
+        free_key = frozenset(line.index for line in free)
+        state = (free_key, frozenset(rule.promotion_id for rule in remaining))
+        if state in explored:
+            return explored[state]
+        productive = []
+        for rule in remaining:
+            found = tried.get((rule.promotion_id, free_key))
+            if found is None:
+                for line in free:
+                    line.left = line.gross
+                found = []
+                _take(rule, free, found)
+                tried[rule.promotion_id, free_key] = found
+            if found:
+                productive.append((rule, found))
+        outcomes: dict[frozenset, list[Taking]] = {}
+        others = [rule for rule, _ in productive]
+        for rule, found in productive:
+            claimed = {line.index for _, line, _, _ in found}
+            for rest in explore(
+                [line for line in free if line.index not in claimed],
+                [other for other in others if other is not rule],
+            ):
+                outcome = found + rest
+                key = frozenset((r.promotion_id, line.index, c) for r, line, c, _ in outcome)
+                outcomes.setdefault(key, outcome)
+        explored[state] = list(outcomes.values()) or [[]]
+        return explored[state]
+
+    return explore(lines, clashing)
 
 
 def _application_order(rule: Rule) -> tuple:
@@ -337,35 +381,28 @@ def _application_order(rule: Rule) -> tuple:
     return (rule.kind == Kind.THRESHOLD, -rule.priority, rule.promotion_id)
 
 
-def _choices(rules: list[Rule], reach: dict[str, frozenset[int]]) -> Iterable[list[Rule]]:
-    """Every allowed combination: non-stacking rules that share no line, plus every stacking rule.
-
-    Adding a rule never lowers the money off (each takes only from what is left, and a threshold
-    looks at the spend before discounts), so a non-stacking rule that clashes with no other one
-    is in every best combination: only the clashing ones need trying (usually none).
-    """
-    exclusive = [rule for rule in rules if not rule.stackable]
-    always = [rule for rule in rules if rule.stackable]
-    clashing = []
-    for rule in exclusive:
-        mine = reach[rule.promotion_id]
-        if any(mine & reach[other.promotion_id] for other in exclusive if other is not rule):
-            clashing.append(rule)
-        else:
-            always.append(rule)
-    for size in range(len(clashing) + 1):
-        for chosen in combinations(clashing, size):
-            claimed: set[int] = set()
-            for rule in chosen:
-                if claimed & reach[rule.promotion_id]:
-                    break
-                claimed |= reach[rule.promotion_id]
-            else:
-                yield [*chosen, *always]
+def _discounts(found: list[Taking]) -> list[Discount]:
+    """One discount per (promotion, product), in application order then cart order."""
+    merged: dict[tuple[str, str], list] = {}
+    for rule, line, cents, reason in sorted(
+        found, key=lambda t: (_application_order(t[0]), t[1].index)
+    ):
+        entry = merged.setdefault((rule.promotion_id, line.line.product_id), [0, reason])
+        entry[0] += cents  # a product at two prices is two lines: it reads as one discount
+    return [
+        Discount(promotion_id, product_id, _money(cents), reason)
+        for (promotion_id, product_id), (cents, reason) in merged.items()
+    ]
 
 
 def apply_promotions(lines: Sequence[Line], rules: Sequence, at: datetime) -> list[Discount]:
-    """The discounts the rules live at `at` give these lines, the best allowed combination."""
+    """The discounts the rules live at `at` give these lines: the best allowed outcome.
+
+    Non-stacking rules first, each at full price on lines no other non-stacking rule discounts
+    (the engine tries every way competing ones can share the lines out); then stacking rules by
+    priority on what is left. Most money off wins; on a tie the fewest promotions, then the
+    smallest ids and amounts, so the winner never depends on input order.
+    """
     prepared = _prepare(lines)
     if not prepared:
         return []
@@ -373,20 +410,37 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence, at: datetime) -> li
         {rule.promotion_id: rule for rule in rules if rule.is_live(at)}.values(),
         key=_application_order,
     )
-    # A rule's reach: the lines it could touch. Rules that touch nothing cannot matter.
     reach = {
         rule.promotion_id: frozenset(line.index for line in prepared if rule.qualifies(line))
         for rule in live
     }
     live = [rule for rule in live if reach[rule.promotion_id]]
-    best: tuple[tuple, list[Discount]] | None = None
-    for choice in _choices(live, reach):
-        ordered = sorted(choice, key=_application_order)
-        total, discounts = _apply(ordered, prepared)
-        # Most money off wins; on a tie, the fewest promotions, then the smallest ids: a rule
-        # that adds nothing never appears, and the winner never depends on input order.
-        used = sorted({d.promotion_id for d in discounts})
-        rank = (-total, len(used), used)
+    exclusive = [rule for rule in live if not rule.stackable]
+    stacking = [rule for rule in live if rule.stackable]
+    # A non-stacking rule that shares no line with another one needs no choosing.
+    clashing = [
+        rule
+        for rule in exclusive
+        if any(reach[rule.promotion_id] & reach[o.promotion_id] for o in exclusive if o is not rule)
+    ]
+    alone = [rule for rule in exclusive if rule not in clashing]
+
+    best: tuple[tuple, list[Taking]] | None = None
+    for share in _shares(clashing, prepared):
+        for line in prepared:
+            line.left = line.gross
+        found: list[Taking] = []
+        for taking in share:
+            taking[1].left -= taking[2]
+            found.append(taking)
+        for rule in [*alone, *stacking]:
+            _take(rule, prepared, found)
+        rank = (
+            -sum(cents for _, _, cents, _ in found),
+            len(used := sorted({rule.promotion_id for rule, _, _, _ in found})),
+            used,
+            sorted((rule.promotion_id, line.index, cents) for rule, line, cents, _ in found),
+        )
         if best is None or rank < best[0]:
-            best = (rank, discounts)
-    return best[1] if best else []
+            best = (rank, found)
+    return _discounts(best[1]) if best else []

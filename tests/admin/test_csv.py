@@ -83,7 +83,7 @@ def test_an_invalid_line_rejects_the_whole_file(manager_client):
     )
     upload(manager_client, text)
     record = CatalogImport.objects.get()
-    assert record.status == "failed"
+    assert (record.status, record.rows) == ("failed", 5)
     assert [(e["line"], e["message"]) for e in record.errors] == [
         (3, "price: 'abc' is not a number"),
         (4, "category: no category 'Bakkery' (add it under Categories first)"),

@@ -125,3 +125,9 @@ def test_product_list_page_past_the_end_is_a_json_404(api_client):
     make_product()
     response = api_client.get("/api/products/", {"page": 2})
     assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+def test_search_with_a_nul_byte_is_a_clear_400(api_client):
+    response = api_client.get("/api/products/", {"q": "milk\x00"})
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"

@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from catalog.demo import CATALOG
 from catalog.gtin import normalize_gtin
-from catalog.models import Category, Product
+from catalog.models import Category, Product, StockMovement
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +73,11 @@ def test_seed_keeps_a_changed_manager_password_and_does_not_print_it():
 def test_seed_refuses_out_of_range_counts(count):
     with pytest.raises(CommandError):
         seed(count)
+
+
+def test_opening_stock_is_audited_once():
+    seed(40)
+    seed(40)
+    movements = StockMovement.objects.filter(reason=StockMovement.Reason.SEED)
+    assert movements.count() == 40
+    assert all(m.delta == m.resulting_stock == m.product.stock for m in movements)

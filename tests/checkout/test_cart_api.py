@@ -164,3 +164,18 @@ def test_a_token_never_reaches_a_signed_in_customers_cart(api_client, django_use
     stranger = type(api_client)()
     body = stranger.get("/api/cart", HTTP_X_CART_TOKEN=token).json()
     assert body["token"] != token and body["lines"] == []
+
+
+def test_signing_in_adopts_the_devices_cart(api_client, django_user_model):
+    make_product(product_id="12345")
+    token = cart_client(api_client)
+    api_client.post("/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json")
+    ann = django_user_model.objects.create_user("ann", password="pw-ann-12345")
+    api_client.force_authenticate(ann)
+    body = api_client.get("/api/cart").json()
+    assert body["token"] == token and body["lines"][0]["quantity"] == 2
+    assert Cart.objects.get(token=token).customer == ann
+    # from another device, signed in, the same cart
+    other = type(api_client)()
+    other.force_authenticate(ann)
+    assert other.get("/api/cart").json()["token"] == token

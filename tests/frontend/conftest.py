@@ -113,9 +113,10 @@ def shot():
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
             # A full-page capture draws fixed bars mid-page: lay them out in the flow instead,
             # and leave out the transient toast.
+            long_page = page.evaluate("document.documentElement.scrollHeight > innerHeight")
             style = page.add_style_tag(
-                content=".topbar{position:static}.tabbar{position:static}body{padding-bottom:0}"
-                ".toast{display:none!important}"
+                content=".toast{display:none!important}"
+                + (".topbar,.tabbar{position:static}body{padding-bottom:0}" if long_page else "")
             )
             page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
             style.evaluate("el => el.remove()")

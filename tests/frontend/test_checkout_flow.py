@@ -54,6 +54,8 @@ def only_declines(errors):
 def test_two_products_an_offer_and_a_paid_receipt_with_exit_qr(live_server, page, basket, shot):
     apples, bread, offer = basket
     console = ConsoleWatch(page)
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
 
     # the product screen names the offer that applies
     page.goto(f"{live_server.url}/p/{apples.product_id}")
@@ -90,6 +92,8 @@ def test_two_products_an_offer_and_a_paid_receipt_with_exit_qr(live_server, page
     expect(page.locator(".receipt-list")).to_contain_text("€6.60")
     shot(page, "receipts")
     assert console.errors == []
+    # everything came from the shop's own server: no CDN, and no Stripe.js with the simulated gateway
+    assert requested and all(url.startswith(live_server.url) for url in requested)
 
 
 def test_declined_card_says_so_and_a_retry_pays_once(live_server, page, basket, shot):

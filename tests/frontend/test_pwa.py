@@ -70,6 +70,11 @@ def test_manifest_icons_and_service_worker_make_it_installable(live_server, page
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == f"{live_server.url}/"
     page.wait_for_function("navigator.serviceWorker.controller !== null")
+    # and Chromium itself finds nothing that stops it from offering to install the app (but that
+    # Playwright's contexts are incognito ones, where Chromium never offers it)
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == []
     assert console.errors == []
 
 

@@ -77,3 +77,25 @@ def test_refused_camera_explains_and_manual_entry_still_works(live_server, camer
     # the 404 of the unknown code is the only console error (Chromium logs failed fetches)
     assert [e for e in console.errors if "404" not in e] == []
     assert len(console.errors) == 1
+
+
+def test_scanning_a_scale_label_fills_in_the_weight(live_server, camera_browser, tmp_path):
+    # given loose cheese weighed at the counter: the scale's label is "28" + item 0042 + 1.234 kg
+    from biip.checksums import gs1_price_weight_check_digit
+
+    from catalog.demo import scale_gtin
+    from catalog.models import Unit
+
+    make_product(name="Gouda", unit=Unit.KG, gtin=scale_gtin(42), price=Decimal("12.50"))
+    body = f"280042{gs1_price_weight_check_digit('01234')}01234"
+    browser = camera_browser(ean13_video(tmp_path, body))
+    page = browser.new_page(**PHONE)
+    console = ConsoleWatch(page)
+
+    page.goto(f"{live_server.url}/scan")
+
+    # then the product opens with the weighed quantity ready to add
+    expect(page.locator("#product-name")).to_have_text("Gouda", timeout=20_000)
+    expect(page.get_by_label("Weight (kg)")).to_have_value("1.234")
+    expect(page.locator("#estimate")).to_have_text("1.234 kg = €15.43")
+    assert console.errors == []

@@ -121,3 +121,17 @@ def test_a_change_made_by_another_process_reaches_this_one(settings):
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
     assert [d.amount for d in discounts_for(MILK)] == [Decimal("0.60")]
     assert [p["id"] for p in promotions_for_product(payload)] == ["dairy10"]
+
+
+def test_renaming_a_category_slug_reprices_at_once(
+    dairy_promotion, monkeypatch, django_capture_on_commit_callbacks
+):
+    Clock(monkeypatch, START + timedelta(days=1))
+    assert discounts_for(MILK) != []
+    with django_capture_on_commit_callbacks(execute=True):
+        dairy = dairy_promotion.categories.get()
+        dairy.slug = "milk-and-cheese"
+        dairy.save(update_fields=["slug"])
+    assert discounts_for(MILK) == []  # the old slug no longer names the category
+    renamed = [Line("milk", "milk-and-cheese", Decimal("2.00"), Decimal(1), "Milk")]
+    assert [d.amount for d in discounts_for(renamed)] == [Decimal("0.20")]

@@ -216,3 +216,27 @@ def test_same_product_on_two_lines_is_priced_as_one():
     assert apply_promotions(split, [bogof], NOW) == [
         Discount("bogof", "kiwi", Decimal("0.40"), "BOGOF: 1 × Kiwi free")
     ]
+
+
+def test_a_line_gets_one_non_stacking_promotion_and_the_others_keep_their_lines():
+    bogof = rule(
+        "bogof",
+        Kind.BUY_X_GET_Y,
+        name="BOGOF",
+        buy_quantity=1,
+        free_quantity=1,
+        product_ids=frozenset({"banana"}),
+    )
+    five = rule(
+        "five",
+        Kind.PERCENTAGE,
+        name="5% off fruit",
+        percent=Decimal(5),
+        categories=frozenset({"fruit"}),
+    )
+    cart = [line("banana", "0.99", 3, name="Banana"), line("grapes", "4.00", "0.500")]
+    # bananas: BOGOF 0.99 beats 5% (0.15); grapes: 5% of 2.00, BOGOF never applies by weight
+    assert amounts(apply_promotions(cart, [bogof, five], NOW)) == {
+        ("bogof", "banana"): Decimal("0.99"),
+        ("five", "grapes"): Decimal("0.10"),
+    }
