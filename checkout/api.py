@@ -6,10 +6,15 @@ from decimal import Decimal, InvalidOperation
 
 import stripe
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -34,6 +39,7 @@ from checkout.selectors import verify_exit_code
 from checkout.webhooks import receive_stripe_event
 from grocery.errors import DomainError, error_body
 from grocery.qr import qr_response
+from grocery.schema import documented_by
 
 CART_COOKIE = "cart_token"
 CART_HEADER = "X-Cart-Token"
@@ -356,8 +362,28 @@ class ReceiptListApi(APIView):
 def exit_qr(request, code: str):
     """The exit code as a QR for the door; the signed code is its own credential."""
     if verify_exit_code(code) is None:
-        return HttpResponse(status=404)
+        return JsonResponse(error_body(InvalidExitCode.code, InvalidExitCode.message), status=404)
     return qr_response(code, "svg")
+
+
+class ExitQrApi(APIView):
+    """Schema for exit_qr, which serves the URL (see checkout/urls.py)."""
+
+    @extend_schema(
+        operation_id="exit_qr",
+        summary="An exit code as a QR (SVG) for the scanner at the door",
+        responses={
+            (200, "image/svg+xml"): OpenApiTypes.STR,
+            404: OpenApiResponse(
+                ErrorSerializer, description="Not paid, refunded, expired or forged."
+            ),
+        },
+    )
+    def get(self, request, code: str):
+        return exit_qr(request._request, code)
+
+
+documented_by(exit_qr, ExitQrApi)
 
 
 class ExitVerifyApi(APIView):

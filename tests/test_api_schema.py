@@ -12,7 +12,13 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
+from catalog.models import Product
 from tests.factories import make_product
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +63,7 @@ def test_docs_page_is_served_without_a_cdn(client, settings):
     assert response.status_code == 200
     html = response.content.decode()
     assert "swagger-ui" in html and "cdn." not in html and "unpkg" not in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert client.get("/api/schema/").status_code == 200
 
 
@@ -86,3 +93,127 @@ def test_api_keeps_to_its_schema(case, catalog):
         # A rule OpenAPI cannot state: the body names the product of the URL.
         case.body["product_id"] = case.path_parameters["product_id"]
     case.call_and_validate(headers=catalog)
+
+
+# Fuzzed checkouts are refused (random products, wrong totals), so the answers of a real shop
+# visit are held to the schema here: every documented success and failure shape, as rendered.
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def conforming_call(method: str, path: str, status: int, **case_fields):
+    case = schema[path][method].Case(**case_fields)
+    response = case.call()
+    assert response.status_code == status, response.text
+    case.validate_response(response, checks=CONFORMANCE)
+    return response
+
+
+def test_a_shop_visit_keeps_to_the_schema(catalog):
+    make_product(product_id="777", name="Cheese", unit="kg", price=Decimal("12.00"))
+    cart = conforming_call(
+        "POST", "/api/cart/lines", 200, body={"product_id": "12345", "quantity": 3}
+    ).json()
+    anonymous = {"X-Cart-Token": cart["token"]}
+    conforming_call(
+        "POST",
+        "/api/cart/lines",
+        200,
+        headers=anonymous,
+        body={"product_id": "777", "quantity": 0.25},
+    )
+    conforming_call(
+        "PUT",
+        "/api/cart/lines/{product_id}",
+        200,
+        headers=anonymous,
+        path_parameters={"product_id": "12345"},
+        body={"quantity": 2},
+    )
+    conforming_call(
+        "PUT",
+        "/api/cart/lines/{product_id}",
+        409,
+        headers=anonymous,
+        path_parameters={"product_id": "12345"},
+        body={"quantity": 500},
+    )
+    Product.objects.filter(product_id="777").update(price=Decimal("13.00"))
+    cart = conforming_call("GET", "/api/cart", 200, headers=anonymous).json()
+    assert [p["code"] for p in cart["problems"]] == ["price_changed"]
+    conforming_call(
+        "DELETE",
+        "/api/cart/lines/{product_id}",
+        200,
+        headers=anonymous,
+        path_parameters={"product_id": "777"},
+    )
+    conforming_call(
+        "DELETE",
+        "/api/cart/lines/{product_id}",
+        404,
+        headers=anonymous,
+        path_parameters={"product_id": "777"},
+    )
+    conforming_call("DELETE", "/api/cart", 200, headers=anonymous)
+    conforming_call("GET", "/api/checkout/config", 200)
+
+    lines = [{"product_id": "12345", "quantity": 2}]
+    quote = conforming_call("POST", "/api/checkout/quote", 200, body={"cart": lines}).json()
+    conforming_call("POST", "/api/checkout/quote", 400, body={"cart": []})
+
+    def pay(token: str, status: int, **changes):
+        body = {
+            "cart": lines,
+            "payment_method": "credit_card",
+            "total_amount": quote["total"],
+            "payment_token": token,
+            **changes,
+        }
+        return conforming_call("POST", "/api/checkout", status, headers=anonymous, body=body)
+
+    paid = pay("tok_success", 201).json()
+    pay("tok_decline", 402)
+    pay("tok_success", 409, total_amount=quote["total"] + 1)
+    waiting = pay("tok_requires_action", 202).json()
+    assert waiting["status"] == "requires_action" and waiting["client_secret"]
+    conforming_call(
+        "POST",
+        "/api/checkout/{transaction_id}/confirm",
+        200,
+        headers=anonymous,
+        path_parameters={"transaction_id": waiting["transaction_id"]},
+    )
+    conforming_call(
+        "POST",
+        "/api/checkout/{transaction_id}/confirm",
+        404,
+        path_parameters={"transaction_id": waiting["transaction_id"]},
+    )
+
+    receipt = conforming_call(
+        "GET",
+        "/api/receipts/{transaction_id}",
+        200,
+        headers=anonymous,
+        path_parameters={"transaction_id": paid["transaction_id"]},
+    ).json()
+    listed = conforming_call("GET", "/api/receipts", 200, headers=anonymous).json()
+    assert paid["transaction_id"] in [r["transaction_id"] for r in listed["receipts"]]
+    conforming_call(
+        "GET",
+        "/api/receipts/exit/{code}/qr.svg",
+        200,
+        path_parameters={"code": receipt["exit_code"]},
+    )
+    conforming_call(
+        "GET", "/api/receipts/exit/{code}/qr.svg", 404, path_parameters={"code": "forged"}
+    )
+    verified = conforming_call(
+        "POST",
+        "/api/receipts/exit/verify",
+        200,
+        headers=catalog,
+        body={"code": receipt["exit_code"]},
+    ).json()
+    assert verified["valid"] is True
+    conforming_call("POST", "/api/receipts/exit/verify", 403, body={"code": receipt["exit_code"]})
