@@ -142,7 +142,9 @@ class FakeStripe:
         if fault and fault.kind == "hang_before":
             time.sleep(fault.seconds)
             return self.send(request, 500, {"error": {"type": "api_error", "message": "late"}})
-        for prefix, seconds in self.delays.items():
+        with self.lock:  # a test may change the delays while a request is being served
+            delays = list(self.delays.items())
+        for prefix, seconds in delays:
             if route.startswith(prefix):
                 time.sleep(seconds)
         key = request.headers.get("Idempotency-Key") if method == "POST" else None
