@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import combinations, product
 
 CENT = Decimal("0.01")
 
@@ -332,12 +333,16 @@ def _take(rule: Rule, lines: list[_Line], found: list[Taking]) -> None:
             found.append((rule, line, taken, reason))
 
 
-def _shares(clashing: list[Rule], lines: list[_Line]) -> list[list[Taking]]:
+def _shares(clashing: list[Rule], lines: list[_Line], may_stop: bool) -> list[list[Taking]]:
     """Every distinct way non-stacking rules that compete for lines can share them out.
 
     The rules go in some order, each on the lines no earlier one discounted, at full price.
     A rule that offers nothing on the lines still free offers nothing on fewer of them either
     (every kind gives less, never more, on a smaller set), so it is dropped from that branch.
+    With `may_stop`, leaving the remaining rules out is an outcome too: a non-stacking rule can
+    cost a stacking one more than it gives (it frees a line a fixed amount would have zeroed
+    anyway, and a percentage then has less to work on), and adding a promotion must never make
+    a basket dearer.
     """
     tried: dict[tuple[str, frozenset], list[Taking]] = {}  # many orders reach the same lines
     explored: dict[tuple[frozenset, frozenset], list[list[Taking]]] = {}
@@ -359,7 +364,7 @@ def _shares(clashing: list[Rule], lines: list[_Line]) -> list[list[Taking]]:
                 tried[rule.promotion_id, free_key] = found
             if found:
                 productive.append((rule, found))
-        outcomes: dict[frozenset, list[Taking]] = {}
+        outcomes: dict[frozenset, list[Taking]] = {frozenset(): []} if may_stop else {}
         others = [rule for rule, _ in productive]
         for rule, found in productive:
             claimed = {line.index for _, line, _, _ in found}
@@ -417,23 +422,46 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence, at: datetime) -> li
     live = [rule for rule in live if reach[rule.promotion_id]]
     exclusive = [rule for rule in live if not rule.stackable]
     stacking = [rule for rule in live if rule.stackable]
-    # A non-stacking rule that shares no line with another one needs no choosing.
+    # A non-stacking rule that shares no line with another one needs no choosing: it only ever
+    # adds to the saving. Unless it shares lines with two or more stacking ones: what it takes can
+    # cost them more than it gives (one stacking rule alone loses at most what was taken).
+    stacked_reach = (
+        frozenset().union(*(reach[rule.promotion_id] for rule in stacking))
+        if len(stacking) > 1
+        else frozenset()
+    )
     clashing = [
         rule
         for rule in exclusive
-        if any(reach[rule.promotion_id] & reach[o.promotion_id] for o in exclusive if o is not rule)
+        if reach[rule.promotion_id] & stacked_reach
+        or any(reach[rule.promotion_id] & reach[o.promotion_id] for o in exclusive if o is not rule)
     ]
     alone = [rule for rule in exclusive if rule not in clashing]
 
+    # Stacking rules each work on what the ones before left, so one can cost a later one more
+    # than it gives (a percentage shaves a line a fixed amount would have zeroed anyway, and the
+    # next percentage rounds down): with two or more, leaving some out is tried as well.
+    stacking_choices = (
+        [
+            list(chosen)
+            for size in range(len(stacking), -1, -1)
+            for chosen in combinations(stacking, size)
+        ]
+        if len(stacking) > 1
+        else [stacking]
+    )
+
     best: tuple[tuple, list[Taking]] | None = None
-    for share in _shares(clashing, prepared):
+    for share, chosen in product(
+        _shares(clashing, prepared, may_stop=bool(stacked_reach)), stacking_choices
+    ):
         for line in prepared:
             line.left = line.gross
         found: list[Taking] = []
         for taking in share:
             taking[1].left -= taking[2]
             found.append(taking)
-        for rule in [*alone, *stacking]:
+        for rule in [*alone, *chosen]:
             _take(rule, prepared, found)
         rank = (
             -sum(cents for _, _, cents, _ in found),
