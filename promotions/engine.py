@@ -426,38 +426,35 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence, at: datetime) -> li
     live = [rule for rule in live if reach[rule.promotion_id]]
     exclusive = [rule for rule in live if not rule.stackable]
     stacking = [rule for rule in live if rule.stackable]
+    # Stacking rules each work on what the ones before left, so one can cost a later one on the
+    # same line more than it gives (a percentage shaves a line a fixed amount would have zeroed
+    # anyway, and the next percentage rounds down): leaving such rules out is tried as well. A
+    # stacking rule that shares no line with another one loses at most what was taken before it.
+    entangled = [
+        rule
+        for rule in stacking
+        if any(reach[rule.promotion_id] & reach[o.promotion_id] for o in stacking if o is not rule)
+    ]
+    stacking_choices = [
+        [rule for rule in stacking if rule not in entangled or rule in left_in]
+        for size in range(len(entangled), -1, -1)
+        for left_in in combinations(entangled, size)
+    ]
     # A non-stacking rule that shares no line with another one needs no choosing: it only ever
-    # adds to the saving. Unless it shares lines with two or more stacking ones: what it takes can
-    # cost them more than it gives (one stacking rule alone loses at most what was taken).
-    stacked_reach = (
-        frozenset().union(*(reach[rule.promotion_id] for rule in stacking))
-        if len(stacking) > 1
-        else frozenset()
-    )
+    # adds to the saving. Unless it shares lines with entangled stacking ones: what it takes can
+    # cost them more than it gives.
+    entangled_reach = frozenset().union(*(reach[rule.promotion_id] for rule in entangled))
     clashing = [
         rule
         for rule in exclusive
-        if reach[rule.promotion_id] & stacked_reach
+        if reach[rule.promotion_id] & entangled_reach
         or any(reach[rule.promotion_id] & reach[o.promotion_id] for o in exclusive if o is not rule)
     ]
     alone = [rule for rule in exclusive if rule not in clashing]
 
-    # Stacking rules each work on what the ones before left, so one can cost a later one more
-    # than it gives (a percentage shaves a line a fixed amount would have zeroed anyway, and the
-    # next percentage rounds down): with two or more, leaving some out is tried as well.
-    stacking_choices = (
-        [
-            list(chosen)
-            for size in range(len(stacking), -1, -1)
-            for chosen in combinations(stacking, size)
-        ]
-        if len(stacking) > 1
-        else [stacking]
-    )
-
     best: tuple[tuple, list[Taking]] | None = None
     for share, chosen in product(
-        _shares(clashing, prepared, may_stop=bool(stacked_reach)), stacking_choices
+        _shares(clashing, prepared, may_stop=bool(entangled_reach)), stacking_choices
     ):
         for line in prepared:
             line.left = line.gross
