@@ -27,7 +27,7 @@ saves the customer most wins (the shop runs a handful at once, so this stays sma
 lines at full price; stacking promotions then apply, item ones before basket ones, by priority,
 each on what is left of the line. Working on what is left, one promotion can cost a later one
 more than it gives (it shaves a line a fixed amount would have zeroed anyway, and a percentage
-then rounds down on a smaller base), so with two or more stacking promotions the engine also
+then rounds down on a smaller base), so where stacking promotions share a line the engine also
 tries leaving some out, stacking or not: adding a promotion never makes a basket dearer.
 """
 
@@ -408,7 +408,7 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence, at: datetime) -> li
 
     Non-stacking rules first, each at full price on lines no other non-stacking rule discounts
     (the engine tries every way competing ones can share the lines out); then stacking rules by
-    priority on what is left (with two or more stacking rules, leaving rules out is tried too).
+    priority on what is left (where stacking rules share a line, leaving rules out is tried too).
     Most money off wins; on a tie the fewest promotions, then the smallest ids and amounts, so
     the winner never depends on input order.
     """
