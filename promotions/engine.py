@@ -25,13 +25,17 @@ apply on top of whatever else applies. Non-stacking promotions that compete for 
 are tried in every order, each taking the lines no earlier one discounted, and the outcome that
 saves the customer most wins (the shop runs a handful at once, so this stays small). They price
 lines at full price; stacking promotions then apply, item ones before basket ones, by priority,
-each on what is left of the line.
+each on what is left of the line. Working on what is left, one promotion can cost a later one
+more than it gives (it shaves a line a fixed amount would have zeroed anyway, and a percentage
+then rounds down on a smaller base), so where stacking promotions share a line the engine also
+tries leaving some out, stacking or not: adding a promotion never makes a basket dearer.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import combinations, product
 
 CENT = Decimal("0.01")
 
@@ -332,12 +336,16 @@ def _take(rule: Rule, lines: list[_Line], found: list[Taking]) -> None:
             found.append((rule, line, taken, reason))
 
 
-def _shares(clashing: list[Rule], lines: list[_Line]) -> list[list[Taking]]:
+def _shares(clashing: list[Rule], lines: list[_Line], may_stop: bool) -> list[list[Taking]]:
     """Every distinct way non-stacking rules that compete for lines can share them out.
 
     The rules go in some order, each on the lines no earlier one discounted, at full price.
     A rule that offers nothing on the lines still free offers nothing on fewer of them either
     (every kind gives less, never more, on a smaller set), so it is dropped from that branch.
+    With `may_stop`, leaving the remaining rules out is an outcome too: a non-stacking rule can
+    cost a stacking one more than it gives (it frees a line a fixed amount would have zeroed
+    anyway, and a percentage then has less to work on), and adding a promotion must never make
+    a basket dearer.
     """
     tried: dict[tuple[str, frozenset], list[Taking]] = {}  # many orders reach the same lines
     explored: dict[tuple[frozenset, frozenset], list[list[Taking]]] = {}
@@ -359,7 +367,7 @@ def _shares(clashing: list[Rule], lines: list[_Line]) -> list[list[Taking]]:
                 tried[rule.promotion_id, free_key] = found
             if found:
                 productive.append((rule, found))
-        outcomes: dict[frozenset, list[Taking]] = {}
+        outcomes: dict[frozenset, list[Taking]] = {frozenset(): []} if may_stop else {}
         others = [rule for rule, _ in productive]
         for rule, found in productive:
             claimed = {line.index for _, line, _, _ in found}
@@ -400,8 +408,9 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence, at: datetime) -> li
 
     Non-stacking rules first, each at full price on lines no other non-stacking rule discounts
     (the engine tries every way competing ones can share the lines out); then stacking rules by
-    priority on what is left. Most money off wins; on a tie the fewest promotions, then the
-    smallest ids and amounts, so the winner never depends on input order.
+    priority on what is left (where stacking rules share a line, leaving rules out is tried too).
+    Most money off wins; on a tie the fewest promotions, then the smallest ids and amounts, so
+    the winner never depends on input order.
     """
     prepared = _prepare(lines)
     if not prepared:
@@ -417,23 +426,43 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence, at: datetime) -> li
     live = [rule for rule in live if reach[rule.promotion_id]]
     exclusive = [rule for rule in live if not rule.stackable]
     stacking = [rule for rule in live if rule.stackable]
-    # A non-stacking rule that shares no line with another one needs no choosing.
+    # Stacking rules each work on what the ones before left, so one can cost a later one on the
+    # same line more than it gives (a percentage shaves a line a fixed amount would have zeroed
+    # anyway, and the next percentage rounds down): leaving such rules out is tried as well. A
+    # stacking rule that shares no line with another one loses at most what was taken before it.
+    entangled = [
+        rule
+        for rule in stacking
+        if any(reach[rule.promotion_id] & reach[o.promotion_id] for o in stacking if o is not rule)
+    ]
+    stacking_choices = [
+        [rule for rule in stacking if rule not in entangled or rule in left_in]
+        for size in range(len(entangled), -1, -1)
+        for left_in in combinations(entangled, size)
+    ]
+    # A non-stacking rule that shares no line with another one needs no choosing: it only ever
+    # adds to the saving. Unless it shares lines with entangled stacking ones: what it takes can
+    # cost them more than it gives.
+    entangled_reach = frozenset().union(*(reach[rule.promotion_id] for rule in entangled))
     clashing = [
         rule
         for rule in exclusive
-        if any(reach[rule.promotion_id] & reach[o.promotion_id] for o in exclusive if o is not rule)
+        if reach[rule.promotion_id] & entangled_reach
+        or any(reach[rule.promotion_id] & reach[o.promotion_id] for o in exclusive if o is not rule)
     ]
     alone = [rule for rule in exclusive if rule not in clashing]
 
     best: tuple[tuple, list[Taking]] | None = None
-    for share in _shares(clashing, prepared):
+    for share, chosen in product(
+        _shares(clashing, prepared, may_stop=bool(entangled_reach)), stacking_choices
+    ):
         for line in prepared:
             line.left = line.gross
         found: list[Taking] = []
         for taking in share:
             taking[1].left -= taking[2]
             found.append(taking)
-        for rule in [*alone, *stacking]:
+        for rule in [*alone, *chosen]:
             _take(rule, prepared, found)
         rank = (
             -sum(cents for _, _, cents, _ in found),
