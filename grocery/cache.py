@@ -75,27 +75,24 @@ def cache_get(key: str):
     return value
 
 
-def cache_set(key: str, value, timeout: int | None = None) -> None:
+def _write(method, key: str, value, timeout: int | None) -> None:
     if not _available():
         return
     try:
-        cache.set(key, value, timeout if timeout is not None else settings.CACHE_TIMEOUT)
-    except Exception as exc:  # noqa: BLE001
+        method(key, value, timeout if timeout is not None else settings.CACHE_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - any backend error is an outage
         _failed(exc)
         return
     _succeeded()
+
+
+def cache_set(key: str, value, timeout: int | None = None) -> None:
+    _write(cache.set, key, value, timeout)
 
 
 def cache_add(key: str, value, timeout: int | None = None) -> None:
     """Store only if the key is absent (so a fill never overwrites an invalidation marker)."""
-    if not _available():
-        return
-    try:
-        cache.add(key, value, timeout if timeout is not None else settings.CACHE_TIMEOUT)
-    except Exception as exc:  # noqa: BLE001
-        _failed(exc)
-        return
-    _succeeded()
+    _write(cache.add, key, value, timeout)
 
 
 def cache_set_many(values: dict, timeout: int) -> None:
