@@ -22,6 +22,7 @@ from catalog.imports import COLUMNS, export_rows, get_progress, start_catalog_im
 from catalog.labels import render_labels_for
 from catalog.models import CatalogImport, Category, Product, StockAlert, StockMovement, Unit
 from catalog.services import save_product, set_stock
+from grocery.admin import ReadOnlyAdmin
 from grocery.pdf import money_text
 
 admin.site.site_header = "Grocery manager portal"
@@ -434,7 +435,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(admin.ModelAdmin):
+class StockMovementAdmin(ReadOnlyAdmin):
     """The audit log: read-only, written by catalog.services only."""
 
     list_display = (
@@ -453,15 +454,6 @@ class StockMovementAdmin(admin.ModelAdmin):
     raw_id_fields = ("product",)
     list_per_page = 100
     show_full_result_count = False  # the table grows with every sale; skip the second COUNT
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(StockAlert)

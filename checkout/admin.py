@@ -18,6 +18,7 @@ from checkout.models import (
     WebhookEvent,
 )
 from checkout.services import refund_transaction
+from grocery.admin import ReadOnlyAdmin
 from grocery.errors import DomainError
 
 
@@ -68,7 +69,7 @@ class RefundForm(forms.Form):
 
 
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ReadOnlyAdmin):
     list_display = [
         "transaction_id",
         "created_at",
@@ -86,15 +87,6 @@ class TransactionAdmin(admin.ModelAdmin):
     actions = ["refund_in_full"]
     readonly_fields = ["refund_link"]
     exclude = ["client_secret", "request_fingerprint"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_refund_permission(self, request):
         return request.user.has_perm("checkout.refund_transaction")
