@@ -51,6 +51,12 @@ class ProductOutput(serializers.Serializer):
     stock = serializers.DecimalField(max_digits=12, decimal_places=3)
     currency = serializers.CharField()
     unit = serializers.ChoiceField(choices=["each", "kg", "100g"])
+    price_per_kg = serializers.DecimalField(
+        max_digits=11,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The price of 1 kg for goods sold by weight (quantities are in kg); null for items sold each.",
+    )
     category = inline_serializer(
         "ProductCategory", {"slug": serializers.CharField(), "name": serializers.CharField()}
     )

@@ -11,8 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from catalog.models import Product, Unit
-from grocery.money import round_money
+from catalog.models import Product, Unit, price_per_kg
 from grocery.pdf import fit_lines, fonts, money_text
 from grocery.qr import draw_qr
 
@@ -30,11 +29,11 @@ def product_url(product_id: str) -> str:
 
 
 def unit_price_text(price: Decimal, unit: str) -> str:
-    """The comparison price shoppers look for: per kg for anything sold by weight."""
-    if unit == Unit.HUNDRED_G:
-        return f"{money_text(round_money(price * 10))} per kg"
-    if unit == Unit.KG:
-        return f"{money_text(price)} per kg"
+    """The comparison price shoppers look for: per kg for anything sold by weight. It is exactly
+    what checkout multiplies a weight by, so weight × this figure is the till's line total."""
+    per_kg = price_per_kg(price, unit)
+    if per_kg is not None:
+        return f"{money_text(per_kg)} per kg"
     return f"{money_text(price)} per item"
 
 

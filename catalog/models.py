@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.gtin import InvalidGtin, normalize_gtin
+from grocery.money import round_money
 
 
 class Category(models.Model):
@@ -21,9 +22,29 @@ class Category(models.Model):
 
 
 class Unit(models.TextChoices):
+    """What a product's price is for. Quantities are whole items, or kilograms for anything sold
+    by weight, whatever the price unit: 0.5 kg of cheese priced per 100 g is quantity 0.5."""
+
     EACH = "each", "each"
     KG = "kg", "per kg"
     HUNDRED_G = "100g", "per 100 g"
+
+
+# How many of a weighed product's price units make one kilogram.
+PRICE_UNITS_PER_KG = {Unit.KG: 1, Unit.HUNDRED_G: 10}
+
+
+def price_per_kg(price: Decimal, unit: str) -> Decimal | None:
+    """The price of one kilogram, or None for items sold each: the one conversion of a price
+    unit, used by pricing, labels, the product payload (so the PWA), the CSV export and stock."""
+    factor = PRICE_UNITS_PER_KG.get(unit)
+    return None if factor is None else price * factor
+
+
+def quantity_price(price: Decimal, unit: str) -> Decimal:
+    """The price of one unit of quantity: an item, or a kilogram for weighed goods."""
+    per_kg = price_per_kg(price, unit)
+    return price if per_kg is None else per_kg
 
 
 def validate_gtin(value: str) -> None:
@@ -80,6 +101,18 @@ class Product(models.Model):
     @property
     def sold_by_weight(self) -> bool:
         return self.unit != Unit.EACH
+
+    @property
+    def price_per_kg(self) -> Decimal | None:
+        return price_per_kg(self.price, self.unit)
+
+    @property
+    def quantity_price(self) -> Decimal:
+        return quantity_price(self.price, self.unit)
+
+    def price_for(self, quantity: Decimal) -> Decimal:
+        """What `quantity` (items, or kg) costs before promotions, rounded once to the cent."""
+        return round_money(self.quantity_price * quantity)
 
     @property
     def is_low_on_stock(self) -> bool:

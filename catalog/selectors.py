@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
-from catalog.models import Product
+from catalog.models import Product, price_per_kg
 from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
 
 # What forget_products leaves in a product's key for a moment. A reader that loaded the old row
@@ -23,7 +23,7 @@ FORGOTTEN = b""
 
 
 # Bump when the cached value's format changes, so a deploy over a warm cache never reads the old one.
-PRODUCT_CACHE_FORMAT = 2
+PRODUCT_CACHE_FORMAT = 3
 
 
 def product_key(product_id: str) -> str:
@@ -44,6 +44,12 @@ def forget_products(product_ids) -> None:
 def json_quantity(value: Decimal) -> int | float:
     """Whole quantities as JSON integers (the contract's stock: 120), others as numbers."""
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def json_price_per_kg(price: Decimal, unit: str) -> float | None:
+    """What the PWA multiplies a weight by (a per-100 g price is a tenth of it); null if sold each."""
+    per_kg = price_per_kg(price, unit)
+    return None if per_kg is None else float(per_kg)
 
 
 def stock_state(product: Product) -> str:
@@ -69,6 +75,7 @@ def product_payload(product: Product) -> dict:
         "stock": json_quantity(product.stock),
         "currency": settings.CURRENCY,
         "unit": product.unit,
+        "price_per_kg": json_price_per_kg(product.price, product.unit),
         "category": {"slug": product.category.slug, "name": product.category.name},
         "gtin": product.gtin,
         "active": product.is_active,

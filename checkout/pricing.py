@@ -32,7 +32,7 @@ class PricedLine:
     product: Product
     quantity: Decimal
     unit_price: Decimal
-    gross: Decimal  # unit price × quantity, rounded once
+    gross: Decimal  # Product.price_for(quantity): price of one item or one kg × quantity
     discounts: list[Discount]
     discount: Decimal
     total: Decimal
@@ -117,7 +117,8 @@ def price_lines(items: Sequence[tuple[Product, Decimal]], *, at: datetime | None
         Line(
             product_id=product.product_id,
             category=product.category.slug,
-            unit_price=product.price,
+            # The engine multiplies by the quantity, so it gets the price of one item or one kg.
+            unit_price=product.quantity_price,
             quantity=quantity,
             name=product.name,  # the receipt's explanation: "3 for 2: 1 × Banana free"
             sold_by_weight=product.sold_by_weight,  # unit deals skip weighed lines
@@ -130,7 +131,7 @@ def price_lines(items: Sequence[tuple[Product, Decimal]], *, at: datetime | None
         by_product.setdefault(discount.product_id, []).append(discount)
     priced = []
     for product, quantity in items:
-        gross = round_money(product.price * quantity)
+        gross = product.price_for(quantity)
         mine = by_product.get(product.product_id, [])
         # A discount never makes a line cost less than nothing, whatever a rule computes.
         discount = min(round_money(sum((d.amount for d in mine), ZERO)), gross)

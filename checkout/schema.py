@@ -27,7 +27,11 @@ class PricedLineOutput(serializers.Serializer):
     unit = serializers.CharField()
     quantity = number()
     unit_price = money()
-    line_total = money(help_text="unit price × quantity, before discounts")
+    price_per_kg = money(
+        allow_null=True,
+        help_text="the price of 1 kg for goods sold by weight; null for items sold each",
+    )
+    line_total = money(help_text="item or kg price × quantity, before discounts")
     discount = money()
     total = money()
     discounts = DiscountOutput(many=True)

@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.selectors import json_quantity
+from catalog.selectors import json_price_per_kg, json_quantity
 from checkout.errors import TransactionNotFound
 from checkout.models import Cart, Transaction
 from checkout.pricing import Quote, price_lines
@@ -55,6 +55,7 @@ def quote_payload(quote: Quote) -> dict:
                 "unit": line.product.unit,
                 "quantity": json_quantity(line.quantity),
                 "unit_price": money(line.unit_price),
+                "price_per_kg": json_price_per_kg(line.unit_price, line.product.unit),
                 "line_total": money(line.gross),
                 "discount": money(line.discount),
                 "total": money(line.total),
@@ -118,6 +119,7 @@ def cart_payload(cart: Cart) -> dict:
             "unit": product.unit,
             "quantity": json_quantity(line.quantity),
             "unit_price": money(product.price),
+            "price_per_kg": json_price_per_kg(product.price, product.unit),
             "line_total": money(0),
             "discount": money(0),
             "total": money(0),
@@ -199,6 +201,7 @@ def receipt_payload(order: Transaction) -> dict:
                 "unit": line.unit,
                 "quantity": json_quantity(line.quantity),
                 "unit_price": money(line.unit_price),
+                "price_per_kg": json_price_per_kg(line.unit_price, line.unit),
                 "line_total": money(line.line_total + line.discount),
                 "discount": money(line.discount),
                 "total": money(line.line_total),

@@ -28,8 +28,12 @@ const UNIT_LABEL = { each: "each", kg: "per kg", "100g": "per 100 g" };
 function fmtQty(q, unit) {
   return WEIGHED.has(unit) ? `${Number(q).toFixed(3)} kg` : `${q} ×`;
 }
-// Weighed quantities are kilograms; a per-100 g price is ten times smaller than per kg.
-const lineEstimate = (price, q, unit) => Math.round(price * q * (unit === "100g" ? 10 : 1) * 100) / 100;
+// The server's line price (catalog.models Product.price_for): the price of one item, or of one kg
+// for weighed goods (the API's price_per_kg, whatever the price unit), × the quantity, rounded half
+// up to the cent. Whole cents × whole grams is exact in a double, so this matches the till.
+const quantityPrice = (item) => item.price_per_kg ?? item.unit_price ?? item.price;
+export const lineEstimate = (item, q) =>
+  Math.floor((Math.round(quantityPrice(item) * 100) * Math.round(q * 1000) + 500) / 1000) / 100;
 
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -106,13 +110,14 @@ function adoptServerCart(data) {
   cart.lines = {};
   for (const l of data.lines) {
     cart.lines[l.product_id] = { product_id: l.product_id, name: l.name, unit: l.unit, quantity: l.quantity,
-      unit_price: l.unit_price, image_url: l.image_url };
+      unit_price: l.unit_price, price_per_kg: l.price_per_kg, image_url: l.image_url };
   }
 }
 export function setLine(product, quantity) {
   if (quantity <= 0) delete cart.lines[product.product_id];
   else cart.lines[product.product_id] = { product_id: product.product_id, name: product.name, unit: product.unit,
-    quantity, unit_price: product.price ?? product.unit_price, image_url: product.image_url };
+    quantity, unit_price: product.price ?? product.unit_price, price_per_kg: product.price_per_kg,
+    image_url: product.image_url };
   cart.dirty = true;
   localChanges += 1;
   cartChanged();
@@ -439,7 +444,7 @@ async function productScreen(view, productId) {
   };
   const showEstimate = () => {
     const n = readQty();
-    const total = fmtMoney(lineEstimate(product.price, n, product.unit));
+    const total = fmtMoney(lineEstimate(product, n));
     estimate.textContent = !(n > 0) ? "" : weighed ? `${fmtQty(n, product.unit)} = ${total}` : `${n} × ${fmtMoney(product.price)} = ${total}`;
   };
   showEstimate();
@@ -513,7 +518,7 @@ function cartScreen(view) {
         <p><a class="button big" href="/scan">Scan a product</a></p>`;
       return;
     }
-    const estimate = lines.reduce((s, l) => s + lineEstimate(l.unit_price, l.quantity, l.unit), 0);
+    const estimate = lines.reduce((s, l) => s + lineEstimate(l, l.quantity), 0);
     view.innerHTML = html`<h1 class="h1">Your cart</h1>
       ${raw(!priced ? html`<p class="notice" role="status">${navigator.onLine ? "Updating prices…" : "You are offline: your cart is saved on this phone. Offers are worked out when you are back online."}</p>` : "")}
       ${raw((priced?.problems || []).map((p) => html`<p class="notice error">${p.message}</p>`).join(""))}
@@ -522,7 +527,7 @@ function cartScreen(view) {
         const weighed = WEIGHED.has(l.unit);
         return raw(html`<li class="cart-line" data-product="${l.product_id}">
           <div class="line-head"><a href="/p/${encodeURIComponent(l.product_id)}"><strong>${l.name}</strong></a>
-            <b class="line-total">${fmtMoney(s ? s.line_total : lineEstimate(l.unit_price, l.quantity, l.unit))}</b></div>
+            <b class="line-total">${fmtMoney(s ? s.line_total : lineEstimate(l, l.quantity))}</b></div>
           <p class="muted small">${fmtMoney(l.unit_price)} ${UNIT_LABEL[l.unit] || ""}</p>
           ${raw((s?.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}
           <div class="line-actions">
