@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.gtin import InvalidGtin, normalize_gtin
-from catalog.models import CatalogImport, Category, Product, StockMovement, Unit
+from catalog.models import CatalogImport, Category, Product, StockMovement, Unit, price_per_kg
 from catalog.selectors import forget_products
 from catalog.services import set_stock_levels
 from grocery.cache import cache_delete, cache_get, cache_set
@@ -37,6 +37,9 @@ COLUMNS = [
     "reorder_level",
     "active",
 ]
+# Exported for comparing prices across units (Unit's price_per_kg); an import accepts the column
+# and ignores it, because the price and unit are what is stored.
+DERIVED_COLUMNS = ["price_per_kg"]
 DATA_FIELDS = (
     "gtin",
     "name",
@@ -78,7 +81,7 @@ class _Echo:
 def export_rows(queryset) -> Iterator[str]:
     """CSV lines for a streaming response: header first, then products in batches."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(COLUMNS)  # the BOM makes Excel read UTF-8
+    yield "\ufeff" + writer.writerow(COLUMNS + DERIVED_COLUMNS)  # the BOM makes Excel read UTF-8
     rows = (
         queryset.select_related(None)
         .order_by("product_id")
@@ -108,6 +111,7 @@ def export_rows(queryset) -> Iterator[str]:
                 _quantity(stock),
                 _quantity(reorder),
                 "yes" if active else "no",
+                "" if (per_kg := price_per_kg(price, unit)) is None else f"{per_kg:.2f}",
             ]
         )
 
@@ -159,7 +163,7 @@ def _parse(text: str) -> tuple[list[str], list[_Row]]:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise ImportRejected([{"line": 1, "message": "The file is empty."}]) from None
-    unknown = [h for h in header if h not in COLUMNS]
+    unknown = [h for h in header if h not in COLUMNS + DERIVED_COLUMNS]
     problems = []
     if unknown:
         problems.append(

@@ -139,3 +139,25 @@ def test_ten_thousand_rows_import_in_one_go(manager_client, settings):
     assert StockMovement.objects.filter(reason="import").count() == sum(
         1 for i in range(10_000) if (i % 40 != 0 if i % 2 else i % 40 != 5)
     )
+
+
+def test_export_compares_prices_per_kg_and_imports_back_unchanged(
+    manager_client, django_capture_on_commit_callbacks
+):
+    make_product(product_id="C1", unit="100g", price=Decimal("1.99"), stock=Decimal("2.5"))
+    make_product(product_id="K1", unit="kg", price=Decimal("2.49"))
+    make_product(product_id="E1", unit="each", price=Decimal("0.99"))
+    response = manager_client.get("/admin/catalog/product/export/")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = {r["product_id"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert {pid: r["price_per_kg"] for pid, r in rows.items()} == {
+        "C1": "19.90",
+        "K1": "2.49",
+        "E1": "",
+    }
+    assert rows["C1"]["stock"] == "2.5"  # kilograms, whatever the price unit
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(manager_client, text)
+    record = CatalogImport.objects.get()
+    assert record.status == "done", record.errors
+    assert (record.rows, record.unchanged) == (3, 3)
