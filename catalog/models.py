@@ -76,8 +76,9 @@ class Product(models.Model):
 
     class Meta:
         ordering = ["product_id"]
+        # Stock may go below zero: under STOCK_POLICY=record a sale is never refused, and a
+        # negative figure is what asks staff to count (StockCountRequest).
         constraints = [
-            models.CheckConstraint(condition=Q(stock__gte=0), name="product_stock_not_negative"),
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
         ]
         indexes = [models.Index(fields=["category", "product_id"])]
@@ -148,6 +149,40 @@ class StockMovement(models.Model):
 
     def __str__(self):
         return f"{self.product_id} {self.delta:+} ({self.get_reason_display()})"
+
+
+class StockCountRequest(models.Model):
+    """ "Count this product": opened when a sale takes more than the recorded stock, closed when
+    staff set a counted figure (catalog.services.set_stock). At most one is open per product."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="count_requests")
+    opened_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The sale that found the shelf holding more than the records said.
+    reference = models.CharField(max_length=64, blank=True)
+    stock_before = models.DecimalField(max_digits=12, decimal_places=3)
+    sold = models.DecimalField(max_digits=12, decimal_places=3)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    counted_stock = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_count_request_per_product",
+            )
+        ]
+
+    def __str__(self):
+        return f"Count {self.product_id} ({'done' if self.closed_at else 'open'})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
 
 
 class StockAlert(models.Model):

@@ -5,12 +5,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from catalog.errors import OutOfStock, ProductNotFound
-from catalog.models import Product, StockMovement
+from catalog.models import Product, StockCountRequest, StockMovement
 from catalog.selectors import forget_products
+
+
+def refuses_beyond_stock() -> bool:
+    """STOCK_POLICY=reserve: a line beyond the recorded stock is refused (409 out_of_stock).
+    Under record the goods are already in the customer's hand, so they are sold."""
+    return settings.STOCK_POLICY == "reserve"
 
 
 @dataclass(frozen=True)
@@ -50,7 +58,8 @@ def set_stock(
     user=None,
     note: str = "",
 ) -> Product:
-    """Set the stock to a counted figure; the movement records the difference."""
+    """Set the stock to a counted figure; the movement records the difference, and the product's
+    open count request (if a sale asked for one) is answered."""
     stock = Decimal(stock)
     with transaction.atomic():
         current = Product.objects.select_for_update().only("stock").get(pk=product.pk)
@@ -64,6 +73,7 @@ def set_stock(
             user=user,
             note=note,
         )
+        _close_count_request(product.pk, stock=stock, user=user)  # a figure staff set is a count
         _forget_on_commit([product.product_id])
     product.stock = stock
     return product
@@ -102,27 +112,27 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
         }
         if missing := sorted(set(wanted) - set(locked)):
             raise ProductNotFound(product_pks=missing)
-        if sign < 0:
+        beyond = {pk: qty for pk, qty in wanted.items() if sign < 0 and locked[pk].stock < qty}
+        if beyond and refuses_beyond_stock():
             short = [
                 {
                     "product_id": locked[pk].product_id,
                     "requested": qty,
                     "available": locked[pk].stock,
                 }
-                for pk, qty in sorted(wanted.items())
-                if locked[pk].stock < qty
+                for pk, qty in sorted(beyond.items())
             ]
-            if short:
-                names = ", ".join(s["product_id"] for s in short)
-                raise OutOfStock(f"Not enough stock for {names}.", lines=short)
+            names = ", ".join(s["product_id"] for s in short)
+            raise OutOfStock(f"Not enough stock for {names}.", lines=short)
         movements = []
         for pk, qty in sorted(wanted.items()):
             delta = sign * qty
-            # The guard sits in the UPDATE too: even an unlocked writer cannot oversell.
-            updated = Product.objects.filter(pk=pk, stock__gte=-delta if delta < 0 else 0).update(
-                stock=F("stock") + delta
-            )
-            if not updated:
+            row = Product.objects.filter(pk=pk)
+            if delta < 0 and refuses_beyond_stock():
+                # The guard sits in the UPDATE too: even an unlocked writer cannot oversell.
+                row = row.filter(stock__gte=-delta)
+            # F(): the database subtracts from the row as it is, so no decrement is ever lost.
+            if not row.update(stock=F("stock") + delta):
                 raise OutOfStock(f"Not enough stock for {locked[pk].product_id}.")
             movements.append(
                 StockMovement(
@@ -134,7 +144,29 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
                 )
             )
         StockMovement.objects.bulk_create(movements)
+        if beyond:
+            _ask_for_counts(beyond, locked, reference=reference)
         _forget_on_commit(p.product_id for p in locked.values())
+
+
+def _ask_for_counts(sold: dict[int, Decimal], locked: dict[int, Product], *, reference: str):
+    """The shelf held more than the records said: ask staff to count each of these products.
+    ON CONFLICT DO NOTHING keeps one open request per product, however many sales find it."""
+    StockCountRequest.objects.bulk_create(
+        [
+            StockCountRequest(
+                product_id=pk, reference=reference, stock_before=locked[pk].stock, sold=qty
+            )
+            for pk, qty in sorted(sold.items())
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _close_count_request(product_pk: int, *, stock: Decimal, user=None) -> None:
+    StockCountRequest.objects.filter(product_id=product_pk, closed_at__isnull=True).update(
+        closed_at=timezone.now(), counted_stock=stock, closed_by=user
+    )
 
 
 def set_stock_levels(

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.errors import OutOfStock
 from catalog.models import Product
+from catalog.services import refuses_beyond_stock
 from checkout.errors import EmptyCart, InvalidQuantity, ProductInactive, UnknownProducts
 from grocery.money import ZERO, round_money
 from promotions.engine import Discount, Line
@@ -18,6 +19,7 @@ from promotions.selectors import discounts_for
 
 WHOLE = Decimal(1)
 GRAM = Decimal("0.001")
+# A parse ceiling for the API's number fields; a line's real limit is MAX_LINE_QUANTITY / MAX_LINE_KG.
 MAX_QUANTITY = Decimal(9999)
 
 
@@ -50,12 +52,21 @@ class Quote:
     discounts: list[Discount] = field(default_factory=list)
 
 
+def max_line_quantity(product: Product) -> str:
+    """The most one line may hold (settings), as a figure with its unit: "50" or "25 kg"."""
+    if product.sold_by_weight:
+        return f"{settings.MAX_LINE_KG.normalize():f} kg"
+    return str(settings.MAX_LINE_QUANTITY)
+
+
 def quantity_problem(product: Product, quantity: Decimal) -> str | None:
     """Why a quantity is not acceptable for this product, or None."""
     if quantity <= 0:
         return "must be greater than zero"
-    if quantity > MAX_QUANTITY:
-        return f"must be at most {MAX_QUANTITY}"
+    # Under either stock policy: more than a person carries is a typo, not a sale.
+    limit = settings.MAX_LINE_KG if product.sold_by_weight else settings.MAX_LINE_QUANTITY
+    if quantity > limit:
+        return f"must be at most {max_line_quantity(product)} on one line"
     if not product.sold_by_weight and quantity != quantity.to_integral_value():
         return "must be a whole number for items sold each"
     if quantity != quantity.quantize(GRAM):
@@ -104,7 +115,7 @@ def quote_cart(lines: Sequence[RequestedLine], *, at: datetime | None = None) ->
         for pid, qty in wanted.items()
         if qty > products[pid].stock
     ]
-    if short:
+    if short and refuses_beyond_stock():
         names = ", ".join(s["product_id"] for s in short)
         raise OutOfStock(f"Not enough stock for {names}.", lines=short)
     return price_lines([(products[pid], qty) for pid, qty in wanted.items()], at=at)

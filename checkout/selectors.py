@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.selectors import json_price_per_kg, json_quantity
+from catalog.services import refuses_beyond_stock
 from checkout.errors import TransactionNotFound
 from checkout.models import Cart, Transaction
 from checkout.pricing import Quote, price_lines
@@ -88,7 +89,7 @@ def cart_payload(cart: Cart) -> dict:
                     "message": f"{product.name} is no longer sold.",
                 }
             )
-        elif line.quantity > product.stock:
+        elif line.quantity > product.stock and refuses_beyond_stock():
             problems.append(
                 {
                     "product_id": product.product_id,
@@ -126,7 +127,8 @@ def cart_payload(cart: Cart) -> dict:
             "discounts": [],
         }
         entry.update(
-            available=product.product_id in priced and line.quantity <= product.stock,
+            available=product.product_id in priced
+            and (line.quantity <= product.stock or not refuses_beyond_stock()),
             stock=json_quantity(product.stock),
             price_when_added=money(line.price_when_added),
             image_url=product.image.url if product.image else None,

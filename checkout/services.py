@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from catalog.errors import OutOfStock, ProductNotFound
 from catalog.models import Product, StockMovement
-from catalog.services import StockLine, return_stock, take_stock
+from catalog.services import StockLine, refuses_beyond_stock, return_stock, take_stock
 from checkout.errors import (
     CartLineNotFound,
     IdempotencyKeyReused,
@@ -116,7 +116,7 @@ def _sellable_product(product_id: str) -> Product:
 def _check_line(product: Product, quantity: Decimal) -> None:
     if problem := quantity_problem(product, quantity):
         raise InvalidQuantity(f"Quantity {problem}.", product_id=product.product_id)
-    if quantity > product.stock:
+    if quantity > product.stock and refuses_beyond_stock():
         raise OutOfStock(
             f"Only {product.stock.normalize():f} of {product.name} left.",
             lines=[

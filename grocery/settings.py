@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -257,6 +258,21 @@ CELERY_BEAT_SCHEDULE["reconcile-payments"] = {
     "task": "checkout.tasks.reconcile_payments_task",
     "schedule": env.float("RECONCILE_EVERY_SECONDS", default=120.0),
 }
+
+# --- Stock policy -------------------------------------------------------------------------------
+# record: sell whatever the customer holds (it is already in their hand), take it from stock even
+# below zero and ask staff to count the product. reserve: refuse beyond recorded stock (409).
+STOCK_POLICIES = ("record", "reserve")
+STOCK_POLICY = env("STOCK_POLICY", default="record")
+if STOCK_POLICY not in STOCK_POLICIES:
+    raise ImproperlyConfigured(
+        f"STOCK_POLICY must be one of {', '.join(STOCK_POLICIES)}, not {STOCK_POLICY!r}."
+    )
+# The most one line may hold, under either policy: more than a person carries is a mistake.
+MAX_LINE_QUANTITY = env.int("MAX_LINE_QUANTITY", default=50)  # items sold each
+MAX_LINE_KG = Decimal(env("MAX_LINE_KG", default="25"))  # goods sold by weight
+if MAX_LINE_QUANTITY < 1 or not MAX_LINE_KG.is_finite() or MAX_LINE_KG <= 0:
+    raise ImproperlyConfigured("MAX_LINE_QUANTITY and MAX_LINE_KG must be positive numbers.")
 
 # --- Manager portal (catalog admin) -----------------------------------------------------------
 # CSV imports up to this many rows run in the request; larger ones in a Celery worker.

@@ -1,10 +1,11 @@
-"""Stock never goes below zero: the database refuses it, and concurrent takes cannot oversell."""
+"""Under STOCK_POLICY=reserve stock never goes below zero and concurrent takes cannot oversell;
+under record (tests/catalog/test_stock_policy.py) it may, and asks for a count."""
 
 import threading
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from catalog.errors import OutOfStock, ProductNotFound
 from catalog.models import Product, StockMovement
@@ -12,17 +13,13 @@ from catalog.services import StockLine, return_stock, take_stock
 from tests.factories import make_product
 
 
-@pytest.mark.django_db
-def test_the_database_refuses_negative_stock():
-    product = make_product(stock=Decimal(1))
-    with pytest.raises(IntegrityError), transaction.atomic():
-        Product.objects.filter(pk=product.pk).update(stock=Decimal(-1))
-    product.refresh_from_db()
-    assert product.stock == Decimal(1)
+@pytest.fixture
+def reserve(settings):
+    settings.STOCK_POLICY = "reserve"
 
 
 @pytest.mark.django_db
-def test_take_stock_is_all_or_nothing_and_names_the_short_lines():
+def test_take_stock_is_all_or_nothing_and_names_the_short_lines(reserve):
     plenty, scarce = make_product(stock=Decimal(10)), make_product(stock=Decimal(1))
     with pytest.raises(OutOfStock) as caught:
         take_stock(
@@ -63,7 +60,7 @@ def test_an_unknown_product_is_refused():
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_twenty_buyers_of_five_units_exactly_five_succeed():
+def test_twenty_buyers_of_five_units_exactly_five_succeed(reserve):
     product = make_product(stock=Decimal(5))
     start = threading.Barrier(20)
     outcomes: list[str] = []

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from catalog.models import StockMovement
+from catalog.models import StockCountRequest, StockMovement
 from checkout.models import Transaction
 from tests.checkout.conftest import spec_body, stock_of
 from tests.factories import make_product
@@ -45,8 +45,9 @@ def test_same_key_twice_at_once_is_one_transaction_charged_once(shop, settings):
     assert stock_of("12345") == 118 and stock_of("23456") == 49
 
 
-def test_200_buyers_for_50_units_sell_exactly_50():
+def test_200_buyers_for_50_units_sell_exactly_50_under_reserve(settings):
     """Every buyer takes one of each of two products, listed in either order: no oversell, no deadlock."""
+    settings.STOCK_POLICY = "reserve"
     scarce = make_product(product_id="scarce", price=Decimal("2.50"), stock=Decimal(50))
     make_product(product_id="plenty", price=Decimal("1.00"), stock=Decimal(1000))
     barrier = threading.Barrier(40)
@@ -73,3 +74,35 @@ def test_200_buyers_for_50_units_sell_exactly_50():
     assert Transaction.objects.filter(status="succeeded").count() == 50
     assert Transaction.objects.count() == 50  # a refused buyer leaves no transaction behind
     assert StockMovement.objects.filter(product=scarce, reason="sale").count() == 50
+
+
+def test_200_buyers_for_50_recorded_units_all_buy_and_lose_no_decrement_under_record(settings):
+    """The goods are in the customers' hands: all 200 are sold, stock ends exactly 50 - 200, and
+    one count request is open however many sales found the shelf short."""
+    settings.STOCK_POLICY = "record"
+    scarce = make_product(product_id="scarce", price=Decimal("2.50"), stock=Decimal(50))
+    make_product(product_id="plenty", price=Decimal("1.00"), stock=Decimal(1000))
+    barrier = threading.Barrier(40)
+
+    def buy(i):
+        cart = [{"product_id": "scarce", "quantity": 1}, {"product_id": "plenty", "quantity": 1}]
+        if i % 2:
+            cart.reverse()
+        return post_checkout(
+            spec_body(cart=cart, total_amount=3.50), barrier=barrier if i < 40 else None
+        )
+
+    with ThreadPoolExecutor(40) as pool:
+        results = list(pool.map(buy, range(200)))
+    outcomes = Counter(
+        (status, answer.get("code", answer.get("status"))) for status, answer in results
+    )
+    assert outcomes == {(201, "success"): 200}
+    assert stock_of("scarce") == 50 - 200
+    assert stock_of("plenty") == 1000 - 200
+    sales = StockMovement.objects.filter(product=scarce, reason="sale")
+    assert sales.count() == 200 and sum(m.delta for m in sales) == -200
+    # Each movement saw the row as it was under its lock: the resulting figures are 49 .. -150.
+    assert sorted(m.resulting_stock for m in sales) == list(range(-150, 50))
+    assert StockCountRequest.objects.filter(product=scarce, closed_at=None).count() == 1
+    assert not StockCountRequest.objects.filter(product__product_id="plenty").exists()
