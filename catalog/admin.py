@@ -20,7 +20,15 @@ from django.utils.text import slugify
 
 from catalog.imports import COLUMNS, export_rows, get_progress, start_catalog_import
 from catalog.labels import render_labels_for
-from catalog.models import CatalogImport, Category, Product, StockAlert, StockMovement, Unit
+from catalog.models import (
+    CatalogImport,
+    Category,
+    Product,
+    StockAlert,
+    StockCountRequest,
+    StockMovement,
+    Unit,
+)
 from catalog.services import save_product, set_stock
 from grocery.admin import ReadOnlyAdmin
 from grocery.pdf import money_text
@@ -454,6 +462,53 @@ class StockMovementAdmin(ReadOnlyAdmin):
     raw_id_fields = ("product",)
     list_per_page = 100
     show_full_result_count = False  # the table grows with every sale; skip the second COUNT
+
+
+class CountStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "To count"), ("closed", "Counted")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("open", "closed"):
+            return queryset.filter(closed_at__isnull=self.value() == "open")
+        return queryset
+
+
+@admin.register(StockCountRequest)
+class StockCountRequestAdmin(ReadOnlyAdmin):
+    """Sales that took more than the recorded stock ask for a count here (STOCK_POLICY=record).
+    Recording the counted figure (set_stock) closes the request."""
+
+    list_display = (
+        "opened_at",
+        "product",
+        "stock_before",
+        "sold",
+        "stock_now",
+        "reference",
+        "count_link",
+        "closed_at",
+        "counted_stock",
+        "closed_by",
+    )
+    list_filter = (CountStateFilter,)
+    list_select_related = ("product", "closed_by")
+    search_fields = ("product__product_id", "product__name", "reference")
+    raw_id_fields = ("product",)
+
+    @admin.display(description="stock now", ordering="product__stock")
+    def stock_now(self, request_row):
+        return f"{request_row.product.stock.normalize():f}"
+
+    @admin.display(description="count")
+    def count_link(self, request_row):
+        if not request_row.is_open:
+            return "counted"
+        url = reverse("admin:catalog_product_adjust_stock", args=[request_row.product_id])
+        return format_html('<a class="button" href="{}">Record count</a>', url)
 
 
 @admin.register(StockAlert)

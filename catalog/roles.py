@@ -20,6 +20,7 @@ STAFF_PERMISSIONS = (
     ("catalog", "view_product"),
     ("catalog", "view_category"),
     ("catalog", "view_stockmovement"),
+    ("catalog", "view_stockcountrequest"),  # the products a sale found short, to count
     ("catalog", "adjust_stock"),
     ("catalog", "print_labels"),
 )

@@ -11,7 +11,7 @@ from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import Product, StockCountRequest
 
 ZERO = Decimal("0.00")
 
@@ -200,4 +200,13 @@ def list_stock_problems(limit: int = 8) -> dict:
         "low_count": low.count(),
         "out": list(out.order_by("product_id").values(*fields)[:limit]),
         "low": list(low.order_by("stock", "product_id").values(*fields)[:limit]),
+    }
+
+
+def list_count_requests(limit: int = 8) -> dict:
+    """Products a sale found short (STOCK_POLICY=record), oldest first: staff should count them."""
+    open_requests = StockCountRequest.objects.filter(closed_at__isnull=True)
+    return {
+        "count": open_requests.count(),
+        "open": list(open_requests.select_related("product").order_by("opened_at", "id")[:limit]),
     }

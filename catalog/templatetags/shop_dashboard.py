@@ -41,4 +41,6 @@ def shop_dashboard(context):
             panels["uptake"] = dashboard.list_promotion_uptake(today)
     if user.has_perm("catalog.view_product"):
         panels["stock"] = dashboard.list_stock_problems()
+        panels["counts"] = dashboard.list_count_requests()
+        panels["can_count"] = user.has_perm("catalog.adjust_stock")
     return panels

@@ -101,3 +101,25 @@ def test_dashboard_shows_sales_top_products_payments_and_uptake(manager_client):
     assert "1 pending" in html and "1 failed" in html and "1 refunded" in html
     assert "10% off dairy" in html and "2 (50 %)" in html and "€2.40" in html
     assert promo.name in html
+
+
+def test_a_short_sale_asks_staff_to_count_and_the_count_closes_it(shop_staff_client, settings):
+    from catalog.models import StockCountRequest
+    from catalog.services import StockLine, take_stock
+
+    settings.STOCK_POLICY = "record"
+    cheese = make_product(product_id="C9", name="Gouda", stock=Decimal(1))
+    take_stock([StockLine(cheese.pk, Decimal(3))], reference="tx-short")
+
+    html = shop_staff_client.get("/admin/").content.decode()
+    assert "Products to count" in html and "1 to count" in html and "C9 Gouda" in html
+    count_url = f"/admin/catalog/product/{cheese.pk}/stock/"
+    assert count_url in html
+    listing = shop_staff_client.get("/admin/catalog/stockcountrequest/?state=open")
+    assert listing.status_code == 200 and "tx-short" in listing.content.decode()
+
+    counted = shop_staff_client.post(count_url, {"stock": "4", "reason": "count", "note": ""})
+    assert counted.status_code == 302
+    request = StockCountRequest.objects.get()
+    assert request.counted_stock == Decimal(4) and request.closed_by.username == "sam"
+    assert "Nothing to count" in shop_staff_client.get("/admin/").content.decode()
