@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from catalog.api import with_promotions
 from catalog.errors import ProductNotFound
 from catalog.selectors import get_product_payload
+from catalog.services import refuses_beyond_stock
 from frontend.assets import SHELL_ASSETS, asset_version
 
 THEME_COLOR = "#0b6e4f"
@@ -31,6 +32,8 @@ def _client_config() -> dict:
         "decoderWasm": static("vendor/zxing_reader.wasm"),
         "placeholderImage": static("frontend/icons/placeholder.svg"),
         "stripeJs": "https://js.stripe.com/v3/",
+        # STOCK_POLICY=record sells what the customer holds, even when the records say none left.
+        "refusesBeyondStock": refuses_beyond_stock(),
     }
 
 

@@ -413,7 +413,8 @@ async function productScreen(view, productId) {
   const step = weighed ? 0.1 : 1;
   const inCart = cart.lines[product.product_id];
   let qty = state.weight ? Number(state.weight) : weighed ? 0.5 : 1;
-  const soldOut = product.stock_state === "out_of_stock" || product.active === false;
+  // Under STOCK_POLICY=record an item the records call sold out is still sold: it is in the customer's hand.
+  const soldOut = product.active === false || (CONFIG.refusesBeyondStock && product.stock_state === "out_of_stock");
   view.innerHTML = html`<article class="product">
     <img class="product-img" src="${product.image_url || PLACEHOLDER}" alt="${product.image_url ? product.name : ""}" width="320" height="240" decoding="async">
     <h1 class="h1" id="product-name">${product.name}</h1>
