@@ -52,21 +52,17 @@ class Quote:
     discounts: list[Discount] = field(default_factory=list)
 
 
-def max_line_quantity(product: Product) -> str:
-    """The most one line may hold (settings), as a figure with its unit: "50" or "25 kg"."""
-    if product.sold_by_weight:
-        return f"{settings.MAX_LINE_KG.normalize():f} kg"
-    return str(settings.MAX_LINE_QUANTITY)
-
-
 def quantity_problem(product: Product, quantity: Decimal) -> str | None:
     """Why a quantity is not acceptable for this product, or None."""
     if quantity <= 0:
         return "must be greater than zero"
     # Under either stock policy: more than a person carries is a typo, not a sale.
-    limit = settings.MAX_LINE_KG if product.sold_by_weight else settings.MAX_LINE_QUANTITY
+    if product.sold_by_weight:
+        limit, limit_text = settings.MAX_LINE_KG, f"{settings.MAX_LINE_KG.normalize():f} kg"
+    else:
+        limit = limit_text = settings.MAX_LINE_QUANTITY
     if quantity > limit:
-        return f"must be at most {max_line_quantity(product)} on one line"
+        return f"must be at most {limit_text} on one line"
     if not product.sold_by_weight and quantity != quantity.to_integral_value():
         return "must be a whole number for items sold each"
     if quantity != quantity.quantize(GRAM):
