@@ -497,7 +497,6 @@ class StockCountRequestAdmin(ReadOnlyAdmin):
     list_filter = (CountStateFilter,)
     list_select_related = ("product", "closed_by")
     search_fields = ("product__product_id", "product__name", "reference")
-    raw_id_fields = ("product",)
 
     @admin.display(description="stock now", ordering="product__stock")
     def stock_now(self, request_row):
