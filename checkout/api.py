@@ -43,8 +43,14 @@ from grocery.schema import documented_by
 
 CART_COOKIE = "cart_token"
 CART_HEADER = "X-Cart-Token"
-FAILED_HTTP = {"gateway_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE}
-FAILED_CODE = {"gateway_unavailable": "payment_unavailable"}
+# How a failed checkout answers, by its failure_code; anything else (a decline) is a 402.
+FAILED_ANSWERS = {
+    "gateway_unavailable": (status.HTTP_503_SERVICE_UNAVAILABLE, "payment_unavailable"),
+    # The customer can do nothing about our key: to them the gateway is simply unavailable.
+    "gateway_misconfigured": (status.HTTP_503_SERVICE_UNAVAILABLE, "payment_unavailable"),
+    "payment_rejected": (status.HTTP_422_UNPROCESSABLE_ENTITY, "payment_rejected"),
+}
+DECLINED = (status.HTTP_402_PAYMENT_REQUIRED, "payment_declined")
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -268,6 +274,8 @@ class CheckoutApi(APIView):
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
         request=InputSerializer,
+        # A 422 is a reused Idempotency-Key, nothing to pay, or payment data the gateway refused
+        # (then with the checkout's fields as well as the error shape).
         responses={**CHECKOUT_ANSWERS, **errors(400, 404, 409, 422)},
     )
     def post(self, request):
@@ -297,11 +305,9 @@ def checkout_response(order: Transaction) -> Response:
     body = selectors.checkout_payload(order)
     if order.status == Transaction.Status.FAILED:
         # The SPEC's fields plus the error shape, so both kinds of client understand it.
-        code = FAILED_CODE.get(order.failure_code, "payment_declined")
+        http_status, code = FAILED_ANSWERS.get(order.failure_code, DECLINED)
         body.update(code=code, detail={"transaction_id": order.transaction_id})
-        return Response(
-            body, status=FAILED_HTTP.get(order.failure_code, status.HTTP_402_PAYMENT_REQUIRED)
-        )
+        return Response(body, status=http_status)
     if order.status in Transaction.OPEN:
         return Response(body, status=status.HTTP_202_ACCEPTED)
     return Response(body, status=status.HTTP_201_CREATED)

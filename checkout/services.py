@@ -34,7 +34,9 @@ from checkout.errors import (
 )
 from checkout.gateway import (
     ChargeRequest,
+    GatewayError,
     GatewayUnavailable,
+    PaymentRejected,
     PaymentResult,
     PaymentStatus,
     get_gateway,
@@ -301,15 +303,16 @@ def _charge(order: Transaction, payment_token: str) -> None:
                 idempotency_key=f"charge-{order.transaction_id}",
             )
         )
-    except GatewayUnavailable as exc:
-        logger.warning("Charge for %s failed: %s", order.transaction_id, exc)
+    except GatewayError as exc:
+        log = logger.warning if isinstance(exc, GatewayUnavailable) else logger.error
+        log("Charge for %s failed: %s", order.transaction_id, exc)
         # Nothing was charged as far as anyone can tell: give the stock back now. Should the
         # gateway have taken the money after all, reconciliation flags the payment for a refund.
         _transition(
             order,
             to=Status.FAILED,
-            reason=f"payment gateway unavailable: {exc}"[:255],
-            failure_code="gateway_unavailable",
+            reason=f"charge: {exc}"[:255],
+            failure_code=exc.failure_code,
         )
         return
     apply_payment_result(order, result, source="charge")
@@ -418,8 +421,12 @@ def confirm_payment(*, order: Transaction) -> Transaction:
         raise NotConfirmable(transaction_id=order.transaction_id)
     try:
         result = get_gateway().retrieve(order.gateway_payment_id)
-    except GatewayUnavailable as exc:
-        raise PaymentUnavailable(transaction_id=order.transaction_id) from exc
+    except GatewayError as exc:
+        # Whatever went wrong, the order stays as it was: reconciliation settles it in time.
+        raise PaymentUnavailable(
+            "The payment service could not say how the payment ended. Please try again.",
+            transaction_id=order.transaction_id,
+        ) from exc
     apply_payment_result(order, result, source="confirmation")
     return order
 
@@ -453,12 +460,14 @@ def refund_transaction(
             amount=amount,
             idempotency_key=f"refund-{refund.pk}",
         )
-    except GatewayUnavailable as exc:
+    except GatewayError as exc:
         with transaction.atomic():
             Transaction.objects.filter(pk=row.pk).update(
                 refunded_amount=F("refunded_amount") - amount
             )
             refund.delete()
+        if isinstance(exc, PaymentRejected):
+            raise RefundNotAllowed(f"The gateway refused the refund: {exc}") from exc
         raise PaymentUnavailable("The gateway did not answer; nothing was refunded.") from exc
     with transaction.atomic():
         row = Transaction.objects.select_for_update().get(pk=order.pk)
@@ -480,9 +489,15 @@ def refund_transaction(
 
 
 def list_stale_transaction_ids() -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+    # An order waiting for 3-D Secure is looked at no later than when its hold runs out.
+    hold_cutoff = max(cutoff, now - timedelta(minutes=settings.PAYMENT_HOLD_MINUTES))
     return list(
-        Transaction.objects.filter(status__in=Transaction.OPEN, updated_at__lt=cutoff)
+        Transaction.objects.filter(
+            Q(status=Status.PENDING, updated_at__lt=cutoff)
+            | Q(status=Status.REQUIRES_ACTION, updated_at__lt=hold_cutoff)
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -490,15 +505,18 @@ def list_stale_transaction_ids() -> list[int]:
 
 def reconcile_transaction(*, pk: int) -> str:
     """Ask the gateway how an open transaction ended and settle it. Safe to run twice at once:
-    the status only moves under a row lock, from an open status."""
+    the status only moves under a row lock, from an open status. GatewayUnavailable propagates
+    (the task retries the run); any other refusal is logged and the next run tries again."""
     order = Transaction.objects.get(pk=pk)
     if order.status not in Transaction.OPEN:
         return "already settled"
-    gateway = get_gateway()
-    if order.gateway_payment_id:
-        result = gateway.retrieve(order.gateway_payment_id)
-    else:
-        result = gateway.find_payment(order.transaction_id)
+    try:
+        result = _gateway_outcome(order)
+    except GatewayUnavailable:
+        raise
+    except GatewayError as exc:
+        logger.error("Reconciliation of %s: the gateway refused: %s", order.transaction_id, exc)
+        return "gateway error"
     if result is None:
         moved = _transition(
             order,
@@ -508,12 +526,40 @@ def reconcile_transaction(*, pk: int) -> str:
         )
         return "failed" if moved else "already settled"
     if result.status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.PROCESSING):
-        abandoned = timezone.now() - timedelta(seconds=settings.RECONCILE_ABANDON_SECONDS)
-        if order.updated_at >= abandoned:
-            return "waiting"
-        result = gateway.cancel(result.payment_id)
+        return "waiting"
     moved = apply_payment_result(order, result, source="reconciliation")
     return order.status if moved else "already settled"
+
+
+def _held_too_long(order: Transaction) -> bool:
+    """Stock held for a customer who must authenticate is held for PAYMENT_HOLD_MINUTES; a payment
+    the gateway is still processing gets the longer RECONCILE_ABANDON_SECONDS."""
+    if order.status == Status.REQUIRES_ACTION:
+        held = timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+    else:
+        held = timedelta(seconds=settings.RECONCILE_ABANDON_SECONDS)
+    return order.updated_at < timezone.now() - held
+
+
+def _gateway_outcome(order: Transaction) -> PaymentResult | None:
+    """What the gateway says of an open order; an undecided payment held too long is cancelled."""
+    gateway = get_gateway()
+    if order.gateway_payment_id:
+        result = gateway.retrieve(order.gateway_payment_id)
+    else:
+        result = gateway.find_payment(order.transaction_id)
+    if result is None or result.status not in (
+        PaymentStatus.REQUIRES_ACTION,
+        PaymentStatus.PROCESSING,
+    ):
+        return result
+    if not _held_too_long(order):
+        return result
+    try:
+        return gateway.cancel(result.payment_id)
+    except PaymentRejected:
+        # It moved on between our two calls (the customer just paid, say): take what it is now.
+        return gateway.retrieve(result.payment_id)
 
 
 def flag_unmatched_payments(*, since_seconds: int) -> int:
@@ -547,7 +593,7 @@ def _refund_late_payment(order: Transaction, result: PaymentResult, *, source: s
             amount=order.total,
             idempotency_key=f"late-{result.payment_id}",
         )
-    except GatewayUnavailable:
+    except GatewayError:
         note += "; automatic refund failed, refund by hand"
         resolved = False
     else:

@@ -27,7 +27,7 @@ def worker_env(fake, **extra):
         "STRIPE_TIMEOUT_SECONDS": 60,
         "STRIPE_RETRY_BASE_SECONDS": 0.05,
         "RECONCILE_AFTER_SECONDS": 60,
-        "RECONCILE_ABANDON_SECONDS": 1800,
+        "PAYMENT_HOLD_MINUTES": 30,
         **extra,
     }
 
