@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from catalog.api import ErrorSerializer
 from checkout import selectors, services
+from checkout.errors import InvalidWebhookEvent
 from checkout.gateway import get_gateway
 from checkout.models import Transaction
 from checkout.pricing import MAX_QUANTITY, RequestedLine, quote_cart
@@ -429,10 +430,12 @@ class StripeWebhookApi(APIView):
     @extend_schema(exclude=True)
     def post(self, request):
         try:
-            stripe.Webhook.construct_event(
+            # The signature first, on the raw bytes; the body is read only once it is Stripe's.
+            stripe.WebhookSignature.verify_header(
                 request.body,
                 request.headers.get("Stripe-Signature"),
                 settings.STRIPE_WEBHOOK_SECRET,
+                stripe.Webhook.DEFAULT_TOLERANCE,
             )
         except (ValueError, stripe.SignatureVerificationError) as exc:
             return Response(
@@ -443,5 +446,9 @@ class StripeWebhookApi(APIView):
                 ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        new = receive_stripe_event(json.loads(request.body))
+        try:
+            event = json.loads(request.body)
+        except ValueError:
+            raise InvalidWebhookEvent(problem="not JSON") from None
+        new = receive_stripe_event(event)
         return Response({"received": True, "duplicate": not new})

@@ -27,6 +27,7 @@ from checkout.errors import (
     IdempotencyKeyReused,
     InvalidQuantity,
     NotConfirmable,
+    NothingToPay,
     PaymentUnavailable,
     ProductInactive,
     RefundNotAllowed,
@@ -210,6 +211,9 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Tra
         if earlier is not None:
             return _replay(earlier, fingerprint)
     quote = quote_cart(request.lines)
+    if quote.total <= ZERO:
+        # A paid order with no payment would hand out an exit code for free goods.
+        raise NothingToPay(total=float(quote.total), currency=quote.currency)
     if abs(quote.total - request.claimed_total) > settings.CHECKOUT_TOTAL_TOLERANCE:
         raise TotalMismatch(
             f"The total is {quote.total} {quote.currency}, not {request.claimed_total}.",
@@ -290,9 +294,6 @@ def _reserve(
 
 
 def _charge(order: Transaction, payment_token: str) -> None:
-    if order.total == ZERO:
-        _transition(order, to=Status.SUCCEEDED, reason="nothing to pay")
-        return
     try:
         result = get_gateway().charge(
             ChargeRequest(
@@ -352,6 +353,32 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
         Transaction.objects.filter(pk=order.pk, gateway_payment_id="").update(**fields)
         order.refresh_from_db()
     return False
+
+
+def apply_reported_result(order: Transaction, result: PaymentResult, *, source: str) -> str:
+    """A result the gateway sent on its own (a webhook) moves the order only if it is about this
+    order's payment: the same intent, amount and currency. Otherwise it is flagged for staff and
+    nothing changes. Answers the order's status, or "discrepancy"."""
+    problems = [
+        what
+        for what, differs in (
+            (
+                "payment id",
+                order.gateway_payment_id and result.payment_id != order.gateway_payment_id,
+            ),
+            ("amount", result.amount is not None and result.amount != order.total),
+            ("currency", result.currency and result.currency != order.currency),
+        )
+        if differs
+    ]
+    if problems:
+        note = f"{source}: {', '.join(problems)} do not match {order.transaction_id}"[:255]
+        amount = order.total if result.amount is None else result.amount
+        currency = result.currency or order.currency
+        _flag_discrepancy(result, amount, currency, order.transaction_id, note=note)
+        return "discrepancy"
+    apply_payment_result(order, result, source=source)
+    return order.status
 
 
 def _transition(

@@ -254,3 +254,15 @@ def test_checkout_query_count_is_pinned(api_client, shop, django_assert_max_num_
     # one settling transaction. Headroom for the promotions engine's read of active rules.
     with django_assert_max_num_queries(22):
         assert api_client.post("/api/checkout", spec_body(), format="json").status_code == 201
+
+
+def test_a_basket_that_rounds_to_nothing_is_a_422(api_client):
+    # 0.1 kg at 0.01/kg is 0.001: nothing to pay, so nothing to check out.
+    make_product(product_id="888", name="Herbs", unit="kg", price=Decimal("0.01"), stock=Decimal(5))
+    before = snapshot()
+    cart = [{"product_id": "888", "quantity": 0.1}]
+    response = api_client.post("/api/checkout", spec_body(cart=cart, total_amount=0), format="json")
+    assert response.status_code == 422, response.json()
+    body = response.json()
+    assert body["code"] == "nothing_to_pay" and set(body) == {"code", "message", "detail"}
+    assert snapshot() == before

@@ -123,13 +123,16 @@ def test_config_gives_the_publishable_key(api_client, fake_stripe):
     }
 
 
-def test_zero_total_is_not_sent_to_the_gateway(api_client, fake_stripe):
+def test_zero_total_is_refused_before_anything_is_reserved(api_client, fake_stripe):
+    # It used to be a paid order, with an exit code, that no gateway ever saw.
     from tests.factories import make_product
 
     make_product(product_id="free", price=Decimal("0.00"))
     cart = [{"product_id": "free", "quantity": 1}]
+    before = snapshot()
     response = api_client.post("/api/checkout", spec_body(cart=cart, total_amount=0), format="json")
-    assert response.status_code == 201 and fake_stripe.charges == 0
+    assert response.status_code == 422 and response.json()["code"] == "nothing_to_pay"
+    assert fake_stripe.charges == 0 and snapshot() == before
 
 
 # --- Every Stripe error is a clear answer, and a failed payment never holds stock ----------
