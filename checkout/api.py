@@ -52,6 +52,7 @@ FAILED_ANSWERS = {
     "payment_rejected": (status.HTTP_422_UNPROCESSABLE_ENTITY, "payment_rejected"),
 }
 DECLINED = (status.HTTP_402_PAYMENT_REQUIRED, "payment_declined")
+RETRY_AFTER_SECONDS = "2"
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -309,6 +310,11 @@ def checkout_response(order: Transaction) -> Response:
         http_status, code = FAILED_ANSWERS.get(order.failure_code, DECLINED)
         body.update(code=code, detail={"transaction_id": order.transaction_id})
         return Response(body, status=http_status)
+    if order.status == Transaction.Status.PENDING:
+        # Still at the gateway (a replay of a checkout in flight): ask again shortly.
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": RETRY_AFTER_SECONDS}
+        )
     if order.status in Transaction.OPEN:
         return Response(body, status=status.HTTP_202_ACCEPTED)
     return Response(body, status=status.HTTP_201_CREATED)

@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -202,12 +201,23 @@ class CheckoutRequest:
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
+    def idempotency_scope(self) -> str:
+        """Whose Idempotency-Key this is: the signed-in customer's, else this device's cart's."""
+        if self.user is not None and self.user.is_authenticated:
+            return f"user:{self.user.pk}"
+        return f"cart:{self.cart_token}" if self.cart_token else ""
+
 
 def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Transaction:
-    """Validate, price, reserve stock, charge; the same key and body always answer the same."""
+    """Validate, price, reserve stock, charge; the same caller with the same key and body always
+    gets the same answer, and never anyone else's."""
     fingerprint = request.fingerprint()
-    if idempotency_key:
-        earlier = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+    scope = request.idempotency_scope()
+    # A request with no caller to own the key (no user, no cart token: never one from the API,
+    # which always has a cart token) cannot safely share it: it is its own checkout.
+    key = idempotency_key if scope else None
+    if key:
+        earlier = _keyed(scope, key)
         if earlier is not None:
             return _replay(earlier, fingerprint)
     quote = quote_cart(request.lines)
@@ -222,36 +232,42 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Tra
             currency=quote.currency,
         )
     try:
-        order = _reserve(request, quote, idempotency_key, fingerprint)
+        order = _reserve(request, quote, scope, key, fingerprint)
     except IntegrityError:
         # Two requests raced with one key: the unique constraint let one in; answer its result.
-        earlier = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-        if not idempotency_key or earlier is None:
+        earlier = _keyed(scope, key) if key else None
+        if earlier is None:
             raise
         return _replay(earlier, fingerprint)
     _charge(order, request.payment_token)
     return order
 
 
+def _keyed(scope: str, key: str) -> Transaction | None:
+    return Transaction.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+
+
 def _replay(earlier: Transaction, fingerprint: str) -> Transaction:
+    """The earlier answer, at once: one still at the gateway answers "pending" (202) and the
+    client asks again, so no request ever waits on another's payment."""
     if earlier.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused(transaction_id=earlier.transaction_id)
-    # The first request may still be talking to the gateway: wait a little for its answer.
-    deadline = time.monotonic() + settings.CHECKOUT_REPLAY_WAIT_SECONDS
-    while earlier.status == Status.PENDING and time.monotonic() < deadline:
-        time.sleep(0.05)
-        earlier.refresh_from_db()
+        raise IdempotencyKeyReused()  # names nothing of the earlier request
     return earlier
 
 
 def _reserve(
-    request: CheckoutRequest, quote: Quote, idempotency_key: str | None, fingerprint: str
+    request: CheckoutRequest,
+    quote: Quote,
+    scope: str,
+    idempotency_key: str | None,
+    fingerprint: str,
 ) -> Transaction:
     """Record the order and take its stock in one short transaction, committed before the charge."""
     user = request.user if request.user and request.user.is_authenticated else None
     with transaction.atomic(durable=True):
         order = Transaction.objects.create(
             transaction_id=new_transaction_id(),
+            idempotency_scope=scope if idempotency_key else "",
             idempotency_key=idempotency_key or None,
             request_fingerprint=fingerprint,
             customer_id=request.customer_id,

@@ -243,7 +243,6 @@ PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["credit_card", "debit_car
 # VAT included in shelf prices, shown on receipts (0 = not configured). E.g. 0.09.
 VAT_RATE = env("VAT_RATE", default="0")
 CHECKOUT_TOTAL_TOLERANCE = Decimal("0.005")  # a claimed total more than half a cent off is refused
-CHECKOUT_REPLAY_WAIT_SECONDS = env.float("CHECKOUT_REPLAY_WAIT_SECONDS", default=10.0)
 CART_COOKIE_MAX_AGE = env.int("CART_COOKIE_MAX_AGE", default=30 * 86_400)
 EXIT_CODE_VALID_HOURS = env.int("EXIT_CODE_VALID_HOURS", default=24)
 SIMULATED_SLOW_SECONDS = env.float("SIMULATED_SLOW_SECONDS", default=3.0)

@@ -33,11 +33,15 @@ def test_same_key_twice_at_once_is_one_transaction_charged_once(shop, settings):
         0.3  # the winner is still at the "bank" when the loser arrives
     )
     barrier = threading.Barrier(6)
-    body = spec_body(payment_token="tok_slow")
+    # One device tapping Pay six times: its cart token makes the key its own.
+    body = spec_body(payment_token="tok_slow", cart_token="race-cart")
     with ThreadPoolExecutor(6) as pool:
         results = list(pool.map(lambda _: post_checkout(body, "race-key", barrier), range(6)))
-    assert {status for status, _ in results} == {201}
+    # One request charges; the others are told at once that it is in flight (no one waits).
+    assert sorted(status for status, _ in results) == [201] + [202] * 5
+    assert {answer["status"] for status, answer in results if status == 202} == {"pending"}
     assert len({answer["transaction_id"] for _, answer in results}) == 1
+    assert post_checkout(body, "race-key")[0] == 201  # asked again: the settled answer
     assert Transaction.objects.count() == 1
     order = Transaction.objects.get()
     assert order.status == "succeeded"
