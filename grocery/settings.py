@@ -200,6 +200,8 @@ SPECTACULAR_SETTINGS = {
 # --- Business settings ------------------------------------------------------------------------
 MAX_ACTIVE_PROMOTIONS = env.int("MAX_ACTIVE_PROMOTIONS", default=5)
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="simulated")  # simulated | stripe
+# With DEBUG off the simulated gateway is refused at start-up unless a demo says so (grocery.checks).
+ALLOW_SIMULATED_PAYMENTS = env.bool("ALLOW_SIMULATED_PAYMENTS", default=False)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")

@@ -23,6 +23,7 @@ def worker_env(fake, **extra):
         "PAYMENT_GATEWAY": "stripe",
         "STRIPE_API_BASE": fake.url,
         "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_TIMEOUT_SECONDS": 60,
         "STRIPE_RETRY_BASE_SECONDS": 0.05,
