@@ -549,7 +549,8 @@ def list_stale_transaction_ids() -> list[int]:
 def reconcile_transaction(*, pk: int) -> str:
     """Ask the gateway how an open transaction ended and settle it. Safe to run twice at once:
     the status only moves under a row lock, from an open status. GatewayUnavailable propagates
-    (the task retries the run); any other refusal is logged and the next run tries again."""
+    (the task retries the run); any other refusal is logged, and fails the order once its hold
+    has run out."""
     order = Transaction.objects.get(pk=pk)
     if order.status not in Transaction.OPEN:
         return "already settled"
@@ -559,7 +560,17 @@ def reconcile_transaction(*, pk: int) -> str:
         raise
     except GatewayError as exc:
         logger.error("Reconciliation of %s: the gateway refused: %s", order.transaction_id, exc)
-        return "gateway error"
+        if not _held_too_long(order):
+            return "gateway error"
+        # Its hold ran out and the gateway cannot be asked: free the stock anyway. A payment
+        # that still succeeds later reaches us by webhook and is refunded as a late payment.
+        moved = _transition(
+            order,
+            to=Status.FAILED,
+            reason=f"reconciliation: hold ran out, gateway refused: {exc}"[:255],
+            failure_code=exc.failure_code,
+        )
+        return "failed" if moved else "already settled"
     if result is None:
         moved = _transition(
             order,

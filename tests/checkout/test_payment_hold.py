@@ -72,9 +72,19 @@ def test_paid_just_as_the_hold_ran_out_is_paid(waiting, fake_stripe, settings):
 def test_a_gateway_refusal_during_reconciliation_is_logged_not_raised(
     waiting, fake_stripe, settings, caplog
 ):
-    age(waiting, 11)
+    settings.PAYMENT_HOLD_MINUTES = 10
+    age(waiting, 6)  # stale, but still within its hold
     fake_stripe.fail("GET /v1/payment_intents/", "401", times=5)
     assert services.reconcile_transaction(pk=waiting.pk) == "gateway error"
     assert "refused" in caplog.text
     waiting.refresh_from_db()
-    assert waiting.status == "requires_action"
+    assert waiting.status == "requires_action" and stock_of("12345") == 118
+
+
+def test_past_the_hold_a_gateway_refusal_still_frees_the_stock(waiting, fake_stripe, settings):
+    settings.PAYMENT_HOLD_MINUTES = 10
+    age(waiting, 11)
+    fake_stripe.fail("GET /v1/payment_intents/", "403", times=5)
+    assert services.reconcile_transaction(pk=waiting.pk) == "failed"
+    waiting.refresh_from_db()
+    assert waiting.failure_code == "gateway_misconfigured" and stock_of("12345") == 120
