@@ -92,6 +92,7 @@ def server_env(port: int) -> dict:
         **os.environ,
         "DATABASE_URL": DB_URL,
         "DEBUG": "0",
+        "ALLOW_SIMULATED_PAYMENTS": "1",  # a measurement: no money moves
         "SECRET_KEY": "bench-only-" + "k" * 50,
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",

@@ -100,6 +100,7 @@ class Server:
             "REDIS_URL": REDIS_URL,
             "CACHE_KEY_PREFIX": key_prefix,
             "DEBUG": "0",
+            "ALLOW_SIMULATED_PAYMENTS": "1",  # a measurement: no money moves
             "SECRET_KEY": "bench-only-" + "k" * 50,
             "ALLOWED_HOSTS": "127.0.0.1",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",

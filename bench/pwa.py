@@ -32,6 +32,7 @@ def serve(port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DEBUG": "0",
+        "ALLOW_SIMULATED_PAYMENTS": "1",  # a measurement: no money moves
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-not-secret-" + "x" * 40),
         "SECURE_SSL_REDIRECT": "0",  # plain http on loopback for the measurement
         "SECURE_HSTS_SECONDS": "0",

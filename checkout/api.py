@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 
 from catalog.api import ErrorSerializer
 from checkout import selectors, services
+from checkout.errors import InvalidWebhookEvent
 from checkout.gateway import get_gateway
 from checkout.models import Transaction
 from checkout.pricing import MAX_QUANTITY, RequestedLine, quote_cart
@@ -43,8 +44,15 @@ from grocery.schema import documented_by
 
 CART_COOKIE = "cart_token"
 CART_HEADER = "X-Cart-Token"
-FAILED_HTTP = {"gateway_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE}
-FAILED_CODE = {"gateway_unavailable": "payment_unavailable"}
+# How a failed checkout answers, by its failure_code; anything else (a decline) is a 402.
+FAILED_ANSWERS = {
+    "gateway_unavailable": (status.HTTP_503_SERVICE_UNAVAILABLE, "payment_unavailable"),
+    # The customer can do nothing about our key: to them the gateway is simply unavailable.
+    "gateway_misconfigured": (status.HTTP_503_SERVICE_UNAVAILABLE, "payment_unavailable"),
+    "payment_rejected": (status.HTTP_422_UNPROCESSABLE_ENTITY, "payment_rejected"),
+}
+DECLINED = (status.HTTP_402_PAYMENT_REQUIRED, "payment_declined")
+RETRY_AFTER_SECONDS = "2"
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
@@ -268,6 +276,8 @@ class CheckoutApi(APIView):
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
         request=InputSerializer,
+        # A 422 is a reused Idempotency-Key, nothing to pay, or payment data the gateway refused
+        # (then with the checkout's fields as well as the error shape).
         responses={**CHECKOUT_ANSWERS, **errors(400, 404, 409, 422)},
     )
     def post(self, request):
@@ -297,10 +307,13 @@ def checkout_response(order: Transaction) -> Response:
     body = selectors.checkout_payload(order)
     if order.status == Transaction.Status.FAILED:
         # The SPEC's fields plus the error shape, so both kinds of client understand it.
-        code = FAILED_CODE.get(order.failure_code, "payment_declined")
+        http_status, code = FAILED_ANSWERS.get(order.failure_code, DECLINED)
         body.update(code=code, detail={"transaction_id": order.transaction_id})
+        return Response(body, status=http_status)
+    if order.status == Transaction.Status.PENDING:
+        # Still at the gateway (a replay of a checkout in flight): ask again shortly.
         return Response(
-            body, status=FAILED_HTTP.get(order.failure_code, status.HTTP_402_PAYMENT_REQUIRED)
+            body, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": RETRY_AFTER_SECONDS}
         )
     if order.status in Transaction.OPEN:
         return Response(body, status=status.HTTP_202_ACCEPTED)
@@ -423,10 +436,12 @@ class StripeWebhookApi(APIView):
     @extend_schema(exclude=True)
     def post(self, request):
         try:
-            stripe.Webhook.construct_event(
+            # The signature first, on the raw bytes; the body is read only once it is Stripe's.
+            stripe.WebhookSignature.verify_header(
                 request.body,
                 request.headers.get("Stripe-Signature"),
                 settings.STRIPE_WEBHOOK_SECRET,
+                stripe.Webhook.DEFAULT_TOLERANCE,
             )
         except (ValueError, stripe.SignatureVerificationError) as exc:
             return Response(
@@ -437,5 +452,9 @@ class StripeWebhookApi(APIView):
                 ),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        new = receive_stripe_event(json.loads(request.body))
+        try:
+            event = json.loads(request.body)
+        except ValueError:
+            raise InvalidWebhookEvent(problem="not JSON") from None
+        new = receive_stripe_event(event)
         return Response({"received": True, "duplicate": not new})

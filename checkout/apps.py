@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class CheckoutConfig(AppConfig):
     name = "checkout"
     verbose_name = "Checkout"
+
+    def ready(self):
+        from grocery import checks
+
+        checks.register()

@@ -33,6 +33,18 @@ class TotalMismatch(DomainError):
     message = "The total does not match the server's total."
 
 
+class NothingToPay(DomainError):
+    code = "nothing_to_pay"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "This basket costs nothing; there is nothing to check out."
+
+
+class InvalidWebhookEvent(DomainError):
+    code = "invalid_event"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "The event is not a Stripe event this shop can read."
+
+
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY

@@ -64,8 +64,44 @@ class GatewayPayment:
     extra: dict = field(default_factory=dict)
 
 
-class GatewayUnavailable(Exception):
-    """The gateway did not answer (after retries): network down, timeout, or its 5xx."""
+class GatewayError(Exception):
+    """The gateway gave no usable answer. Each kind names how a checkout that hit it failed."""
+
+    failure_code = "gateway_error"
+
+
+class GatewayUnavailable(GatewayError):
+    """The gateway did not answer (after retries): network down, timeout, its 5xx or 429."""
+
+    failure_code = "gateway_unavailable"
+
+
+class GatewayMisconfigured(GatewayError):
+    """The gateway refused us, not the payment: a wrong or rotated key, a missing permission,
+    an idempotency key reused with other parameters. Staff must act; retrying cannot help."""
+
+    failure_code = "gateway_misconfigured"
+
+
+class PaymentRejected(GatewayError):
+    """The gateway refused the request's data (an unknown or unusable PaymentMethod, an amount
+    it will not take, an object it does not know): a final answer about this request."""
+
+    failure_code = "payment_rejected"
+
+    def __init__(self, message: str, *, code: str = ""):
+        super().__init__(message)
+        self.code = code
+
+
+class CardDeclined(PaymentRejected):
+    """The card said no (Stripe's 402): a decline, with the PaymentIntent it left behind."""
+
+    failure_code = "declined"
+
+    def __init__(self, message: str, *, payment_id: str = ""):
+        super().__init__(message, code="card_declined")
+        self.payment_id = payment_id
 
 
 class Gateway:
@@ -184,8 +220,10 @@ class StripeGateway(Gateway):
     """Stripe PaymentIntents through the official library.
 
     Retries are ours (bounded, exponential backoff) and only on faults where Stripe did not give
-    an answer: network errors, timeouts, 5xx and rate limits. Every POST carries an idempotency
-    key, so a retry after a lost answer cannot charge twice.
+    an answer: network errors, timeouts, 5xx, rate limits and 409 (a request with the same
+    idempotency key is still running). Every POST carries an idempotency key, so a retry after a
+    lost answer cannot charge twice. Every other StripeError becomes one of our GatewayErrors, so
+    no caller ever sees the library's exceptions.
     """
 
     name = "stripe"
@@ -205,9 +243,25 @@ class StripeGateway(Gateway):
                 return fn(*args, **kwargs)
             except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
                 fault = exc
-            except stripe.APIError as exc:
-                if (exc.http_status or 500) < 500:
-                    raise
+            except stripe.CardError as exc:
+                intent = _plain(getattr(exc.error, "payment_intent", None) or {})
+                raise CardDeclined(
+                    exc.user_message or "Card declined.", payment_id=intent.get("id", "")
+                ) from exc
+            except (
+                stripe.AuthenticationError,
+                stripe.PermissionError,
+                stripe.IdempotencyError,
+            ) as exc:
+                logger.error("Stripe %s refused our credentials or request: %s", what, exc)
+                raise GatewayMisconfigured(f"Stripe {what}: {exc.user_message or exc}") from exc
+            except stripe.StripeError as exc:
+                status = exc.http_status or 500
+                if status < 500 and status != 409:
+                    raise PaymentRejected(
+                        exc.user_message or str(exc) or f"Stripe refused the {what}.",
+                        code=exc.code or "",
+                    ) from exc
                 fault = exc
             if attempt + 1 < attempts:
                 delay = settings.STRIPE_RETRY_BASE_SECONDS * 2**attempt
@@ -244,12 +298,9 @@ class StripeGateway(Gateway):
         options = {"idempotency_key": request.idempotency_key}
         try:
             intent = self._call("charge", self.client.v1.payment_intents.create, params, options)
-        except stripe.CardError as exc:
-            intent = _plain(getattr(exc.error, "payment_intent", None) or {})
+        except CardDeclined as exc:
             return PaymentResult(
-                status=PaymentStatus.DECLINED,
-                payment_id=intent.get("id", "") if intent else "",
-                message=exc.user_message or "Card declined.",
+                status=PaymentStatus.DECLINED, payment_id=exc.payment_id, message=str(exc)
             )
         return self.result_of(intent)
 

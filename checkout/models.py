@@ -53,8 +53,11 @@ class Transaction(models.Model):
     PAID = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED)
 
     transaction_id = models.CharField(max_length=32, unique=True)
-    # The database, not Python, decides which of two racing requests owns a key.
-    idempotency_key = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    # An Idempotency-Key belongs to its caller ("user:<pk>" or "cart:<token>"): another client
+    # sending the same key gets its own checkout. The database, not Python, decides which of two
+    # racing requests owns a key within a scope.
+    idempotency_scope = models.CharField(max_length=80, blank=True)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
     customer_id = models.CharField(max_length=64, blank=True)  # as the client sent it (SPEC)
     user = models.ForeignKey(
@@ -94,6 +97,10 @@ class Transaction(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="transaction_total_not_negative"
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_scope", "idempotency_key"],
+                name="transaction_idempotency_key_per_scope",
             ),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")),

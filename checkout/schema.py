@@ -112,7 +112,9 @@ class CheckoutOutput(serializers.Serializer):
 
 
 class CheckoutFailedOutput(CheckoutOutput):
-    code = serializers.ChoiceField(choices=["payment_declined", "payment_unavailable"])
+    code = serializers.ChoiceField(
+        choices=["payment_declined", "payment_rejected", "payment_unavailable"]
+    )
     detail = serializers.DictField()
 
 
@@ -141,6 +143,8 @@ CHECKOUT_ANSWERS = {
     202: OpenApiResponse(CheckoutOutput, description="requires_action (3-D Secure) or pending."),
     402: OpenApiResponse(CheckoutFailedOutput, description="Declined; the stock was returned."),
     503: OpenApiResponse(
-        CheckoutFailedOutput, description="The gateway did not answer; nothing was charged."
+        CheckoutFailedOutput,
+        description="The gateway did not answer or refused our credentials; nothing was "
+        "charged and the stock was returned.",
     ),
 }

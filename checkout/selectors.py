@@ -32,6 +32,9 @@ MESSAGES = {
 FAILURE_MESSAGES = {
     "gateway_unavailable": "The payment service is not answering; nothing was charged.",
     "not_charged": "The payment never reached the payment service; nothing was charged.",
+    "gateway_misconfigured": "Card payments are unavailable right now; nothing was charged.",
+    "payment_rejected": "The payment details were not accepted; nothing was charged. "
+    "Please try another card.",
 }
 
 

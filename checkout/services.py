@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import secrets
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +26,7 @@ from checkout.errors import (
     IdempotencyKeyReused,
     InvalidQuantity,
     NotConfirmable,
+    NothingToPay,
     PaymentUnavailable,
     ProductInactive,
     RefundNotAllowed,
@@ -34,7 +34,9 @@ from checkout.errors import (
 )
 from checkout.gateway import (
     ChargeRequest,
+    GatewayError,
     GatewayUnavailable,
+    PaymentRejected,
     PaymentResult,
     PaymentStatus,
     get_gateway,
@@ -199,15 +201,29 @@ class CheckoutRequest:
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
+    def idempotency_scope(self) -> str:
+        """Whose Idempotency-Key this is: the signed-in customer's, else this device's cart's."""
+        if self.user is not None and self.user.is_authenticated:
+            return f"user:{self.user.pk}"
+        return f"cart:{self.cart_token}" if self.cart_token else ""
+
 
 def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Transaction:
-    """Validate, price, reserve stock, charge; the same key and body always answer the same."""
+    """Validate, price, reserve stock, charge; the same caller with the same key and body always
+    gets the same answer, and never anyone else's."""
     fingerprint = request.fingerprint()
-    if idempotency_key:
-        earlier = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+    scope = request.idempotency_scope()
+    # A request with no caller to own the key (no user, no cart token: never one from the API,
+    # which always has a cart token) cannot safely share it: it is its own checkout.
+    key = idempotency_key if scope else None
+    if key:
+        earlier = _keyed(scope, key)
         if earlier is not None:
             return _replay(earlier, fingerprint)
     quote = quote_cart(request.lines)
+    if quote.total <= ZERO:
+        # A paid order with no payment would hand out an exit code for free goods.
+        raise NothingToPay(total=float(quote.total), currency=quote.currency)
     if abs(quote.total - request.claimed_total) > settings.CHECKOUT_TOTAL_TOLERANCE:
         raise TotalMismatch(
             f"The total is {quote.total} {quote.currency}, not {request.claimed_total}.",
@@ -216,36 +232,42 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Tra
             currency=quote.currency,
         )
     try:
-        order = _reserve(request, quote, idempotency_key, fingerprint)
+        order = _reserve(request, quote, scope, key, fingerprint)
     except IntegrityError:
         # Two requests raced with one key: the unique constraint let one in; answer its result.
-        earlier = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-        if not idempotency_key or earlier is None:
+        earlier = _keyed(scope, key) if key else None
+        if earlier is None:
             raise
         return _replay(earlier, fingerprint)
     _charge(order, request.payment_token)
     return order
 
 
+def _keyed(scope: str, key: str) -> Transaction | None:
+    return Transaction.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+
+
 def _replay(earlier: Transaction, fingerprint: str) -> Transaction:
+    """The earlier answer, at once: one still at the gateway answers "pending" (202) and the
+    client asks again, so no request ever waits on another's payment."""
     if earlier.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused(transaction_id=earlier.transaction_id)
-    # The first request may still be talking to the gateway: wait a little for its answer.
-    deadline = time.monotonic() + settings.CHECKOUT_REPLAY_WAIT_SECONDS
-    while earlier.status == Status.PENDING and time.monotonic() < deadline:
-        time.sleep(0.05)
-        earlier.refresh_from_db()
+        raise IdempotencyKeyReused()  # names nothing of the earlier request
     return earlier
 
 
 def _reserve(
-    request: CheckoutRequest, quote: Quote, idempotency_key: str | None, fingerprint: str
+    request: CheckoutRequest,
+    quote: Quote,
+    scope: str,
+    idempotency_key: str | None,
+    fingerprint: str,
 ) -> Transaction:
     """Record the order and take its stock in one short transaction, committed before the charge."""
     user = request.user if request.user and request.user.is_authenticated else None
     with transaction.atomic(durable=True):
         order = Transaction.objects.create(
             transaction_id=new_transaction_id(),
+            idempotency_scope=scope if idempotency_key else "",
             idempotency_key=idempotency_key or None,
             request_fingerprint=fingerprint,
             customer_id=request.customer_id,
@@ -288,9 +310,6 @@ def _reserve(
 
 
 def _charge(order: Transaction, payment_token: str) -> None:
-    if order.total == ZERO:
-        _transition(order, to=Status.SUCCEEDED, reason="nothing to pay")
-        return
     try:
         result = get_gateway().charge(
             ChargeRequest(
@@ -301,15 +320,16 @@ def _charge(order: Transaction, payment_token: str) -> None:
                 idempotency_key=f"charge-{order.transaction_id}",
             )
         )
-    except GatewayUnavailable as exc:
-        logger.warning("Charge for %s failed: %s", order.transaction_id, exc)
+    except GatewayError as exc:
+        log = logger.warning if isinstance(exc, GatewayUnavailable) else logger.error
+        log("Charge for %s failed: %s", order.transaction_id, exc)
         # Nothing was charged as far as anyone can tell: give the stock back now. Should the
         # gateway have taken the money after all, reconciliation flags the payment for a refund.
         _transition(
             order,
             to=Status.FAILED,
-            reason=f"payment gateway unavailable: {exc}"[:255],
-            failure_code="gateway_unavailable",
+            reason=f"charge: {exc}"[:255],
+            failure_code=exc.failure_code,
         )
         return
     apply_payment_result(order, result, source="charge")
@@ -349,6 +369,32 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
         Transaction.objects.filter(pk=order.pk, gateway_payment_id="").update(**fields)
         order.refresh_from_db()
     return False
+
+
+def apply_reported_result(order: Transaction, result: PaymentResult, *, source: str) -> str:
+    """A result the gateway sent on its own (a webhook) moves the order only if it is about this
+    order's payment: the same intent, amount and currency. Otherwise it is flagged for staff and
+    nothing changes. Answers the order's status, or "discrepancy"."""
+    problems = [
+        what
+        for what, differs in (
+            (
+                "payment id",
+                order.gateway_payment_id and result.payment_id != order.gateway_payment_id,
+            ),
+            ("amount", result.amount is not None and result.amount != order.total),
+            ("currency", result.currency and result.currency != order.currency),
+        )
+        if differs
+    ]
+    if problems:
+        note = f"{source}: {', '.join(problems)} do not match {order.transaction_id}"[:255]
+        amount = order.total if result.amount is None else result.amount
+        currency = result.currency or order.currency
+        _flag_discrepancy(result, amount, currency, order.transaction_id, note=note)
+        return "discrepancy"
+    apply_payment_result(order, result, source=source)
+    return order.status
 
 
 def _transition(
@@ -418,8 +464,12 @@ def confirm_payment(*, order: Transaction) -> Transaction:
         raise NotConfirmable(transaction_id=order.transaction_id)
     try:
         result = get_gateway().retrieve(order.gateway_payment_id)
-    except GatewayUnavailable as exc:
-        raise PaymentUnavailable(transaction_id=order.transaction_id) from exc
+    except GatewayError as exc:
+        # Whatever went wrong, the order stays as it was: reconciliation settles it in time.
+        raise PaymentUnavailable(
+            "The payment service could not say how the payment ended. Please try again.",
+            transaction_id=order.transaction_id,
+        ) from exc
     apply_payment_result(order, result, source="confirmation")
     return order
 
@@ -453,12 +503,14 @@ def refund_transaction(
             amount=amount,
             idempotency_key=f"refund-{refund.pk}",
         )
-    except GatewayUnavailable as exc:
+    except GatewayError as exc:
         with transaction.atomic():
             Transaction.objects.filter(pk=row.pk).update(
                 refunded_amount=F("refunded_amount") - amount
             )
             refund.delete()
+        if isinstance(exc, PaymentRejected):
+            raise RefundNotAllowed(f"The gateway refused the refund: {exc}") from exc
         raise PaymentUnavailable("The gateway did not answer; nothing was refunded.") from exc
     with transaction.atomic():
         row = Transaction.objects.select_for_update().get(pk=order.pk)
@@ -480,9 +532,15 @@ def refund_transaction(
 
 
 def list_stale_transaction_ids() -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
+    # An order waiting for 3-D Secure is looked at no later than when its hold runs out.
+    hold_cutoff = max(cutoff, now - timedelta(minutes=settings.PAYMENT_HOLD_MINUTES))
     return list(
-        Transaction.objects.filter(status__in=Transaction.OPEN, updated_at__lt=cutoff)
+        Transaction.objects.filter(
+            Q(status=Status.PENDING, updated_at__lt=cutoff)
+            | Q(status=Status.REQUIRES_ACTION, updated_at__lt=hold_cutoff)
+        )
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -490,15 +548,29 @@ def list_stale_transaction_ids() -> list[int]:
 
 def reconcile_transaction(*, pk: int) -> str:
     """Ask the gateway how an open transaction ended and settle it. Safe to run twice at once:
-    the status only moves under a row lock, from an open status."""
+    the status only moves under a row lock, from an open status. GatewayUnavailable propagates
+    (the task retries the run); any other refusal is logged, and fails the order once its hold
+    has run out."""
     order = Transaction.objects.get(pk=pk)
     if order.status not in Transaction.OPEN:
         return "already settled"
-    gateway = get_gateway()
-    if order.gateway_payment_id:
-        result = gateway.retrieve(order.gateway_payment_id)
-    else:
-        result = gateway.find_payment(order.transaction_id)
+    try:
+        result = _gateway_outcome(order)
+    except GatewayUnavailable:
+        raise
+    except GatewayError as exc:
+        logger.error("Reconciliation of %s: the gateway refused: %s", order.transaction_id, exc)
+        if not _held_too_long(order):
+            return "gateway error"
+        # Its hold ran out and the gateway cannot be asked: free the stock anyway. A payment
+        # that still succeeds later reaches us by webhook and is refunded as a late payment.
+        moved = _transition(
+            order,
+            to=Status.FAILED,
+            reason=f"reconciliation: hold ran out, gateway refused: {exc}"[:255],
+            failure_code=exc.failure_code,
+        )
+        return "failed" if moved else "already settled"
     if result is None:
         moved = _transition(
             order,
@@ -508,12 +580,40 @@ def reconcile_transaction(*, pk: int) -> str:
         )
         return "failed" if moved else "already settled"
     if result.status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.PROCESSING):
-        abandoned = timezone.now() - timedelta(seconds=settings.RECONCILE_ABANDON_SECONDS)
-        if order.updated_at >= abandoned:
-            return "waiting"
-        result = gateway.cancel(result.payment_id)
+        return "waiting"
     moved = apply_payment_result(order, result, source="reconciliation")
     return order.status if moved else "already settled"
+
+
+def _held_too_long(order: Transaction) -> bool:
+    """Stock held for a customer who must authenticate is held for PAYMENT_HOLD_MINUTES; a payment
+    the gateway is still processing gets the longer RECONCILE_ABANDON_SECONDS."""
+    if order.status == Status.REQUIRES_ACTION:
+        held = timedelta(minutes=settings.PAYMENT_HOLD_MINUTES)
+    else:
+        held = timedelta(seconds=settings.RECONCILE_ABANDON_SECONDS)
+    return order.updated_at < timezone.now() - held
+
+
+def _gateway_outcome(order: Transaction) -> PaymentResult | None:
+    """What the gateway says of an open order; an undecided payment held too long is cancelled."""
+    gateway = get_gateway()
+    if order.gateway_payment_id:
+        result = gateway.retrieve(order.gateway_payment_id)
+    else:
+        result = gateway.find_payment(order.transaction_id)
+    if result is None or result.status not in (
+        PaymentStatus.REQUIRES_ACTION,
+        PaymentStatus.PROCESSING,
+    ):
+        return result
+    if not _held_too_long(order):
+        return result
+    try:
+        return gateway.cancel(result.payment_id)
+    except PaymentRejected:
+        # It moved on between our two calls (the customer just paid, say): take what it is now.
+        return gateway.retrieve(result.payment_id)
 
 
 def flag_unmatched_payments(*, since_seconds: int) -> int:
@@ -547,7 +647,7 @@ def _refund_late_payment(order: Transaction, result: PaymentResult, *, source: s
             amount=order.total,
             idempotency_key=f"late-{result.payment_id}",
         )
-    except GatewayUnavailable:
+    except GatewayError:
         note += "; automatic refund failed, refund by hand"
         resolved = False
     else:

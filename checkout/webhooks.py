@@ -7,9 +7,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from checkout.errors import InvalidWebhookEvent
 from checkout.gateway import StripeGateway
 from checkout.models import Transaction, WebhookEvent
-from checkout.services import apply_payment_result
+from checkout.services import apply_reported_result
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +22,45 @@ HANDLED = {
 }
 
 
-def receive_stripe_event(event: dict) -> bool:
+# What a PaymentIntent in an event we handle must carry for us to read it.
+INTENT_FIELDS = {"id": str, "status": str, "amount": int, "currency": str}
+
+
+def check_event(event) -> None:
+    """A signed body is still refused (not stored) unless it has the shape of a Stripe event: an
+    id, a type and data.object; for the types we handle, a PaymentIntent we can read."""
+    if not isinstance(event, dict):
+        raise InvalidWebhookEvent(problem="not a JSON object")
+    data = event.get("data")
+    missing = [
+        name
+        for name, present in (
+            ("id", isinstance(event.get("id"), str) and event["id"]),
+            ("type", isinstance(event.get("type"), str) and event["type"]),
+            ("data.object", isinstance(data, dict) and isinstance(data.get("object"), dict)),
+        )
+        if not present
+    ]
+    if missing:
+        raise InvalidWebhookEvent(missing=missing)
+    if event["type"] in HANDLED:
+        intent = data["object"]
+        wrong = [
+            f"data.object.{name}"
+            for name, kind in INTENT_FIELDS.items()
+            if not isinstance(intent.get(name), kind) or isinstance(intent.get(name), bool)
+        ]
+        if not isinstance(intent.get("metadata") or {}, dict):
+            wrong.append("data.object.metadata")
+        if wrong:
+            raise InvalidWebhookEvent(missing=wrong)
+
+
+def receive_stripe_event(event) -> bool:
     """Record a verified event; True if it is new (and so queued for processing)."""
     from checkout.tasks import enqueue_on_commit, process_webhook_event_task  # tasks import us
 
+    check_event(event)
     try:
         with transaction.atomic():
             row = WebhookEvent.objects.create(
@@ -62,9 +98,8 @@ def process_webhook_event(*, pk: int) -> str:
             logger.warning("Stripe event %s for unknown payment %s", event.event_id, intent["id"])
             outcome = "unknown payment"
         else:
-            apply_payment_result(
+            outcome = apply_reported_result(
                 order, StripeGateway.result_of(intent), source=f"webhook {event.type}"
             )
-            outcome = order.status
     WebhookEvent.objects.filter(pk=pk, processed_at=None).update(processed_at=timezone.now())
     return outcome

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocery.settings")
 
@@ -19,3 +20,10 @@ def make_filesystem_broker_folders(sender, **kwargs):
     backend = sender.conf.result_backend or ""
     if backend.startswith("file://"):
         os.makedirs(backend.removeprefix("file://"), exist_ok=True)
+
+
+@worker_init.connect
+def refuse_a_misconfigured_payment_gateway(**kwargs):
+    from grocery.checks import refuse_to_start
+
+    refuse_to_start()

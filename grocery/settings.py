@@ -201,6 +201,8 @@ SPECTACULAR_SETTINGS = {
 # --- Business settings ------------------------------------------------------------------------
 MAX_ACTIVE_PROMOTIONS = env.int("MAX_ACTIVE_PROMOTIONS", default=5)
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="simulated")  # simulated | stripe
+# With DEBUG off the simulated gateway is refused at start-up unless a demo says so (grocery.checks).
+ALLOW_SIMULATED_PAYMENTS = env.bool("ALLOW_SIMULATED_PAYMENTS", default=False)
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
@@ -244,7 +246,6 @@ PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["credit_card", "debit_car
 # VAT included in shelf prices, shown on receipts (0 = not configured). E.g. 0.09.
 VAT_RATE = env("VAT_RATE", default="0")
 CHECKOUT_TOTAL_TOLERANCE = Decimal("0.005")  # a claimed total more than half a cent off is refused
-CHECKOUT_REPLAY_WAIT_SECONDS = env.float("CHECKOUT_REPLAY_WAIT_SECONDS", default=10.0)
 CART_COOKIE_MAX_AGE = env.int("CART_COOKIE_MAX_AGE", default=30 * 86_400)
 EXIT_CODE_VALID_HOURS = env.int("EXIT_CODE_VALID_HOURS", default=24)
 SIMULATED_SLOW_SECONDS = env.float("SIMULATED_SLOW_SECONDS", default=3.0)
@@ -252,6 +253,10 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
 STRIPE_RETRY_BASE_SECONDS = env.float("STRIPE_RETRY_BASE_SECONDS", default=0.5)
 RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=300)
+# How long stock stays held for a customer who must authenticate (3-D Secure); reconciliation then
+# cancels the payment and gives the stock back. A payment the gateway is still processing is
+# given RECONCILE_ABANDON_SECONDS instead.
+PAYMENT_HOLD_MINUTES = env.int("PAYMENT_HOLD_MINUTES", default=10)
 RECONCILE_ABANDON_SECONDS = env.int("RECONCILE_ABANDON_SECONDS", default=1800)
 RECONCILE_LOOKBACK_SECONDS = env.int("RECONCILE_LOOKBACK_SECONDS", default=86_400)
 CELERY_BEAT_SCHEDULE["reconcile-payments"] = {

@@ -42,6 +42,8 @@ def configure() -> dict[str, bool]:
     os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
     os.environ.setdefault("PUBLIC_BASE_URL", "https://shop.example")
+    # Servers and workers the suite starts run with DEBUG off on the simulated gateway.
+    os.environ.setdefault("ALLOW_SIMULATED_PAYMENTS", "1")
     return {"postgres": postgres, "redis": redis, "chromium": bool(shutil.which("chromium"))}
 
 

@@ -13,6 +13,12 @@ from catalog.models import Category, Product, StockMovement
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def demo_mode(settings):
+    settings.DEBUG = True  # as `make run` serves the demo; with DEBUG off there is no demo login
+
+
 FIELDS = ("product_id", "gtin", "name", "description", "category__slug", "price", "unit", "stock")
 
 

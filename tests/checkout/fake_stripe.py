@@ -1,8 +1,9 @@
 """A small HTTP server on 127.0.0.1 that answers like Stripe's API, for the few calls we make.
 
 It honours Idempotency-Key like Stripe (a replayed POST gets the first answer, nothing is done
-twice) and can be told to misbehave: answer 500, hang past the client's timeout (after or before
-doing the work), or drop the connection.
+twice) and can be told to misbehave: answer with one of Stripe's error statuses (see ERRORS),
+hang past the client's timeout (after or before doing the work), or drop the connection. A
+request with another secret key than sk_test_fake gets Stripe's 401.
 """
 
 import hashlib
@@ -23,10 +24,28 @@ DECLINES = {"pm_card_chargeDeclined", "pm_card_visa_chargeDeclined", "tok_declin
 NEEDS_ACTION = {"pm_card_authenticationRequired", "tok_requires_action"}
 
 
+# The error bodies Stripe answers with, by status (https://docs.stripe.com/api/errors).
+ERRORS = {
+    "400": {"type": "invalid_request_error", "code": "parameter_invalid_empty", "message": "bad"},
+    "401": {"type": "invalid_request_error", "message": "Invalid API Key provided: sk_live_***"},
+    "403": {
+        "type": "invalid_request_error",
+        "message": "The provided key does not have the required permissions.",
+    },
+    "404": {"type": "invalid_request_error", "code": "resource_missing", "message": "No such"},
+    "409": {
+        "type": "idempotency_error",
+        "message": "There is currently another in-progress request using this Idempotent Key.",
+    },
+    "429": {"type": "invalid_request_error", "code": "rate_limit", "message": "Too many requests"},
+    "500": {"type": "api_error", "message": "boom"},
+}
+
+
 @dataclass
 class Fault:
     path: str  # a prefix of "METHOD /v1/..."
-    kind: str  # "500" | "hang_after" (work done, answer lost) | "hang_before" | "drop"
+    kind: str  # a status of ERRORS | "hang_after" (work done, answer lost) | "hang_before" | "drop"
     times: int = 1
     seconds: float = 2.0
 
@@ -130,15 +149,13 @@ class FakeStripe:
         route = f"{method} {parts.path}"
         self.requests.append(route)
         if request.headers.get("Authorization") != "Bearer sk_test_fake":
-            return self.send(
-                request, 401, {"error": {"type": "invalid_request_error", "message": "bad key"}}
-            )
+            return self.send(request, 401, {"error": ERRORS["401"]})
         fault = self._take_fault(route)
         if fault and fault.kind == "drop":
             request.connection.shutdown(socket.SHUT_RDWR)
             return None
-        if fault and fault.kind == "500":
-            return self.send(request, 500, {"error": {"type": "api_error", "message": "boom"}})
+        if fault and fault.kind in ERRORS:
+            return self.send(request, int(fault.kind), {"error": ERRORS[fault.kind]})
         if fault and fault.kind == "hang_before":
             time.sleep(fault.seconds)
             return self.send(request, 500, {"error": {"type": "api_error", "message": "late"}})
@@ -224,6 +241,8 @@ class FakeStripe:
             return 400, {
                 "error": {
                     "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "param": "payment_method",
                     "message": f"No such PaymentMethod: '{pm}'",
                 }
             }
@@ -240,6 +259,15 @@ class FakeStripe:
             data = [i for i in self.intents.values() if i["created"] >= since]
             return 200, {"object": "list", "data": data, "has_more": False, "url": path}
         match = re.fullmatch(r"/v1/payment_intents/(\w+)(/cancel)?", path)
+        if match and match.group(1) not in self.intents and match.group(1) != "search":
+            return 404, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "param": "intent",
+                    "message": f"No such payment_intent: '{match.group(1)}'",
+                }
+            }
         if match and match.group(1) in self.intents:
             intent = self.intents[match.group(1)]
             if match.group(2) and method == "POST":

@@ -155,6 +155,7 @@ def test_same_key_with_another_body_is_a_422(api_client, shop):
     other = spec_body(cart=[{"product_id": "12345", "quantity": 1}], total_amount=1.99)
     response = api_client.post("/api/checkout", other, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert response.status_code == 422 and response.json()["code"] == "idempotency_key_reused"
+    assert response.json()["detail"] == {}  # names no other transaction
     assert snapshot() == before
 
 
@@ -254,3 +255,70 @@ def test_checkout_query_count_is_pinned(api_client, shop, django_assert_max_num_
     # one settling transaction. Headroom for the promotions engine's read of active rules.
     with django_assert_max_num_queries(22):
         assert api_client.post("/api/checkout", spec_body(), format="json").status_code == 201
+
+
+def test_a_basket_that_rounds_to_nothing_is_a_422(api_client):
+    # 0.1 kg at 0.01/kg is 0.001: nothing to pay, so nothing to check out.
+    make_product(product_id="888", name="Herbs", unit="kg", price=Decimal("0.01"), stock=Decimal(5))
+    before = snapshot()
+    cart = [{"product_id": "888", "quantity": 0.1}]
+    response = api_client.post("/api/checkout", spec_body(cart=cart, total_amount=0), format="json")
+    assert response.status_code == 422, response.json()
+    body = response.json()
+    assert body["code"] == "nothing_to_pay" and set(body) == {"code", "message", "detail"}
+    assert snapshot() == before
+
+
+# --- Idempotency keys belong to their caller ------------------------------------------------
+
+
+def keyed_checkout(client, key: str, **changes):
+    return client.post(
+        "/api/checkout", spec_body(**changes), format="json", HTTP_IDEMPOTENCY_KEY=key
+    )
+
+
+def test_another_client_with_the_same_key_gets_its_own_checkout(api_client, shop):
+    first = keyed_checkout(api_client, "shared-key").json()
+    stranger = type(api_client)()  # another device: another cart token
+    response = keyed_checkout(stranger, "shared-key")
+    assert response.status_code == 201
+    theirs = response.json()
+    assert theirs["transaction_id"] != first["transaction_id"]
+    assert theirs["cart_token"] != first["cart_token"]
+    assert theirs["receipt"]["exit_code"] != first["receipt"]["exit_code"]
+    assert Transaction.objects.count() == 2 and stock_of("12345") == 116
+    # and a different body from the stranger is its own checkout too, not a 422 naming ours
+    other = keyed_checkout(
+        stranger, "key-2", cart=[{"product_id": "12345", "quantity": 1}], total_amount=1.99
+    )
+    assert keyed_checkout(api_client, "key-2").status_code == 201
+    assert other.status_code == 201
+
+
+def test_a_signed_in_customer_replays_from_any_device(shop, staff_user):
+    from rest_framework.test import APIClient
+
+    phone, tablet = APIClient(), APIClient()
+    phone.force_authenticate(staff_user)
+    tablet.force_authenticate(staff_user)
+    first = keyed_checkout(phone, "k-user")
+    again = keyed_checkout(tablet, "k-user")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["transaction_id"] == again.json()["transaction_id"]
+    assert Transaction.objects.get().idempotency_scope == f"user:{staff_user.pk}"
+
+
+def test_a_replay_of_a_checkout_in_flight_answers_at_once(api_client, shop):
+    import time
+
+    first = keyed_checkout(api_client, "k-flight").json()
+    # As if the first request were still waiting for the bank.
+    Transaction.objects.update(status="pending")
+    started = time.monotonic()
+    response = keyed_checkout(api_client, "k-flight")
+    assert time.monotonic() - started < 1
+    assert response.status_code == 202 and response["Retry-After"] == "2"
+    body = response.json()
+    assert body["status"] == "pending" and body["transaction_id"] == first["transaction_id"]
+    assert Transaction.objects.count() == 1

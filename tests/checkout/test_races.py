@@ -1,6 +1,7 @@
 """Real concurrent requests on real PostgreSQL connections (SQLite would serialise them)."""
 
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
@@ -29,15 +30,24 @@ def post_checkout(body, key=None, barrier=None):
 
 
 def test_same_key_twice_at_once_is_one_transaction_charged_once(shop, settings):
-    settings.SIMULATED_SLOW_SECONDS = (
-        0.3  # the winner is still at the "bank" when the loser arrives
-    )
+    settings.SIMULATED_SLOW_SECONDS = 2  # the winner is still at the "bank" when the others arrive
     barrier = threading.Barrier(6)
-    body = spec_body(payment_token="tok_slow")
+    # One device tapping Pay six times: its cart token makes the key its own.
+    body = spec_body(payment_token="tok_slow", cart_token="race-cart")
+
+    def timed(_):
+        started = time.monotonic()
+        return (*post_checkout(body, "race-key", barrier), time.monotonic() - started)
+
     with ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(lambda _: post_checkout(body, "race-key", barrier), range(6)))
-    assert {status for status, _ in results} == {201}
-    assert len({answer["transaction_id"] for _, answer in results}) == 1
+        results = list(pool.map(timed, range(6)))
+    # One request charges; the others are told at once that it is in flight (no one waits).
+    in_flight = [(answer, seconds) for status, answer, seconds in results if status == 202]
+    assert {status for status, _, _ in results} == {201, 202}
+    assert {answer["status"] for answer, _ in in_flight} == {"pending"}
+    assert all(seconds < 2 for _, seconds in in_flight)
+    assert len({answer["transaction_id"] for _, answer, _ in results}) == 1
+    assert post_checkout(body, "race-key")[0] == 201  # asked again: the settled answer
     assert Transaction.objects.count() == 1
     order = Transaction.objects.get()
     assert order.status == "succeeded"

@@ -23,11 +23,12 @@ def worker_env(fake, **extra):
         "PAYMENT_GATEWAY": "stripe",
         "STRIPE_API_BASE": fake.url,
         "STRIPE_SECRET_KEY": "sk_test_fake",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_fake",
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "STRIPE_TIMEOUT_SECONDS": 60,
         "STRIPE_RETRY_BASE_SECONDS": 0.05,
         "RECONCILE_AFTER_SECONDS": 60,
-        "RECONCILE_ABANDON_SECONDS": 1800,
+        "PAYMENT_HOLD_MINUTES": 30,
         **extra,
     }
 

@@ -123,10 +123,133 @@ def test_config_gives_the_publishable_key(api_client, fake_stripe):
     }
 
 
-def test_zero_total_is_not_sent_to_the_gateway(api_client, fake_stripe):
+def test_zero_total_is_refused_before_anything_is_reserved(api_client, fake_stripe):
+    # It used to be a paid order, with an exit code, that no gateway ever saw.
     from tests.factories import make_product
 
     make_product(product_id="free", price=Decimal("0.00"))
     cart = [{"product_id": "free", "quantity": 1}]
+    before = snapshot()
     response = api_client.post("/api/checkout", spec_body(cart=cart, total_amount=0), format="json")
-    assert response.status_code == 201 and fake_stripe.charges == 0
+    assert response.status_code == 422 and response.json()["code"] == "nothing_to_pay"
+    assert fake_stripe.charges == 0 and snapshot() == before
+
+
+# --- Every Stripe error is a clear answer, and a failed payment never holds stock ----------
+
+
+def assert_failed_and_stock_back(failure_code: str) -> None:
+    order = Transaction.objects.get()
+    assert order.status == "failed" and order.failure_code == failure_code
+    assert order.stock_released
+    assert stock_of("12345") == 120 and stock_of("23456") == 50
+    assert StockMovement.objects.filter(reason="release").count() == 2
+
+
+def test_an_unknown_payment_method_is_a_422_and_the_stock_comes_back(api_client, shop, fake_stripe):
+    response = checkout(api_client, "pm_does_not_exist")
+    assert response.status_code == 422, response.json()
+    body = response.json()
+    assert body["code"] == "payment_rejected" and body["status"] == "failed"
+    assert "not accepted" in body["message"] and "nothing was charged" in body["message"]
+    assert body["detail"] == {"transaction_id": body["transaction_id"]}
+    assert_failed_and_stock_back("payment_rejected")
+    assert fake_stripe.calls("POST /v1/payment_intents") == 1  # an answer: no retry
+
+
+@pytest.mark.parametrize(
+    ("fault", "times", "status", "code", "failure_code", "attempts"),
+    [
+        ("400", 1, 422, "payment_rejected", "payment_rejected", 1),
+        ("404", 1, 422, "payment_rejected", "payment_rejected", 1),
+        ("401", 1, 503, "payment_unavailable", "gateway_misconfigured", 1),
+        ("403", 1, 503, "payment_unavailable", "gateway_misconfigured", 1),
+        # another request with our key is still running: worth retrying, then give up
+        ("409", 10, 503, "payment_unavailable", "gateway_unavailable", 3),
+        ("429", 10, 503, "payment_unavailable", "gateway_unavailable", 3),
+        ("500", 10, 503, "payment_unavailable", "gateway_unavailable", 3),
+    ],
+)
+def test_every_gateway_error_is_a_clear_answer_and_frees_the_stock(
+    api_client, shop, fake_stripe, fault, times, status, code, failure_code, attempts
+):
+    fake_stripe.fail("POST /v1/payment_intents", fault, times=times)
+    response = checkout(api_client, "pm_card_visa")
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert body["code"] == code and body["status"] == "failed"
+    assert "nothing was charged" in body["message"]
+    assert_failed_and_stock_back(failure_code)
+    assert fake_stripe.calls("POST /v1/payment_intents") == attempts
+
+
+def test_a_rotated_secret_key_is_a_503_not_a_500(api_client, shop, fake_stripe, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_rotated"
+    response = checkout(api_client, "pm_card_visa")
+    assert response.status_code == 503 and response.json()["code"] == "payment_unavailable"
+    assert_failed_and_stock_back("gateway_misconfigured")
+
+
+@pytest.mark.parametrize("fault", ["401", "404", "500"])
+def test_confirming_when_the_gateway_errs_is_a_503_and_keeps_the_order(
+    api_client, shop, fake_stripe, fault
+):
+    checkout(api_client, "pm_card_authenticationRequired")
+    order = Transaction.objects.get()
+    fake_stripe.fail(f"GET /v1/payment_intents/{order.gateway_payment_id}", fault, times=10)
+    response = api_client.post(f"/api/checkout/{order.transaction_id}/confirm")
+    assert response.status_code == 503 and response.json()["code"] == "payment_unavailable"
+    order.refresh_from_db()
+    assert order.status == "requires_action"  # reconciliation decides once the hold runs out
+
+
+def paid_order(api_client) -> Transaction:
+    assert checkout(api_client, "pm_card_visa").status_code == 201
+    return Transaction.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"), [("400", "refund_not_allowed"), ("403", "payment_unavailable")]
+)
+def test_a_refused_refund_changes_nothing(api_client, shop, fake_stripe, fault, error):
+    from checkout.models import Refund
+    from checkout.services import refund_transaction
+    from grocery.errors import DomainError
+
+    order = paid_order(api_client)
+    fake_stripe.fail("POST /v1/refunds", fault)
+    with pytest.raises(DomainError) as raised:
+        refund_transaction(order=order, amount=Decimal("1.00"))
+    assert raised.value.code == error
+    order.refresh_from_db()
+    assert order.refunded_amount == 0 and order.status == "succeeded"
+    assert Refund.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("call", "fault", "error"),
+    [
+        ("search", "403", "GatewayMisconfigured"),
+        ("search", "400", "PaymentRejected"),
+        ("list", "401", "GatewayMisconfigured"),
+        ("cancel", "404", "PaymentRejected"),
+        ("retrieve", "429", "GatewayUnavailable"),
+    ],
+)
+def test_no_stripe_call_lets_a_stripe_exception_through(fake_stripe, call, fault, error):
+    from datetime import UTC, datetime
+
+    from checkout import gateway
+
+    intent = fake_stripe.add_intent(amount=100, status="requires_action")
+    calls = {
+        "search": ("GET /v1/payment_intents/search", lambda g: g.find_payment("tx1")),
+        "list": ("GET /v1/payment_intents", lambda g: g.list_payments(datetime.now(UTC))),
+        "cancel": ("POST /v1/payment_intents/", lambda g: g.cancel(intent["id"])),
+        "retrieve": ("GET /v1/payment_intents/", lambda g: g.retrieve(intent["id"])),
+    }
+    path, make_call = calls[call]
+    fake_stripe.fail(path, fault, times=10)
+    with pytest.raises(gateway.GatewayError) as raised:
+        make_call(gateway.get_gateway())
+    assert type(raised.value).__name__ == error

@@ -120,3 +120,65 @@ def test_broker_down_the_webhook_is_still_acknowledged_and_kept(
     assert reconcile_payments_task.apply().get()["webhooks"] == 1
     waiting_order.refresh_from_db()
     assert waiting_order.status == "succeeded"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"[1]",
+        b"123",
+        b"null",
+        b"{}",
+        b'{"cart": [',
+        b'{"id": "evt_2", "type": "payment_intent.succeeded"}',
+        b'{"id": "evt_2", "type": "payment_intent.succeeded", "data": {"object": "pi_1"}}',
+        b'{"type": "charge.refunded", "data": {"object": {}}}',
+        b'{"id": "evt_2", "type": "payment_intent.succeeded", "data": {"object": {"id": "pi_1"}}}',
+    ],
+)
+def test_a_signed_but_malformed_event_is_a_400_and_not_stored(fake_stripe, payload):
+    response = post_event(payload, sign_webhook(payload, WEBHOOK_SECRET))
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_event"
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_an_event_we_do_not_handle_needs_no_payment_intent(fake_stripe):
+    payload = b'{"id": "evt_3", "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}'
+    assert post_event(payload, sign_webhook(payload, WEBHOOK_SECRET)).status_code == 200
+    assert process_webhook_event(pk=WebhookEvent.objects.get().pk) == "ignored"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"id": "pi_someone_else"},
+        {"amount": 1},
+        {"currency": "usd"},
+    ],
+)
+def test_an_event_that_does_not_match_the_order_is_flagged_not_applied(
+    waiting_order, fake_stripe, change
+):
+    from checkout.models import GatewayDiscrepancy
+
+    intent = {**fake_stripe.intents[waiting_order.gateway_payment_id], "status": "succeeded"}
+    intent.update(change)  # still names our transaction in its metadata
+    payload = event_for(intent, "payment_intent.succeeded", "evt_mismatch")
+    assert post_event(payload, sign_webhook(payload, WEBHOOK_SECRET)).status_code == 200
+    assert process_webhook_event(pk=WebhookEvent.objects.get().pk) == "discrepancy"
+    waiting_order.refresh_from_db()
+    assert waiting_order.status == "requires_action" and stock_of("12345") == 118
+    flagged = GatewayDiscrepancy.objects.get()
+    assert flagged.gateway_payment_id == intent["id"]
+    assert flagged.reference == waiting_order.transaction_id
+    assert waiting_order.transaction_id in flagged.note
+
+
+def test_a_matching_event_still_settles_the_order(waiting_order, fake_stripe):
+    fake_stripe.set_status(waiting_order.gateway_payment_id, "succeeded")
+    payload = event_for(
+        fake_stripe.intents[waiting_order.gateway_payment_id], "payment_intent.succeeded"
+    )
+    post_event(payload, sign_webhook(payload, WEBHOOK_SECRET))
+    assert process_webhook_event(pk=WebhookEvent.objects.get().pk) == "succeeded"

@@ -22,6 +22,16 @@ class Command(BaseCommand):
         self.stdout.write(f"Products: {created} created, {products} in the demo catalog.")
         for line in seed_promotions():
             self.stdout.write(f"Promotion {line}")
+        if not settings.DEBUG:
+            # Everyone who read the README knows the demo's password: never on a real shop.
+            self.stdout.write(
+                self.style.WARNING(
+                    "DEBUG is off: not creating the demo login 'manager' with its well-known "
+                    "password. Create your own administrator with: "
+                    "python manage.py createsuperuser"
+                )
+            )
+            return
         user, new = get_user_model().objects.get_or_create(
             username="manager", defaults={"is_staff": True, "is_superuser": True}
         )

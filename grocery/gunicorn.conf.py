@@ -1,0 +1,18 @@
+"""Gunicorn's settings for the web process (Procfile: `gunicorn -c grocery/gunicorn.conf.py`).
+
+Threaded workers: a request that waits on the payment gateway (a slow bank, a 3-D Secure
+retrieve, Stripe's retries) holds one thread, not a whole worker, so the rest of the shop keeps
+answering. The code is thread-safe: every thread gets its own database connection, and the
+gateway client is shared read-only.
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+worker_class = "gthread"
+threads = int(os.environ.get("WEB_THREADS", "8"))
+# The slowest honest request is a charge: STRIPE_TIMEOUT_SECONDS × (1 + retries) plus backoff.
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+accesslog = "-"
+control_socket_disable = True
