@@ -182,6 +182,23 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "grocery.errors.json_exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
+    # grocery/throttles.py. Per customer (signed-in user, else cart token, else address):
+    # scanning is at most a product every second or two, a quote follows each change, and a
+    # checkout is paid once (retries and 3-D Secure confirmations included).
+    # The per-address ceiling covers a whole shop behind one Wi-Fi address: 200 customers at a
+    # peak of 30 throttled calls a minute each (a scan every 2 s and its quote) is 6,000/min;
+    # twice that leaves room for a crowd. The checkout benchmark (100+ checkouts/s from one
+    # address) raises it: THROTTLE_ADDRESS_RATE=100000/min.
+    "DEFAULT_THROTTLE_RATES": {
+        "cart": env("THROTTLE_CART_RATE", default="120/min"),
+        "quote": env("THROTTLE_QUOTE_RATE", default="120/min"),
+        "checkout": env("THROTTLE_CHECKOUT_RATE", default="20/min"),
+        "address": env("THROTTLE_ADDRESS_RATE", default="12000/min"),
+    },
+    # The app runs behind one reverse proxy (README): the client's address is the last one in
+    # X-Forwarded-For, the one our proxy appended; earlier entries are the client's to forge.
+    # Without the header it is REMOTE_ADDR. Set 0 when clients connect directly.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=1),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grocery scan-and-go API",

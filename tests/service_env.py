@@ -42,6 +42,9 @@ def configure() -> dict[str, bool]:
     os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
     os.environ.setdefault("PUBLIC_BASE_URL", "https://shop.example")
+    # Tests call the API far faster than a customer; the rate-limit tests set low rates themselves.
+    for scope in ("CART", "QUOTE", "CHECKOUT", "ADDRESS"):
+        os.environ.setdefault(f"THROTTLE_{scope}_RATE", "1000000/min")
     return {"postgres": postgres, "redis": redis, "chromium": bool(shutil.which("chromium"))}
 
 
