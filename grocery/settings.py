@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "promotions",
     "checkout",
     "frontend",
+    "axes",  # last, as its docs ask: it wraps the authentication of the apps above
 ]
 
 MIDDLEWARE = [
@@ -51,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into its refusal page
 ]
 
 ROOT_URLCONF = "grocery.urls"
@@ -145,6 +147,25 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Refuses any login, right password or not, while that account is locked out from there.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login lockout (django-axes, attempts in the database so a restart forgets nothing).
+# Counted per username and address together: a shop's staff share one Wi-Fi address, and a
+# guesser must not be able to lock a manager out from elsewhere by typing their name.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = (
+    "This account is locked after too many failed logins. Try again in 15 minutes, "
+    "or ask an administrator to unlock it (manage.py axes_reset_username)."
+)
+AXES_CLIENT_IP_CALLABLE = "grocery.throttles.client_address"  # the throttles' idea of it
+# A signed-in admin is signed out after a working day (and on closing the browser it stays).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 3600)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -23,6 +23,12 @@ from rest_framework.throttling import BaseThrottle
 from grocery.cache import cache_count
 
 
+def client_address(request) -> str:
+    """The client's address (REST_FRAMEWORK's NUM_PROXIES says how many proxies to skip), for
+    the throttles and for the admin's login lockout alike."""
+    return BaseThrottle().get_ident(request)
+
+
 class WindowRateThrottle(BaseThrottle):
     """At most N requests per window for one key; subclasses say whose key and which rate."""
 
