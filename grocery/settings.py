@@ -118,6 +118,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
+# How long /readyz waits for the cache and for the broker (side by side) before calling them down.
+READYZ_CHECK_SECONDS = env.float("READYZ_CHECK_SECONDS", default=1.0)
 # How long the cache stays bypassed after an error before it is tried again.
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 # How long a changed product is read from the database before the cache may hold it again.
@@ -129,8 +131,18 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 CELERY_RESULT_BACKEND = env(
     "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_FS_ROOT / 'results'}"
 )
+# A Redis that accepts connections but never answers must not hang a web request: every
+# socket to it has a timeout, and sending a task is tried once (enqueue_on_commit logs a
+# failure; reconciliation catches up). The worker reconnects on its own (broker_connection_retry).
+REDIS_BROKER_TIMEOUT = env.float("REDIS_BROKER_TIMEOUT", default=0.5)
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_BROKER_TIMEOUT,
+    "socket_timeout": REDIS_BROKER_TIMEOUT,
+    "retry_on_timeout": False,
+    "max_retries": 0,  # connecting to publish: once, no retry loop inside a request
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    REDIS_BROKER_TRANSPORT_OPTIONS
     if REDIS_URL
     else {
         # One folder for in and out, and an absolute control folder, so that every process
@@ -142,7 +154,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
 )
-CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_BROKER_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {  # for callers that publish with retry=True (.delay)
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# The Redis result backend subscribes when a task is sent: the same bounds there.
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_BROKER_TIMEOUT
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for the next one
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
