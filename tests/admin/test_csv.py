@@ -139,3 +139,31 @@ def test_ten_thousand_rows_import_in_one_go(manager_client, settings):
     assert StockMovement.objects.filter(reason="import").count() == sum(
         1 for i in range(10_000) if (i % 40 != 0 if i % 2 else i % 40 != 5)
     )
+
+
+FORMULAS = ["=SUM(A1)", "+31 6 1234", "-2 for 1", "@cmd", "\tTabbed", "'=already quoted", "a=b"]
+
+
+def test_export_neutralises_formulas_and_the_import_reads_them_back(manager_client):
+    for i, name in enumerate(FORMULAS):
+        make_product(product_id=f"F{i}", name=name, description="=HYPERLINK(1)")
+    response = manager_client.get("/admin/catalog/product/export/")
+    exported = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    names = [r["name"] for r in rows]
+    assert names == [
+        "'=SUM(A1)",
+        "'+31 6 1234",
+        "'-2 for 1",
+        "'@cmd",
+        "'\tTabbed",
+        "''=already quoted",
+        "a=b",  # only a leading character makes a formula
+    ]
+    assert {r["description"] for r in rows} == {"'=HYPERLINK(1)"}
+    assert {r["price"] for r in rows} == {"1.99"}  # numbers are not touched
+
+    Product.objects.update(name="changed", description="changed")
+    assert upload(manager_client, exported).status_code == 302
+    assert list(Product.objects.order_by("product_id").values_list("name", flat=True)) == FORMULAS
+    assert set(Product.objects.values_list("description", flat=True)) == {"=HYPERLINK(1)"}
