@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import generics, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -29,6 +29,7 @@ from catalog.selectors import (
     search_products,
 )
 from catalog.services import set_stock
+from grocery.authentication import ExpiringTokenAuthentication
 from grocery.errors import error_body
 from grocery.qr import qr_response
 from grocery.schema import documented_by
@@ -227,7 +228,7 @@ class JsonIntegerField(serializers.IntegerField):
 class InventoryUpdateApi(APIView):
     # Token first, so that a request without credentials gets 401 with a WWW-Authenticate
     # challenge; a signed-in user without the permission gets 403.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
     permission_classes = [CanAdjustStock]
 
     class InputSerializer(serializers.Serializer):

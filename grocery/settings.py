@@ -189,6 +189,8 @@ AXES_COOLOFF_MESSAGE = (
     "or ask an administrator to unlock it (manage.py axes_reset_username)."
 )
 AXES_CLIENT_IP_CALLABLE = "grocery.throttles.client_address"  # the throttles' idea of it
+# How long a staff API token (a door scanner, a stock-count device) works before a new one is due.
+TOKEN_TTL_HOURS = env.int("TOKEN_TTL_HOURS", default=7 * 24)
 # A signed-in admin is signed out after a working day (and on closing the browser it stays).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 3600)
 AUTH_PASSWORD_VALIDATORS = [
@@ -222,7 +224,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "grocery.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
