@@ -50,7 +50,7 @@ class RequestGuardMiddleware:
     def __call__(self, request):
         if has_nul(request):
             return JsonResponse(
-                error_body("bad_request", "The path or query contains a NUL byte."), status=400
+                error_body("invalid", "The path or query contains a NUL byte."), status=400
             )
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         if is_api(request) and limit is not None and declared_length(request) > limit:
