@@ -191,7 +191,7 @@ AXES_COOLOFF_MESSAGE = (
 AXES_CLIENT_IP_CALLABLE = "grocery.throttles.client_address"  # the throttles' idea of it
 # How long a staff API token (a door scanner, a stock-count device) works before a new one is due.
 TOKEN_TTL_HOURS = env.int("TOKEN_TTL_HOURS", default=7 * 24)
-# A signed-in admin is signed out after a working day (and on closing the browser it stays).
+# A signed-in admin is signed out after a working day.
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 3600)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -240,7 +240,7 @@ REST_FRAMEWORK = {
     # The per-address ceiling covers a whole shop behind one Wi-Fi address: 200 customers at a
     # peak of 30 throttled calls a minute each (a scan every 2 s and its quote) is 6,000/min;
     # twice that leaves room for a crowd. The checkout benchmark (100+ checkouts/s from one
-    # address) raises it: THROTTLE_ADDRESS_RATE=100000/min.
+    # address, no cart tokens) raises the checkout and address rates (bench/checkout.py).
     "DEFAULT_THROTTLE_RATES": {
         "cart": env("THROTTLE_CART_RATE", default="120/min"),
         "quote": env("THROTTLE_QUOTE_RATE", default="120/min"),
