@@ -185,8 +185,8 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_COOLOFF_MESSAGE = (
-    "This account is locked after too many failed logins. Try again in 15 minutes, "
-    "or ask an administrator to unlock it (manage.py axes_reset_username)."
+    "This account is locked after too many failed logins. Try again in "
+    f"{round(AXES_COOLOFF_TIME * 60)} minutes, or ask an administrator to unlock it."
 )
 AXES_CLIENT_IP_CALLABLE = "grocery.throttles.client_address"  # the throttles' idea of it
 # How long a staff API token (a door scanner, a stock-count device) works before a new one is due.
