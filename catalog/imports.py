@@ -9,6 +9,7 @@ or an empty cell, leaves that field unchanged; stock goes through the stock serv
 import csv
 import io
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -78,6 +79,21 @@ class _Echo:
         return value
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection: OWASP).
+# The export puts a quote in front, which spreadsheets show as text and hide; the import takes
+# one quote off again. Cells that already start with quotes before such a character get one
+# more, so every name survives the round trip exactly.
+FORMULA = re.compile(r"'*[=+\-@\t\r]")
+
+
+def escape_formula(text: str) -> str:
+    return "'" + text if FORMULA.match(text) else text
+
+
+def unescape_formula(text: str) -> str:
+    return text[1:] if text.startswith("'") and FORMULA.match(text) else text
+
+
 def export_rows(queryset) -> Iterator[str]:
     """CSV lines for a streaming response: header first, then products in batches."""
     writer = csv.writer(_Echo())
@@ -101,12 +117,8 @@ def export_rows(queryset) -> Iterator[str]:
     for pid, gtin, name, desc, cat, price, unit, stock, reorder, active in rows.iterator(2000):
         yield writer.writerow(
             [
-                pid,
-                gtin or "",
-                name,
-                desc,
-                cat,
-                price,
+                *map(escape_formula, (pid, gtin or "", name, desc, cat)),
+                price,  # numbers we write ourselves, never escaped
                 unit,
                 _quantity(stock),
                 _quantity(reorder),
@@ -189,7 +201,8 @@ def _parse(text: str) -> tuple[list[str], list[_Row]]:
                 )
             )
             continue
-        rows.append(_Row(start, {h: v.strip() for h, v in zip(header, record, strict=True)}))
+        values = {h: unescape_formula(v.strip()) for h, v in zip(header, record, strict=True)}
+        rows.append(_Row(start, values))
     return header, rows
 
 

@@ -13,8 +13,15 @@ STAFF = "Staff"
 # Store managers run the shop: every permission of the shop's own apps...
 MANAGER_APPS = ("catalog", "checkout", "promotions", "frontend")
 # ...and they look after customer and staff accounts (superuser status stays superuser-only,
-# see catalog.admin.ShopUserAdmin).
-MANAGER_EXTRA = (("auth", "view_user"), ("auth", "add_user"), ("auth", "change_user"))
+# see catalog.admin.ShopUserAdmin), and the staff's API tokens: issue one, revoke one.
+MANAGER_EXTRA = (
+    ("auth", "view_user"),
+    ("auth", "add_user"),
+    ("auth", "change_user"),
+    ("authtoken", "view_tokenproxy"),
+    ("authtoken", "add_tokenproxy"),
+    ("authtoken", "delete_tokenproxy"),
+)
 # Staff on the shop floor: look products up, correct stock counts, print shelf labels.
 STAFF_PERMISSIONS = (
     ("catalog", "view_product"),

@@ -41,6 +41,7 @@ from checkout.webhooks import receive_stripe_event
 from grocery.errors import DomainError, error_body
 from grocery.qr import qr_response
 from grocery.schema import documented_by
+from grocery.throttles import CUSTOMER_THROTTLES
 
 CART_COOKIE = "cart_token"
 CART_HEADER = "X-Cart-Token"
@@ -170,12 +171,23 @@ class CartMixin:
 
 
 class CartApi(CartMixin, APIView):
+    throttle_scope = "cart"
+
+    def get_throttles(self):
+        # Reading is free (it writes nothing); emptying the cart counts as a cart write.
+        return [] if self.request.method == "GET" else [t() for t in CUSTOMER_THROTTLES]
+
     @extend_schema(
         summary="The cart, priced now, with problems (inactive, short, price changed)",
         responses={200: CartOutput},
     )
     def get(self, request):
-        return self.answer(self.cart(request))
+        token = cart_token_of(request)
+        cart = services.find_cart(token=token, user=request.user)
+        if cart is None:  # the first write creates it: a bot reading carts fills no table
+            token = services.usable_cart_token(token)
+            return with_cart_cookie(Response(selectors.empty_cart_payload(token)), token)
+        return self.answer(cart)
 
     @extend_schema(summary="Empty the cart", responses={200: CartOutput})
     def delete(self, request):
@@ -185,6 +197,9 @@ class CartApi(CartMixin, APIView):
 
 
 class CartLinesApi(CartMixin, APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "cart"
+
     @extend_schema(
         summary="Add a quantity of a product to the cart",
         request=CartLineInput,
@@ -199,6 +214,9 @@ class CartLinesApi(CartMixin, APIView):
 
 
 class CartLineApi(CartMixin, APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "cart"
+
     @extend_schema_serializer(component_name="CartQuantityInput")
     class InputSerializer(serializers.Serializer):
         quantity = quantity_field()
@@ -240,6 +258,9 @@ class CheckoutConfigApi(APIView):
 
 
 class QuoteApi(APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "quote"
+
     @extend_schema_serializer(component_name="QuoteInput")
     class InputSerializer(serializers.Serializer):
         customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
@@ -258,6 +279,9 @@ class QuoteApi(APIView):
 
 
 class CheckoutApi(APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "checkout"
+
     @extend_schema_serializer(component_name="CheckoutInput")
     class InputSerializer(serializers.Serializer):
         customer_id = serializers.CharField(
@@ -321,6 +345,9 @@ def checkout_response(order: Transaction) -> Response:
 
 
 class CheckoutConfirmApi(APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "checkout"
+
     @extend_schema(
         summary="Finish a payment after the customer authenticated (3-D Secure)",
         request=None,

@@ -80,7 +80,15 @@ def quote_payload(quote: Quote) -> dict:
 
 def cart_payload(cart: Cart) -> dict:
     """The cart priced now, with every line whose product changed under it named in problems."""
-    lines = list(cart.lines.select_related("product__category"))
+    return _cart_lines_payload(cart.token, list(cart.lines.select_related("product__category")))
+
+
+def empty_cart_payload(token: str) -> dict:
+    """A device's cart before its first write: the same shape, and no row behind it."""
+    return _cart_lines_payload(token, [])
+
+
+def _cart_lines_payload(token: str, lines: list) -> dict:
     problems = []
     for line in lines:
         product = line.product
@@ -138,7 +146,7 @@ def cart_payload(cart: Cart) -> dict:
         )
         out_lines.append(entry)
     return {
-        "token": cart.token,
+        "token": token,
         "lines": out_lines,
         "subtotal": payload["subtotal"],
         "discount_total": payload["discount_total"],

@@ -7,6 +7,7 @@ catalog.services). No gateway call is ever made inside a database transaction.
 import hashlib
 import json
 import logging
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,6 +58,9 @@ logger = logging.getLogger(__name__)
 Status = Transaction.Status
 
 
+CART_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_cart_token makes
+
+
 def new_cart_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -69,8 +73,9 @@ def new_transaction_id() -> str:
 # --- Carts ----------------------------------------------------------------------------------
 
 
-def get_or_create_cart(*, token: str | None, user=None) -> Cart:
-    """The signed-in customer's cart (adopting this device's anonymous one), or the device's."""
+def find_cart(*, token: str | None, user=None) -> Cart | None:
+    """The signed-in customer's cart (adopting this device's anonymous one), or the device's;
+    None when there is none yet: reading a cart never creates one."""
     signed_in = user is not None and user.is_authenticated
     if signed_in:
         cart = Cart.objects.filter(customer=user).first()
@@ -78,13 +83,40 @@ def get_or_create_cart(*, token: str | None, user=None) -> Cart:
             return cart
         if token and Cart.objects.filter(token=token, customer=None).update(customer=user):
             return Cart.objects.get(token=token)
-        return Cart.objects.create(token=new_cart_token(), customer=user)
+        return None
     if token:
         # A customer's cart is never reachable by its token alone once they signed in.
-        cart = Cart.objects.filter(token=token, customer=None).first()
-        if cart is not None:
+        return Cart.objects.filter(token=token, customer=None).first()
+    return None
+
+
+def usable_cart_token(token: str | None) -> str:
+    """The device's token for a cart not created yet: its own if it looks like one we hand out
+    and no cart holds it, else a new one. (Reading an empty cart hands out a token without a
+    row, so the first write must be able to create the cart under that token.)"""
+    if (
+        token
+        and CART_TOKEN_FORMAT.fullmatch(token)
+        and not Cart.objects.filter(token=token).exists()
+    ):
+        return token
+    return new_cart_token()
+
+
+def get_or_create_cart(*, token: str | None, user=None) -> Cart:
+    """The cart that a write goes to, created on the first write."""
+    cart = find_cart(token=token, user=user)
+    if cart is not None:
+        return cart
+    customer = user if user is not None and user.is_authenticated else None
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(token=usable_cart_token(token), customer=customer)
+    except IntegrityError:
+        # Two first writes of one device raced: the other one created the cart.
+        if (cart := find_cart(token=token, user=user)) is not None:
             return cart
-    return Cart.objects.create(token=new_cart_token())
+        return Cart.objects.create(token=new_cart_token(), customer=customer)
 
 
 def delete_abandoned_carts(*, now=None) -> int:

@@ -126,6 +126,25 @@ def cache_delete(*keys: str) -> None:
         _unsent_deletes.update(keys)
 
 
+def cache_count(key: str, timeout: int) -> int | None:
+    """Add one to a counter that lives `timeout` seconds and return it; None while the cache is
+    out (rate limits fail open)."""
+    if not _available():
+        return None
+    try:
+        cache.add(key, 0, timeout)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # it expired between the two calls: this is the window's first
+            cache.set(key, 1, timeout)
+            count = 1
+    except Exception as exc:  # noqa: BLE001 - any backend error is an outage
+        _failed(exc)
+        return None
+    _succeeded()
+    return count
+
+
 def cache_status() -> str:
     """'ok' or 'degraded', asking the backend now (for /readyz)."""
     try:

@@ -51,6 +51,12 @@ def json_exception_handler(exc, context):
         return None  # a real bug: let Django's 500 handling log it
     if isinstance(exc, exceptions.ValidationError):
         body = error_body("invalid", _flatten(exc.detail), exc.detail)
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF's handler has set the Retry-After header; the body says the same for clients
+        # that only read JSON.
+        body = error_body(
+            "throttled", "Too many requests: try again shortly.", {"retry_after": exc.wait}
+        )
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         code = codes if isinstance(codes, str) else "error"

@@ -41,10 +41,14 @@ INSTALLED_APPS = [
     "promotions",
     "checkout",
     "frontend",
+    "axes",  # last, as its docs ask: it wraps the authentication of the apps above
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # First after security: bad input (NUL bytes, oversized API bodies) is refused before any
+    # other middleware reads it, and API errors from anywhere below leave as JSON.
+    "grocery.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -52,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # turns a locked-out login into its refusal page
 ]
 
 ROOT_URLCONF = "grocery.urls"
@@ -114,6 +119,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
+# How long /readyz waits for the cache and for the broker (side by side) before calling them down.
+READYZ_CHECK_SECONDS = env.float("READYZ_CHECK_SECONDS", default=1.0)
 # How long the cache stays bypassed after an error before it is tried again.
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 # How long a changed product is read from the database before the cache may hold it again.
@@ -125,8 +132,18 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://
 CELERY_RESULT_BACKEND = env(
     "CELERY_RESULT_BACKEND", default=REDIS_URL or f"file://{CELERY_FS_ROOT / 'results'}"
 )
+# A Redis that accepts connections but never answers must not hang a web request: every
+# socket to it has a timeout, and sending a task is tried once (enqueue_on_commit logs a
+# failure; reconciliation catches up). The worker reconnects on its own (broker_connection_retry).
+REDIS_BROKER_TIMEOUT = env.float("REDIS_BROKER_TIMEOUT", default=0.5)
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": REDIS_BROKER_TIMEOUT,
+    "socket_timeout": REDIS_BROKER_TIMEOUT,
+    "retry_on_timeout": False,
+    "max_retries": 0,  # connecting to publish: once, no retry loop inside a request
+}
 CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {}
+    REDIS_BROKER_TRANSPORT_OPTIONS
     if REDIS_URL
     else {
         # One folder for in and out, and an absolute control folder, so that every process
@@ -138,7 +155,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "store_processed": False,
     }
 )
-CELERY_BROKER_CONNECTION_TIMEOUT = 1.0
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_BROKER_TIMEOUT
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {  # for callers that publish with retry=True (.delay)
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+# The Redis result backend subscribes when a task is sent: the same bounds there.
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_BROKER_TIMEOUT
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_BROKER_TIMEOUT
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for the next one
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -146,6 +173,27 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    # Refuses any login, right password or not, while that account is locked out from there.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin login lockout (django-axes, attempts in the database so a restart forgets nothing).
+# Counted per username and address together: a shop's staff share one Wi-Fi address, and a
+# guesser must not be able to lock a manager out from elsewhere by typing their name.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_COOLOFF_MESSAGE = (
+    "This account is locked after too many failed logins. Try again in "
+    f"{round(AXES_COOLOFF_TIME * 60)} minutes, or ask an administrator to unlock it."
+)
+AXES_CLIENT_IP_CALLABLE = "grocery.throttles.client_address"  # the throttles' idea of it
+# How long a staff API token (a door scanner, a stock-count device) works before a new one is due.
+TOKEN_TTL_HOURS = env.int("TOKEN_TTL_HOURS", default=7 * 24)
+# A signed-in admin is signed out after a working day.
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=9 * 3600)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -170,19 +218,40 @@ STORAGES = {
 WHITENOISE_MANIFEST_STRICT = False
 
 # --- API ------------------------------------------------------------------------------------
+# Larger API bodies get a JSON 413 (grocery/middleware.py). The biggest real one is a checkout
+# of 200 lines, about 15 kB, and Stripe's events are tens of kB; the admin's forms are small and
+# its CSV upload is a file, which this does not count.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "grocery.authentication.ExpiringTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["grocery.parsers.JSONParser"],  # with a nesting limit
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "grocery.errors.json_exception_handler",
     "COERCE_DECIMAL_TO_STRING": False,
+    # grocery/throttles.py. Per customer (signed-in user, else cart token, else address):
+    # scanning is at most a product every second or two, a quote follows each change, and a
+    # checkout is paid once (retries and 3-D Secure confirmations included).
+    # The per-address ceiling covers a whole shop behind one Wi-Fi address: 200 customers at a
+    # peak of 30 throttled calls a minute each (a scan every 2 s and its quote) is 6,000/min;
+    # twice that leaves room for a crowd. The checkout benchmark (100+ checkouts/s from one
+    # address, no cart tokens) raises the checkout and address rates (bench/checkout.py).
+    "DEFAULT_THROTTLE_RATES": {
+        "cart": env("THROTTLE_CART_RATE", default="120/min"),
+        "quote": env("THROTTLE_QUOTE_RATE", default="120/min"),
+        "checkout": env("THROTTLE_CHECKOUT_RATE", default="20/min"),
+        "address": env("THROTTLE_ADDRESS_RATE", default="12000/min"),
+    },
+    # The app runs behind one reverse proxy (README): the client's address is the last one in
+    # X-Forwarded-For, the one our proxy appended; earlier entries are the client's to forge.
+    # Without the header it is REMOTE_ADDR. Set 0 when clients connect directly.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=1),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Grocery scan-and-go API",

@@ -44,6 +44,9 @@ def configure() -> dict[str, bool]:
     os.environ.setdefault("PUBLIC_BASE_URL", "https://shop.example")
     # Servers and workers the suite starts run with DEBUG off on the simulated gateway.
     os.environ.setdefault("ALLOW_SIMULATED_PAYMENTS", "1")
+    # Tests call the API far faster than a customer; the rate-limit tests set low rates themselves.
+    for scope in ("CART", "QUOTE", "CHECKOUT", "ADDRESS"):
+        os.environ.setdefault(f"THROTTLE_{scope}_RATE", "1000000/min")
     return {"postgres": postgres, "redis": redis, "chromium": bool(shutil.which("chromium"))}
 
 

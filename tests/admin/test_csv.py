@@ -161,3 +161,31 @@ def test_export_compares_prices_per_kg_and_imports_back_unchanged(
     record = CatalogImport.objects.get()
     assert record.status == "done", record.errors
     assert (record.rows, record.unchanged) == (3, 3)
+
+
+FORMULAS = ["=SUM(A1)", "+31 6 1234", "-2 for 1", "@cmd", "\tTabbed", "'=already quoted", "a=b"]
+
+
+def test_export_neutralises_formulas_and_the_import_reads_them_back(manager_client):
+    for i, name in enumerate(FORMULAS):
+        make_product(product_id=f"F{i}", name=name, description="=HYPERLINK(1)")
+    response = manager_client.get("/admin/catalog/product/export/")
+    exported = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    names = [r["name"] for r in rows]
+    assert names == [
+        "'=SUM(A1)",
+        "'+31 6 1234",
+        "'-2 for 1",
+        "'@cmd",
+        "'\tTabbed",
+        "''=already quoted",
+        "a=b",  # only a leading character makes a formula
+    ]
+    assert {r["description"] for r in rows} == {"'=HYPERLINK(1)"}
+    assert {r["price"] for r in rows} == {"1.99"}  # numbers are not touched
+
+    Product.objects.update(name="changed", description="changed")
+    assert upload(manager_client, exported).status_code == 302
+    assert list(Product.objects.order_by("product_id").values_list("name", flat=True)) == FORMULAS
+    assert set(Product.objects.values_list("description", flat=True)) == {"=HYPERLINK(1)"}

@@ -15,14 +15,34 @@ def cart_client(api_client):
     return token
 
 
-def test_new_cart_has_a_token_and_a_cookie(api_client):
+def test_new_cart_has_a_token_and_a_cookie_and_no_row_until_the_first_write(api_client):
+    make_product(product_id="12345")
     response = api_client.get("/api/cart")
     body = response.json()
     assert response.status_code == 200
     assert body["lines"] == [] and body["total"] == 0 and body["currency"] == "EUR"
+    assert body["item_count"] == 0 and body["problems"] == []
     assert response.cookies["cart_token"].value == body["token"]
     assert response.cookies["cart_token"]["httponly"]
-    assert Cart.objects.filter(token=body["token"]).exists()
+    assert Cart.objects.count() == 0  # reading carts (bots, prefetches) fills no table
+    api_client.get("/api/cart", HTTP_X_CART_TOKEN=body["token"])
+    assert Cart.objects.count() == 0
+    written = api_client.post(
+        "/api/cart/lines", {"product_id": "12345", "quantity": 1}, format="json"
+    ).json()
+    assert written["token"] == body["token"]  # the first write creates the cart it was promised
+    assert list(Cart.objects.values_list("token", flat=True)) == [body["token"]]
+
+
+def test_a_token_that_is_not_ours_is_replaced_on_the_first_write(api_client):
+    make_product(product_id="12345")
+    body = api_client.post(
+        "/api/cart/lines",
+        {"product_id": "12345", "quantity": 1},
+        format="json",
+        HTTP_X_CART_TOKEN="chosen-by-the-client",
+    ).json()
+    assert body["token"] != "chosen-by-the-client" and Cart.objects.get().token == body["token"]
 
 
 def test_add_change_remove_and_clear(api_client):

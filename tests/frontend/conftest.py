@@ -1,10 +1,10 @@
 """Real Chromium (Debian's) against a live server, with a fake camera playing a QR or barcode video."""
 
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 # Playwright's sync API runs an event loop in the test thread; Django refuses ORM calls from a
 # thread with a running loop unless told it is safe (it is: nothing here is async).
@@ -32,23 +32,21 @@ def browser_context_args(browser_context_args):
 
 
 def video_from_image(image: Path) -> Path:
-    """A one-frame 640x480 .y4m that Chromium's fake camera loops (path must be absolute, no '..')."""
+    """A one-frame 640x480 .y4m that Chromium's fake camera loops (path must be absolute, no '..').
+
+    Written here rather than by ffmpeg so the tests need no system program besides Chromium:
+    Y4M is a text header, then per frame the Y plane and the quarter-size Cb and Cr planes."""
+    picture = Image.open(image).convert("RGB")
+    picture.thumbnail((600, 480))  # shrink only, like ffmpeg's scale='min(600,iw)':-1
+    frame = Image.new("RGB", (640, 480), "white")
+    frame.paste(picture, ((640 - picture.width) // 2, (480 - picture.height) // 2))
+    luma, blue, red = frame.convert("YCbCr").split()
+    chroma = [plane.resize((320, 240), Image.Resampling.BILINEAR) for plane in (blue, red)]
     video = image.with_suffix(".y4m").resolve()
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-y",
-            "-loglevel",
-            "error",
-            "-i",
-            str(image),
-            "-vf",
-            "scale='min(600,iw)':-1,pad=640:480:(ow-iw)/2:(oh-ih)/2:color=white,format=yuv420p",
-            "-frames:v",
-            "1",
-            str(video),
-        ],
-        check=True,
+    video.write_bytes(
+        b"YUV4MPEG2 W640 H480 F30:1 Ip A1:1 C420jpeg\nFRAME\n"
+        + luma.tobytes()
+        + b"".join(plane.tobytes() for plane in chroma)
     )
     return video
 
