@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from catalog.api import with_promotions
 from catalog.errors import ProductNotFound
 from catalog.selectors import get_product_payload
-from frontend.assets import SHELL_ASSETS, asset_version
+from frontend.assets import APP_SCRIPT, SHELL_ASSETS, asset_version, import_map_json, integrity
 
 THEME_COLOR = "#0b6e4f"
 
@@ -30,7 +30,7 @@ def _client_config() -> dict:
         "decoderModule": static("vendor/ponyfill.js"),
         "decoderWasm": static("vendor/zxing_reader.wasm"),
         "placeholderImage": static("frontend/icons/placeholder.svg"),
-        "stripeJs": "https://js.stripe.com/v3/",
+        "stripeJs": settings.STRIPE_JS_URL,
     }
 
 
@@ -40,6 +40,8 @@ def _render_shell(request, *, product=None, title="Scan & Go", status=200):
         "product": product,
         "title": title,
         "theme_color": THEME_COLOR,
+        "app_script": {"url": static(APP_SCRIPT), "integrity": integrity(APP_SCRIPT)},
+        "import_map": import_map_json(),
     }
     return render(request, "frontend/app.html", context, status=status)
 

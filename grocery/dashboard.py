@@ -201,3 +201,15 @@ def list_stock_problems(limit: int = 8) -> dict:
         "out": list(out.order_by("product_id").values(*fields)[:limit]),
         "low": list(low.order_by("stock", "product_id").values(*fields)[:limit]),
     }
+
+
+def list_csp_violations(limit: int = 8) -> dict:
+    """Payment page integrity: the most recently seen kinds of CSP violation browsers reported.
+    On a shop whose pages run only its own scripts, any row is worth a look (an injected script,
+    a browser extension, or a page change that forgot the policy)."""
+    from frontend.models import CspViolation
+
+    return {
+        "recent": list(CspViolation.objects.order_by("-last_seen")[:limit]),
+        "kinds": CspViolation.objects.count(),
+    }

@@ -41,4 +41,6 @@ def shop_dashboard(context):
             panels["uptake"] = dashboard.list_promotion_uptake(today)
     if user.has_perm("catalog.view_product"):
         panels["stock"] = dashboard.list_stock_problems()
+    if user.has_perm("frontend.view_cspviolation"):
+        panels["integrity"] = dashboard.list_csp_violations()
     return panels
