@@ -58,7 +58,7 @@ def permissions_policy() -> str:
 
 class SecurityHeadersMiddleware(CSPMiddleware):
     """django-csp's middleware plus the per-path additions above, the Reporting API endpoint when
-    CSP_REPORT_TO is on, and Permissions-Policy."""
+    CSP_REPORTING_API is on, and Permissions-Policy."""
 
     def get_policy_parts(self, request, response, report_only=False) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
@@ -73,7 +73,7 @@ class SecurityHeadersMiddleware(CSPMiddleware):
             update["script-src"] = [origin_of(settings.STRIPE_JS_URL)]
             update["connect-src"] = [STRIPE_API]
             replace["frame-src"] = STRIPE_FRAMES
-        if settings.CSP_REPORT_TO:
+        if settings.CSP_REPORTING_API:
             update["report-to"] = REPORT_GROUP
         parts.update = {**update, **(parts.update or {})}
         parts.replace = {**replace, **(parts.replace or {})}
@@ -81,7 +81,7 @@ class SecurityHeadersMiddleware(CSPMiddleware):
 
     def process_response(self, request, response):
         response = super().process_response(request, response)
-        if settings.CSP_REPORT_TO:
+        if settings.CSP_REPORTING_API:
             report_url = request.build_absolute_uri(settings.CSP_REPORT_URL)
             response.headers.setdefault("Reporting-Endpoints", f'{REPORT_GROUP}="{report_url}"')
         response.headers.setdefault("Permissions-Policy", permissions_policy())

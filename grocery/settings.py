@@ -311,7 +311,7 @@ CONTENT_SECURITY_POLICY = {
 # Also name the Reporting API endpoint (report-to + Reporting-Endpoints). Off by default: Chromium
 # then ignores report-uri and batches reports for a minute or more (on http://localhost it never
 # sent them in our tests), while report-uri is sent at once by every browser.
-CSP_REPORT_TO = env.bool("CSP_REPORT_TO", default=False)
+CSP_REPORTING_API = env.bool("CSP_REPORTING_API", default=False)
 # Distinct violations kept for the dashboard; beyond this, new kinds are dropped (counts of the
 # known ones still go up), so a flood of junk reports cannot fill the database.
 CSP_REPORTS_MAX_ROWS = env.int("CSP_REPORTS_MAX_ROWS", default=500)

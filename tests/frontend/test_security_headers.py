@@ -60,7 +60,7 @@ def test_admin_and_api_docs_alone_may_use_inline_styles():
 
 
 def test_the_reporting_api_endpoint_is_opt_in(settings):
-    settings.CSP_REPORT_TO = True
+    settings.CSP_REPORTING_API = True
     response = Client().get("/")
     assert directives(response)["report-to"] == ["csp"]
     assert response["Reporting-Endpoints"] == 'csp="http://testserver/api/csp-reports"'
