@@ -32,6 +32,7 @@ class PageScript:
 
 
 APP_SCRIPT = "frontend/app.js"
+DECODER_WASM = "vendor/zxing_reader.wasm"
 PAGE_SCRIPTS = [
     PageScript(
         APP_SCRIPT,
@@ -53,11 +54,11 @@ PAGE_SCRIPTS = [
         "zxing-wasm 3.1.3's loader for the WebAssembly decoder. Imported by ponyfill.js.",
     ),
     PageScript(
-        "vendor/zxing_reader.wasm",
+        DECODER_WASM,
         "The zxing-cpp barcode decoder compiled to WebAssembly, fetched by zxing-exported.js "
         "from our static files (never its default CDN); compiling it is what the CSP's "
-        "'wasm-unsafe-eval' allows. Not a script tag, so its hash is checked here, not by the "
-        "browser.",
+        "'wasm-unsafe-eval' allows. scanner.js fetches it with this hash as the fetch's "
+        "integrity.",
         module=False,
     ),
 ]

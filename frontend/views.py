@@ -16,7 +16,14 @@ from django.views.decorators.http import require_GET
 from catalog.api import with_promotions
 from catalog.errors import ProductNotFound
 from catalog.selectors import get_product_payload
-from frontend.assets import APP_SCRIPT, SHELL_ASSETS, asset_version, import_map_json, integrity
+from frontend.assets import (
+    APP_SCRIPT,
+    DECODER_WASM,
+    SHELL_ASSETS,
+    asset_version,
+    import_map_json,
+    integrity,
+)
 
 THEME_COLOR = "#0b6e4f"
 
@@ -28,7 +35,8 @@ def _client_config() -> dict:
         "currency": settings.CURRENCY,
         "scannerModule": static("frontend/scanner.js"),
         "decoderModule": static("vendor/ponyfill.js"),
-        "decoderWasm": static("vendor/zxing_reader.wasm"),
+        "decoderWasm": static(DECODER_WASM),
+        "decoderWasmIntegrity": integrity(DECODER_WASM),
         "placeholderImage": static("frontend/icons/placeholder.svg"),
         "stripeJs": settings.STRIPE_JS_URL,
     }

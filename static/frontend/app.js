@@ -360,6 +360,7 @@ async function scanScreen(view) {
         torchButton: view.querySelector("#torch"),
         decoderModule: CONFIG.decoderModule,
         decoderWasm: CONFIG.decoderWasm,
+        decoderWasmIntegrity: CONFIG.decoderWasmIntegrity,
         onStatus: (message) => { status.textContent = message; },
         onCode: async (text, t0) => {
           try {

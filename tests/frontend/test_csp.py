@@ -3,9 +3,11 @@ every screen runs without a single violation, and what an attacker would inject 
 
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from playwright.sync_api import expect
 
 from frontend.models import CspViolation
@@ -136,6 +138,21 @@ def test_a_tampered_app_script_does_not_run(live_server, page):
     page.wait_for_timeout(500)
     expect(page.locator("h1")).to_have_text("Loading…")  # the app never started
     assert any("integrity" in e for e in errors)
+
+
+def test_a_tampered_decoder_is_refused(live_server, camera_browser, tmp_path):
+    product = make_product(name="Rye Bread", price=Decimal("2.49"))
+    browser = camera_browser(qr_video(tmp_path, f"https://shop.example/p/{product.product_id}"))
+    page = browser.new_page(**PHONE, service_workers="block")  # page.route sees every fetch
+    # the real decoder plus a custom section: it would still decode, but it is not our file
+    wasm = Path(finders.find("vendor/zxing_reader.wasm")).read_bytes() + b"\x00\x06\x01xevil"
+    page.route(
+        "**/static/vendor/zxing_reader.wasm",
+        lambda route: route.fulfill(status=200, content_type="application/wasm", body=wasm),
+    )
+    page.goto(f"{live_server.url}/scan")
+    expect(page.locator("#scan-status")).to_contain_text("could not start", timeout=20_000)
+    assert page.url == f"{live_server.url}/scan"  # nothing was decoded with it
 
 
 def test_headers_allow_the_camera_for_our_origin_only(live_server, page):
