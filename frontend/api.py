@@ -12,14 +12,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from frontend.errors import InvalidCspReport
 from frontend.models import CspViolation
 from frontend.services import ViolationReport, record_csp_violation
-from grocery.errors import DomainError
-
-
-class InvalidCspReport(DomainError):
-    code = "invalid_csp_report"
-    message = "Not a CSP violation report."
 
 
 class CspReportParser(JSONParser):

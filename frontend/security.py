@@ -19,6 +19,7 @@ from django.conf import settings
 # Pages that are not the PWA: staff pages built from Django's and drf-spectacular's templates.
 INLINE_STYLE_PREFIXES = ("/admin/", "/api/docs/")
 STRIPE_FRAMES = ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"]
+STRIPE_SCRIPTS = ["https://*.js.stripe.com"]  # beside STRIPE_JS_URL's origin
 STRIPE_API = "https://api.stripe.com"
 REPORT_GROUP = "csp"
 
@@ -70,7 +71,7 @@ class SecurityHeadersMiddleware(CSPMiddleware):
             update["style-src"] = [UNSAFE_INLINE]
             update["img-src"] = ["data:"]
         elif stripe_on():
-            update["script-src"] = [origin_of(settings.STRIPE_JS_URL)]
+            update["script-src"] = [origin_of(settings.STRIPE_JS_URL), *STRIPE_SCRIPTS]
             update["connect-src"] = [STRIPE_API]
             replace["frame-src"] = STRIPE_FRAMES
         if settings.CSP_REPORTING_API:
