@@ -1,8 +1,12 @@
 """The exit gate: every scan of an exit code is recorded, and a second scan says when and by whom
 the code was first let through (a screenshot passed on to a friend shows up at once)."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -75,3 +79,25 @@ def test_the_transaction_page_lists_its_door_scans(api_client, shop, staff_clien
     page = admin.get(f"/admin/checkout/transaction/{order.pk}/change/").content.decode()
     assert "exit verifications (scans at the door)" in page.lower()
     assert "clerk" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_gates_scanning_at_once_agree_on_which_scan_was_first(shop, staff_user):
+    """Eight simultaneous scans of one screenshot: exactly one is told it was first."""
+    _, code = paid_code(APIClient())
+    barrier = threading.Barrier(8)
+
+    def scan(_):
+        try:
+            gate = APIClient()
+            gate.force_authenticate(staff_user)
+            barrier.wait(timeout=30)
+            return verify(gate, code).json()
+        finally:
+            connection.close()  # every thread opened its own connection
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(scan, range(8)))
+    assert sorted(a["already_used"] for a in answers) == [False] + [True] * 7
+    assert len({a["first_verified_at"] for a in answers}) == 1
+    assert ExitVerification.objects.count() == 8
