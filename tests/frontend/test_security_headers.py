@@ -71,3 +71,12 @@ def test_permissions_policy_allows_the_camera_for_our_origin_only():
     assert "camera=(self)" in policy
     for feature in ("microphone", "geolocation", "payment", "usb"):
         assert f"{feature}=()" in policy
+
+
+def test_responses_without_a_nonce_get_the_same_policy_built_once(settings):
+    page = directives(Client().get("/scan"))  # django-csp's general path, with a nonce
+    page["script-src"] = [s for s in page["script-src"] if not s.startswith("'nonce-")]
+    api = Client().get("/api/products/none")  # JSON: the shared, memoised path
+    assert directives(api) == page
+    settings.PAYMENT_GATEWAY = "stripe"  # a changed setting is seen at once
+    assert "https://api.stripe.com" in directives(Client().get("/api/cart"))["connect-src"]
