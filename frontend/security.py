@@ -4,7 +4,7 @@ policy in settings.CONTENT_SECURITY_POLICY), where violations are reported, and 
 The base policy is the PWA's and it is strict: our own origin only, scripts with the page's nonce,
 no inline styles. Two kinds of page need more, and get it by path rather than by loosening the
 PWA's policy:
-- the Django admin and Swagger UI style elements inline (their own <style> blocks and style
+- the Django admin and Swagger UI use inline styles (<style> blocks in their templates, style
   attributes), and Swagger UI's CSS draws its icons as data: images;
 - with PAYMENT_GATEWAY=stripe, the PWA loads Stripe.js and its Payment Element frames, with the
   origins Stripe documents for a Content-Security-Policy (docs.stripe.com/security/guide).
