@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from checkout.models import (
+    ExitVerification,
     GatewayDiscrepancy,
     Refund,
     Transaction,
@@ -63,6 +64,13 @@ class RefundInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+class ExitVerificationInline(ReadOnlyInline):
+    model = ExitVerification
+    fields = ["verified_at", "verified_by"]
+    readonly_fields = fields
+    verbose_name_plural = "exit verifications (scans at the door)"
+
+
 class RefundForm(forms.Form):
     amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(max_length=200, required=False)
@@ -83,7 +91,7 @@ class TransactionAdmin(ReadOnlyAdmin):
     list_filter = ["status", "created_at", "gateway", "payment_method"]
     search_fields = ["transaction_id", "gateway_payment_id", "customer_id", "idempotency_key"]
     date_hierarchy = "created_at"
-    inlines = [LineInline, EventInline, RefundInline]
+    inlines = [LineInline, EventInline, RefundInline, ExitVerificationInline]
     actions = ["refund_in_full"]
     readonly_fields = ["refund_link"]
     exclude = ["client_secret", "request_fingerprint"]

@@ -403,7 +403,10 @@ def exit_qr(request, code: str):
     """The exit code as a QR for the door; the signed code is its own credential."""
     if verify_exit_code(code) is None:
         return JsonResponse(error_body(InvalidExitCode.code, InvalidExitCode.message), status=404)
-    return qr_response(code, "svg")
+    response = qr_response(code, "svg")
+    # The code is a ticket out of the shop: no proxy or shared cache may keep a copy to hand out.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class ExitQrApi(APIView):
@@ -434,7 +437,7 @@ class ExitVerifyApi(APIView):
         code = serializers.CharField(max_length=200)
 
     @extend_schema(
-        summary="Staff at the door: is this exit code a paid receipt?",
+        summary="Staff at the door: is this exit code a paid receipt, and was it used before?",
         request=InputSerializer,
         responses={200: ExitVerifyOutput, **errors(400, 401, 403, 404)},
     )
@@ -444,7 +447,14 @@ class ExitVerifyApi(APIView):
         order = verify_exit_code(given.validated_data["code"])
         if order is None:
             raise InvalidExitCode()
-        return Response({"valid": True, **selectors.receipt_payload(order)})
+        first, already_used = services.record_exit_verification(order=order, user=request.user)
+        return Response(
+            {
+                "valid": True,
+                **selectors.receipt_payload(order),
+                **selectors.exit_verification_payload(first, already_used=already_used),
+            }
+        )
 
 
 class InvalidExitCode(DomainError):

@@ -206,3 +206,23 @@ class GatewayDiscrepancy(models.Model):
 
     def __str__(self):
         return f"{self.gateway_payment_id}: {self.note}"
+
+
+class ExitVerification(models.Model):
+    """Every scan of an exit code at the door: a second scan of the same code is a warning sign
+    (a screenshot passed on), so staff see who let it through first, and when."""
+
+    transaction = models.ForeignKey(
+        Transaction, on_delete=models.PROTECT, related_name="exit_verifications"
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["verified_at", "id"]
+        indexes = [models.Index(fields=["transaction", "verified_at"])]
+
+    def __str__(self):
+        return f"exit of {self.transaction_id} at {self.verified_at:%Y-%m-%d %H:%M:%S}"

@@ -132,6 +132,11 @@ class CheckoutConfigOutput(serializers.Serializer):
 
 class ExitVerifyOutput(ReceiptOutput):
     valid = serializers.BooleanField()
+    already_used = serializers.BooleanField(
+        help_text="True when this code was verified before: check the first_verified_* fields."
+    )
+    first_verified_at = serializers.DateTimeField(help_text="The code's first scan at the door.")
+    first_verified_by = serializers.CharField(allow_null=True, help_text="Who scanned it first.")
 
 
 def errors(*statuses: int) -> dict:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from catalog.selectors import json_price_per_kg, json_quantity
 from catalog.services import refuses_beyond_stock
 from checkout.errors import TransactionNotFound
-from checkout.models import Cart, Transaction
+from checkout.models import Cart, ExitVerification, Transaction
 from checkout.pricing import Quote, price_lines
 
 EXIT_SALT = "checkout.exit-code"
@@ -179,6 +179,15 @@ def verify_exit_code(code: str) -> Transaction | None:
         .prefetch_related("lines")
         .first()
     )
+
+
+def exit_verification_payload(first: ExitVerification, *, already_used: bool) -> dict:
+    """The door's answer beside the receipt: a code already let through is a warning sign."""
+    return {
+        "already_used": already_used,
+        "first_verified_at": first.verified_at.isoformat(),
+        "first_verified_by": first.verified_by.get_username() if first.verified_by else None,
+    }
 
 
 def receipt_payload(order: Transaction) -> dict:

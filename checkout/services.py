@@ -45,6 +45,7 @@ from checkout.gateway import (
 from checkout.models import (
     Cart,
     CartLine,
+    ExitVerification,
     GatewayDiscrepancy,
     Refund,
     Transaction,
@@ -699,3 +700,16 @@ def _flag_discrepancy(result: PaymentResult, amount, currency, reference, *, not
     if created:
         logger.error("Gateway payment %s: %s", result.payment_id, note)
     return int(created)
+
+
+def record_exit_verification(*, order: Transaction, user) -> tuple[ExitVerification, bool]:
+    """Log a scan at the door; returns the code's first verification and whether this scan came
+    after it. The transaction row is locked so that two gates scanning the same screenshot at the
+    same instant cannot both be told they were first."""
+    with transaction.atomic():
+        Transaction.objects.select_for_update().get(pk=order.pk)
+        first = (
+            ExitVerification.objects.filter(transaction=order).select_related("verified_by").first()
+        )
+        mine = ExitVerification.objects.create(transaction=order, verified_by=user)
+    return first or mine, first is not None

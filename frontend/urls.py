@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from frontend import views
+from frontend import api, views
 
 # Every screen is the same app shell; the client-side router picks the screen from the path.
 # /01/{gtin} and /p/{id}/qr.svg are catalog's; they are matched before these.
@@ -16,4 +16,5 @@ urlpatterns = [
     re_path(r"^receipts/(?P<transaction_id>[^/]+)/?$", views.shell, name="app-receipt"),
     path("manifest.webmanifest", views.manifest, name="app-manifest"),
     path("sw.js", views.service_worker, name="app-sw"),
+    path("api/csp-reports", api.CspReportApi.as_view(), name="csp-reports"),
 ]

@@ -17,7 +17,14 @@ from catalog.api import with_promotions
 from catalog.errors import ProductNotFound
 from catalog.selectors import get_product_payload
 from catalog.services import refuses_beyond_stock
-from frontend.assets import SHELL_ASSETS, asset_version
+from frontend.assets import (
+    APP_SCRIPT,
+    DECODER_WASM,
+    SHELL_ASSETS,
+    asset_version,
+    import_map_json,
+    integrity,
+)
 
 THEME_COLOR = "#0b6e4f"
 
@@ -29,9 +36,10 @@ def _client_config() -> dict:
         "currency": settings.CURRENCY,
         "scannerModule": static("frontend/scanner.js"),
         "decoderModule": static("vendor/ponyfill.js"),
-        "decoderWasm": static("vendor/zxing_reader.wasm"),
+        "decoderWasm": static(DECODER_WASM),
+        "decoderWasmIntegrity": integrity(DECODER_WASM),
         "placeholderImage": static("frontend/icons/placeholder.svg"),
-        "stripeJs": "https://js.stripe.com/v3/",
+        "stripeJs": settings.STRIPE_JS_URL,
         # STOCK_POLICY=record sells what the customer holds, even when the records say none left.
         "refusesBeyondStock": refuses_beyond_stock(),
     }
@@ -43,6 +51,8 @@ def _render_shell(request, *, product=None, title="Scan & Go", status=200):
         "product": product,
         "title": title,
         "theme_color": THEME_COLOR,
+        "app_script": {"url": static(APP_SCRIPT), "integrity": integrity(APP_SCRIPT)},
+        "import_map": import_map_json(),
     }
     return render(request, "frontend/app.html", context, status=status)
 

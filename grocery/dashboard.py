@@ -210,3 +210,15 @@ def list_count_requests(limit: int = 8) -> dict:
         "count": open_requests.count(),
         "open": list(open_requests.select_related("product").order_by("opened_at", "id")[:limit]),
     }
+
+
+def list_csp_violations(limit: int = 8) -> dict:
+    """Payment page integrity: the most recently seen kinds of CSP violation browsers reported.
+    On a shop whose pages run only its own scripts, any row is worth a look (an injected script,
+    a browser extension, or a page change that forgot the policy)."""
+    from frontend.models import CspViolation
+
+    return {
+        "recent": list(CspViolation.objects.order_by("-last_seen")[:limit]),
+        "kinds": CspViolation.objects.count(),
+    }

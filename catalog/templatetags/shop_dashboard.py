@@ -43,4 +43,6 @@ def shop_dashboard(context):
         panels["stock"] = dashboard.list_stock_problems()
         panels["counts"] = dashboard.list_count_requests()
         panels["can_count"] = user.has_perm("catalog.adjust_stock")
+    if user.has_perm("frontend.view_cspviolation"):
+        panels["integrity"] = dashboard.list_csp_violations()
     return panels

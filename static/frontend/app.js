@@ -365,6 +365,7 @@ async function scanScreen(view) {
         torchButton: view.querySelector("#torch"),
         decoderModule: CONFIG.decoderModule,
         decoderWasm: CONFIG.decoderWasm,
+        decoderWasmIntegrity: CONFIG.decoderWasmIntegrity,
         onStatus: (message) => { status.textContent = message; },
         onCode: async (text, t0) => {
           try {
@@ -582,6 +583,12 @@ function cartScreen(view) {
 // One Idempotency-Key per attempt, kept (also across reloads) until the attempt resolves, so a
 // double tap, a retry after a timeout or a reload can never charge twice.
 const ATTEMPT_KEY = "scango.checkout.attempt";
+// The error codes checkout and quote send when the cart held here no longer matches what the
+// server sells (catalog/errors.py, checkout/errors.py): stock, a withdrawn or unknown product, a
+// quantity the server refuses, or a total priced before a change.
+const STALE_CART_CODES = new Set([
+  "out_of_stock", "product_inactive", "unknown_product", "product_not_found", "invalid_quantity", "total_mismatch",
+]);
 const RECEIPTS_KEY = "scango.receipts";
 
 function checkoutRequest(paymentToken) {
@@ -688,7 +695,14 @@ async function checkoutScreen(view) {
       } else {
         if (err instanceof ApiError && err.status < 500) resolveAttempt(); // refused before any charge
         say(`${err.message} Nothing was charged.`, "error");
-        if (err.code === "total_mismatch" || err.code === "insufficient_stock" || err.code === "price_changed") syncCart();
+        if (STALE_CART_CODES.has(err.code)) {
+          // The cart on this phone is not what the server would sell: show the server's, with
+          // its problems named, instead of a total that can only be refused again.
+          toast(`${err.message} Nothing was charged. Check your cart.`, { error: true });
+          await syncCart();
+          await navigate("/cart");
+          return;
+        }
       }
     } finally {
       clearTimeout(slow);

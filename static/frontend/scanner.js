@@ -16,13 +16,26 @@ async function nativeDetector() {
   }
 }
 
-async function wasmDetector(decoderModule, decoderWasm) {
+async function wasmDetector(decoderModule, decoderWasm, decoderWasmIntegrity) {
   const { BarcodeDetector, prepareZXingModule } = await import(decoderModule);
+  const wasmUrl = new URL(decoderWasm, location.href).href;
+  // The decoder is fetched with its SRI hash, like the scripts: a tampered .wasm is refused.
+  // zxing-wasm never rejects when instantiateWasm fails, hence the race with our own failure.
+  let refuse;
+  const refused = new Promise((_, reject) => { refuse = reject; });
+  const instantiateWasm = (imports, receive) => {
+    WebAssembly.instantiateStreaming(fetch(wasmUrl, { integrity: decoderWasmIntegrity, credentials: "same-origin" }), imports)
+      .then(({ instance, module }) => receive(instance, module), refuse);
+    return {};
+  };
   // Fetch and compile the wasm now, while the camera starts, instead of on the first frame.
-  await prepareZXingModule({
-    overrides: { locateFile: (file, prefix) => (file.endsWith(".wasm") ? new URL(decoderWasm, location.href).href : prefix + file) },
-    fireImmediately: true,
-  });
+  await Promise.race([
+    prepareZXingModule({
+      overrides: { locateFile: (file, prefix) => (file.endsWith(".wasm") ? wasmUrl : prefix + file), instantiateWasm },
+      fireImmediately: true,
+    }),
+    refused,
+  ]);
   return new BarcodeDetector({ formats: FORMATS });
 }
 
@@ -30,7 +43,7 @@ async function wasmDetector(decoderModule, decoderWasm) {
  * Start the back camera and decode frames until onCode(text, frameTime) resolves true.
  * Rejects with the getUserMedia error (NotAllowedError, NotFoundError...) so the page can explain it.
  */
-export async function startScanner({ video, torchButton, decoderModule, decoderWasm, onStatus, onCode }) {
+export async function startScanner({ video, torchButton, decoderModule, decoderWasm, decoderWasmIntegrity, onStatus, onCode }) {
   if (!navigator.mediaDevices?.getUserMedia) {
     throw Object.assign(new Error("No camera API in this browser"), { name: "NotSupportedError" });
   }
@@ -40,7 +53,7 @@ export async function startScanner({ video, torchButton, decoderModule, decoderW
     throw Object.assign(new Error("No camera"), { name: "NotFoundError" });
   }
   // The decoder downloads while the customer answers the camera prompt.
-  const detectorReady = nativeDetector().then((d) => d || wasmDetector(decoderModule, decoderWasm));
+  const detectorReady = nativeDetector().then((d) => d || wasmDetector(decoderModule, decoderWasm, decoderWasmIntegrity));
   detectorReady.catch(() => {}); // reported below, after the camera question
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },

@@ -111,13 +111,18 @@ def shot():
             Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
             # A full-page capture draws fixed bars mid-page: lay them out in the flow instead,
             # and leave out the transient toast.
+            # A constructed style sheet, not a <style> element: the page's CSP refuses those.
             long_page = page.evaluate("document.documentElement.scrollHeight > innerHeight")
-            style = page.add_style_tag(
-                content=".toast{display:none!important}"
-                + (".topbar,.tabbar{position:static}body{padding-bottom:0}" if long_page else "")
+            css = ".toast{display:none!important}" + (
+                ".topbar,.tabbar{position:static}body{padding-bottom:0}" if long_page else ""
+            )
+            page.evaluate(
+                "css => { const s = new CSSStyleSheet(); s.replaceSync(css);"
+                " document.adoptedStyleSheets = [...document.adoptedStyleSheets, s]; }",
+                css,
             )
             page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
-            style.evaluate("el => el.remove()")
+            page.evaluate("document.adoptedStyleSheets = document.adoptedStyleSheets.slice(0, -1)")
 
     return take
 

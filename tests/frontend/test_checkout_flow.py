@@ -75,7 +75,7 @@ def test_two_products_an_offer_and_a_paid_receipt_with_exit_qr(live_server, page
     expect(page.locator(".receipt-lines li")).to_have_count(2)
     qr = page.locator("#exit-qr")
     expect(qr).to_be_visible()
-    page.wait_for_function("document.querySelector('#exit-qr').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('#exit-qr').naturalWidth > 0")
     shot(page, "receipt")
 
     order = Transaction.objects.get()
@@ -161,7 +161,7 @@ def test_checkout_offline_says_it_needs_the_network(live_server, page, context, 
     apples, _, _ = basket
     add_to_cart(page, live_server.url, apples)
     page.goto(f"{live_server.url}/cart")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     expect(page.locator("#cart-total")).to_have_text("€1.80")
 
     context.set_offline(True)

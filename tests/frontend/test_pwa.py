@@ -69,7 +69,7 @@ def test_manifest_icons_and_service_worker_make_it_installable(live_server, page
     # the service worker registers at the root scope and takes control of the page
     scope = page.evaluate("navigator.serviceWorker.ready.then(r => r.scope)")
     assert scope == f"{live_server.url}/"
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     # and Chromium itself finds nothing that stops it from offering to install the app (but that
     # Playwright's contexts are incognito ones, where Chromium never offers it)
     cdp = page.context.new_cdp_session(page)
@@ -84,9 +84,9 @@ def test_products_seen_before_open_offline(live_server, page, context, shot):
     second = make_product(name="Whole Milk 1 l", price=Decimal("1.15"), gtin="04006381333931")
     console = ConsoleWatch(page)
     page.goto(f"{live_server.url}/p/{first.product_id}")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.wait_for_function(
-        f"caches.open('pages-v1').then(c => c.match('/p/{first.product_id}')).then(Boolean)"
+        f"() => caches.open('pages-v1').then(c => c.match('/p/{first.product_id}')).then(Boolean)"
     )
     page.goto(f"{live_server.url}/scan")
     page.get_by_label("Type the code under the barcode").fill("4006381333931")

@@ -28,7 +28,7 @@ def test_scanning_a_shelf_label_qr_opens_the_product(live_server, camera_browser
     expect(page.locator("#product-price")).to_have_text("€1.99")
     assert page.url == f"{live_server.url}/p/{product.product_id}"
     # the camera is released once the code is read
-    page.wait_for_function("!document.querySelector('video')")
+    page.wait_for_function("() => !document.querySelector('video')")
     scan_to_screen = page.evaluate(
         "performance.getEntriesByName('scan-to-screen').map(e => e.duration)[0]"
     )

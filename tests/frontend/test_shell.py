@@ -26,7 +26,7 @@ def test_every_screen_is_the_app_shell(path):
     response = Client().get(path)
     assert response.status_code == 200
     html = response.content.decode()
-    assert '<script type="module" src="/static/frontend/app.js">' in html
+    assert '<script type="module" src="/static/frontend/app.js" integrity="sha384-' in html
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
     assert response["Cache-Control"] == "no-cache, private"
     assert "csrftoken" in response.cookies  # the app sends it back on writes

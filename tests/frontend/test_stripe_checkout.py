@@ -12,6 +12,7 @@ from tests.checkout.fake_stripe import FakeStripe
 from tests.factories import make_product
 from tests.frontend.conftest import ConsoleWatch
 from tests.frontend.test_checkout_flow import add_to_cart, only_declines
+from tests.frontend.test_csp import WATCH_VIOLATIONS, violations
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 
@@ -63,6 +64,7 @@ def stripe_gateway(settings):
 
 def test_stripe_payment_element_pays_and_a_decline_is_explained(live_server, page, stripe_gateway):
     product = make_product(name="Olive Oil 750 ml", price=Decimal("7.49"))
+    page.add_init_script(WATCH_VIOLATIONS)
     console = ConsoleWatch(page)
     stripe_js_loads = []
 
@@ -100,3 +102,4 @@ def test_stripe_payment_element_pays_and_a_decline_is_explained(live_server, pag
         "pm_card_visa",
     ]
     assert only_declines(console.errors) == []
+    assert violations(page) == []  # Stripe.js came from the origin the policy allows
