@@ -6,6 +6,7 @@ payment method token; we only ever see that token and the PaymentIntent it paid.
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -199,6 +200,16 @@ class SimulatedGateway(Gateway):
         }
 
 
+@contextmanager
+def _readable(what: str):
+    """A 200 whose body is not the object we asked for says nothing about the payment: treat it
+    like no answer (the caller frees the stock; reconciliation asks again later)."""
+    try:
+        yield
+    except (KeyError, TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+        raise GatewayUnavailable(f"Stripe answered with an unreadable {what}: {exc!r}") from exc
+
+
 def _plain(obj) -> dict:
     """The library's StripeObject as plain dicts (webhook payloads already are)."""
     return obj if isinstance(obj, dict) else obj.to_dict()
@@ -257,7 +268,8 @@ class StripeGateway(Gateway):
                 raise GatewayMisconfigured(f"Stripe {what}: {exc.user_message or exc}") from exc
             except stripe.StripeError as exc:
                 status = exc.http_status or 500
-                if status < 500 and status != 409:
+                # A 2xx here is a body that was not Stripe's JSON (a proxy's page): no answer.
+                if 400 <= status < 500 and status != 409:
                     raise PaymentRejected(
                         exc.user_message or str(exc) or f"Stripe refused the {what}.",
                         code=exc.code or "",
@@ -271,7 +283,11 @@ class StripeGateway(Gateway):
 
     @staticmethod
     def result_of(intent) -> PaymentResult:
-        intent = _plain(intent)
+        with _readable("PaymentIntent"):
+            return StripeGateway._result_of(_plain(intent))
+
+    @staticmethod
+    def _result_of(intent: dict) -> PaymentResult:
         status = STRIPE_STATUS.get(intent["status"], PaymentStatus.PROCESSING)
         error = intent.get("last_payment_error") or {}
         return PaymentResult(
@@ -329,7 +345,8 @@ class StripeGateway(Gateway):
             {"payment_intent": payment_id, "amount": to_cents(amount)},
             {"idempotency_key": idempotency_key},
         )
-        return RefundResult(refund_id=refund["id"], amount=from_cents(refund["amount"]))
+        with _readable("Refund"):
+            return RefundResult(refund_id=refund["id"], amount=from_cents(refund["amount"]))
 
     def list_payments(self, since: datetime) -> list[GatewayPayment]:
         page = self._call(
@@ -337,6 +354,11 @@ class StripeGateway(Gateway):
             self.client.v1.payment_intents.list,
             {"created": {"gte": int(since.timestamp())}, "limit": 100},
         )
+        with _readable("PaymentIntent list"):
+            return self._payments(page)
+
+    @staticmethod
+    def _payments(page) -> list[GatewayPayment]:
         return [
             GatewayPayment(
                 payment_id=intent["id"],

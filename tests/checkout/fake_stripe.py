@@ -2,7 +2,8 @@
 
 It honours Idempotency-Key like Stripe (a replayed POST gets the first answer, nothing is done
 twice) and can be told to misbehave: answer with one of Stripe's error statuses (see ERRORS),
-hang past the client's timeout (after or before doing the work), or drop the connection. A
+hang past the client's timeout (after or before doing the work), drop the connection,
+or answer 200 with a body that is not a PaymentIntent (an HTML page, an incomplete object). A
 request with another secret key than sk_test_fake gets Stripe's 401.
 """
 
@@ -156,6 +157,10 @@ class FakeStripe:
             return None
         if fault and fault.kind in ERRORS:
             return self.send(request, int(fault.kind), {"error": ERRORS[fault.kind]})
+        if fault and fault.kind == "garbage":  # a proxy's HTML page instead of Stripe's JSON
+            return self.send_raw(request, 200, b"<html>502 Bad Gateway</html>", "text/html")
+        if fault and fault.kind == "incomplete":  # JSON, but not a PaymentIntent
+            return self.send(request, 200, {"object": "payment_intent"})
         if fault and fault.kind == "hang_before":
             time.sleep(fault.seconds)
             return self.send(request, 500, {"error": {"type": "api_error", "message": "late"}})
@@ -185,10 +190,12 @@ class FakeStripe:
         return None
 
     def send(self, request, status: int, body: dict):
-        data = json.dumps(body).encode()
+        self.send_raw(request, status, json.dumps(body).encode(), "application/json")
+
+    def send_raw(self, request, status: int, data: bytes, content_type: str):
         try:
             request.send_response(status)
-            request.send_header("Content-Type", "application/json")
+            request.send_header("Content-Type", content_type)
             request.send_header("Content-Length", str(len(data)))
             request.send_header("Request-Id", f"req_{next(self.ids)}")
             request.end_headers()

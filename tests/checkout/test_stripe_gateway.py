@@ -168,6 +168,9 @@ def test_an_unknown_payment_method_is_a_422_and_the_stock_comes_back(api_client,
         ("409", 10, 503, "payment_unavailable", "gateway_unavailable", 3),
         ("429", 10, 503, "payment_unavailable", "gateway_unavailable", 3),
         ("500", 10, 503, "payment_unavailable", "gateway_unavailable", 3),
+        # an answer nobody can read says nothing about the payment: retried, then unavailable
+        ("garbage", 10, 503, "payment_unavailable", "gateway_unavailable", 3),
+        ("incomplete", 10, 503, "payment_unavailable", "gateway_unavailable", 1),
     ],
 )
 def test_every_gateway_error_is_a_clear_answer_and_frees_the_stock(
