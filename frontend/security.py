@@ -32,7 +32,6 @@ DENIED_FEATURES = [
     "microphone",
     "usb",
     "serial",
-    "bluetooth",
     "hid",
     "midi",
     "magnetometer",

@@ -65,6 +65,15 @@ def test_every_pwa_screen_runs_without_a_violation(live_server, page):
     assert not CspViolation.objects.exists()
 
 
+def test_chromium_knows_every_feature_the_permissions_policy_names(live_server, page):
+    response = page.goto(f"{live_server.url}/scan")
+    named = {
+        item.split("=")[0].strip() for item in response.headers["permissions-policy"].split(",")
+    }
+    known = set(page.evaluate("() => document.featurePolicy.features()"))
+    assert "camera" in named and named <= known, named - known  # else a console warning per page
+
+
 def test_the_scanner_runs_its_wasm_decoder_under_the_policy(live_server, camera_browser, tmp_path):
     product = make_product(name="Rye Bread", price=Decimal("2.49"))
     browser = camera_browser(qr_video(tmp_path, f"https://shop.example/p/{product.product_id}"))
