@@ -1,8 +1,9 @@
 """The files of the app shell (precached by the service worker, so the app opens offline) and the
 scripts our pages run, with the Subresource Integrity hashes the browser checks them against.
 
-PAGE_SCRIPTS is the one inventory of those scripts: the shell's script tags and import map read
-it, and `manage.py payment_page_scripts` writes it to docs/payment-page-scripts.md.
+PAGE_SCRIPTS is the one inventory of those scripts: the shell's script tags, modulepreloads and
+import map read it, SHELL_ASSETS takes the app's modules from it (APP_MODULES), and
+`manage.py payment_page_scripts` writes it to docs/payment-page-scripts.md.
 """
 
 import base64
@@ -43,13 +44,17 @@ APP_MODULES = [
         "modulepreload, both with integrity); it imports the modules below.",
     ),
     _app_module(
-        "config.js", "The server's settings for the page, read from its JSON block.", "every module"
+        "config.js",
+        "The server's settings for the page, read from its JSON block.",
+        "format.js, codes.js, screens",
     ),
-    _app_module("ui.js", "Escaped HTML templates and the toast.", "every screen"),
+    _app_module(
+        "ui.js", "Escaped HTML templates and the toast.", "cart.js, router.js, codes.js, screens"
+    ),
     _app_module(
         "storage.js",
         "The cart, checkout attempt and receipts kept on the phone.",
-        "cart.js, screens",
+        "cart.js, checkout and receipts screens",
     ),
     _app_module(
         "format.js",
@@ -59,19 +64,29 @@ APP_MODULES = [
     _app_module(
         "api.js",
         "The public API's client: CSRF and cart tokens, API and offline errors.",
-        "cart.js, screens",
+        "cart.js, router.js, codes.js, screens",
     ),
-    _app_module("cart.js", "The cart on the phone and its sync with the server's cart."),
-    _app_module("router.js", "The router: paths to screens, links without page loads."),
+    _app_module(
+        "cart.js",
+        "The cart on the phone and its sync with the server's cart.",
+        "app.js, router.js, screens",
+    ),
+    _app_module(
+        "router.js",
+        "The router: paths to screens, links without page loads.",
+        "app.js, codes.js, checkout screen",
+    ),
     _app_module(
         "codes.js",
         "Where a scanned or typed code leads (labels, GS1 links, barcodes).",
-        "home and scan screens",
+        "home, scan and receipts screens",
     ),
     _app_module("screens/home.js", "The start screen."),
     _app_module("screens/scan.js", "The scan screen; imports scanner.js when it shows."),
     _app_module("screens/product.js", "A product and adding it to the cart."),
-    _app_module("screens/promotions.js", "The offers and one offer's products."),
+    _app_module(
+        "screens/promotions.js", "The offers and one offer's products.", "app.js, home screen"
+    ),
     _app_module("screens/cart.js", "The cart screen."),
     _app_module(
         "screens/checkout.js",
