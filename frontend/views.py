@@ -15,12 +15,14 @@ from django.views.decorators.http import require_GET
 
 from catalog.api import with_promotions
 from catalog.errors import ProductNotFound
+from catalog.models import PRICE_UNITS_PER_KG, Unit
 from catalog.selectors import get_product_payload
 from catalog.services import refuses_beyond_stock
 from frontend.assets import (
     APP_SCRIPT,
     DECODER_WASM,
     SHELL_ASSETS,
+    app_modules,
     asset_version,
     import_map_json,
     integrity,
@@ -42,6 +44,11 @@ def _client_config() -> dict:
         "stripeJs": settings.STRIPE_JS_URL,
         # STOCK_POLICY=record sells what the customer holds, even when the records say none left.
         "refusesBeyondStock": refuses_beyond_stock(),
+        # The one unit vocabulary: the screens show these labels and weigh these units.
+        "units": {
+            unit.value: {"label": unit.label, "weighed": unit in PRICE_UNITS_PER_KG}
+            for unit in Unit
+        },
     }
 
 
@@ -52,6 +59,7 @@ def _render_shell(request, *, product=None, title="Scan & Go", status=200):
         "title": title,
         "theme_color": THEME_COLOR,
         "app_script": {"url": static(APP_SCRIPT), "integrity": integrity(APP_SCRIPT)},
+        "app_modules": app_modules(),
         "import_map": import_map_json(),
     }
     return render(request, "frontend/app.html", context, status=status)

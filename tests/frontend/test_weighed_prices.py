@@ -1,4 +1,4 @@
-"""The PWA's price figures are the till's: the real app.js against the server's prices."""
+"""The PWA's price figures are the till's: the real format.js against the server's prices."""
 
 import random
 from decimal import Decimal
@@ -29,7 +29,7 @@ def test_per_100g_product_shows_the_price_checkout_charges(live_server, page):
 
 
 def test_app_line_estimate_matches_the_server_for_random_prices(live_server, page):
-    """app.js's lineEstimate, run in Chromium, on product payloads the server built."""
+    """format.js's lineEstimate, run in Chromium, on product payloads the server built."""
     rng = random.Random(10)
     category = make_category()
     cases, expected = [], []
@@ -46,8 +46,8 @@ def test_app_line_estimate_matches_the_server_for_random_prices(live_server, pag
     page.goto(f"{live_server.url}/scan")
     shown = page.evaluate(
         """async (cases) => {
-            const app = await import("/static/frontend/app.js");
-            return cases.map((c) => app.lineEstimate(c.item, c.q));
+            const format = await import("/static/frontend/format.js");
+            return cases.map((c) => format.lineEstimate(c.item, c.q));
         }""",
         cases,
     )

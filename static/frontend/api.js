@@ -1,0 +1,36 @@
+// The public API's client: JSON in and out, the CSRF token on writes, the cart token on every
+// request, and two kinds of failure: the server's answer (ApiError) or no network (OfflineError).
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.message || `The server answered ${status}.`);
+    this.status = status; this.code = body?.code || "error"; this.detail = body?.detail || {}; this.body = body;
+  }
+}
+export class OfflineError extends Error {
+  constructor() { super("You are offline. Check your connection and try again."); }
+}
+function csrfToken() {
+  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.slice(10) || "";
+}
+// The cart module says which cart this phone holds (it owns the token; this module owns requests).
+let cartToken = () => null;
+export function sendCartToken(currentToken) { cartToken = currentToken; }
+
+export async function api(path, { method = "GET", body, headers = {}, signal } = {}) {
+  const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin", signal };
+  const token = cartToken();
+  if (token) init.headers["X-Cart-Token"] = token;
+  if (method !== "GET") {
+    init.headers["X-CSRFToken"] = csrfToken();
+    if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+  }
+  let response;
+  try { response = await fetch(path, init); } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new OfflineError();
+  }
+  const data = response.status === 204 ? null : await response.json().catch(() => null);
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}

@@ -1,0 +1,68 @@
+// Scanned or typed codes: a label's URL (/p/, /promo/, a GS1 Digital Link /01/<GTIN>) or a bare
+// barcode, which the server resolves (/api/scan); and the form for typing one.
+import { api, ApiError } from "./api.js";
+import { CONFIG } from "./config.js";
+import { navigate } from "./router.js";
+import { html } from "./ui.js";
+
+const KNOWN_ORIGINS = new Set([location.origin, new URL(CONFIG.publicBaseUrl, location.href).origin]);
+/** The shop's own absolute URLs as paths, so they work under whatever host name the phone used. */
+export const localUrl = (href) => {
+  if (!href) return href;
+  const url = new URL(href, location.href);
+  return KNOWN_ORIGINS.has(url.origin) ? url.pathname + url.search : href;
+};
+/** Where a scanned or typed code leads; bare codes are resolved by the server (/api/scan). */
+export async function openCode(text, { t0 } = {}) {
+  const code = text.trim();
+  let path = null;
+  if (/^https?:\/\//i.test(code)) {
+    const url = new URL(code);
+    if (!KNOWN_ORIGINS.has(url.origin)) throw new ApiError(400, { message: "This code is not one of our shop's labels." });
+    path = url.pathname;
+  } else if (code.startsWith("/")) {
+    path = code;
+  }
+  let m;
+  if (path && (m = path.match(/^\/p\/([^/]+)\/?$/))) return navigate(`/p/${m[1]}`, { t0 });
+  if (path && (m = path.match(/^\/promo\/([^/]+)\/?$/))) return navigate(`/promo/${m[1]}`, { t0 });
+  if (path && (m = path.match(/^\/01\/(\d+)/))) return openBarcode(m[1], t0);
+  if (path) throw new ApiError(400, { message: "This code is not one of our shop's labels." });
+  if (!code) throw new ApiError(400, { message: "Type the code printed under the barcode." });
+  return openBarcode(code, t0);
+}
+async function openBarcode(code, t0) {
+  const found = await api(`/api/scan/${encodeURIComponent(code)}`);
+  return navigate(`/p/${encodeURIComponent(found.product.product_id)}`,
+    { t0, product: found.product, weight: found.weight });
+}
+
+export function manualForm(id = "manual") {
+  return html`<form class="manual card" id="${id}" novalidate>
+    <label for="${id}-code">Type the code under the barcode, or the shelf code</label>
+    <div class="row">
+      <input id="${id}-code" name="code" inputmode="numeric" autocomplete="off" enterkeyhint="go"
+        placeholder="e.g. 4006381333931" required>
+      <button class="button" type="submit">Find</button>
+    </div>
+    <p class="field-error" id="${id}-error" role="alert"></p>
+  </form>`;
+}
+export function wireManualForm(view, id = "manual") {
+  const form = view.querySelector(`#${id}`);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const errorBox = form.querySelector(`#${id}-error`);
+    errorBox.textContent = "";
+    const button = form.querySelector("button");
+    button.disabled = true;
+    try {
+      await openCode(form.code.value);
+    } catch (err) {
+      errorBox.textContent = err.status === 404 ? `No product with the code “${form.code.value.trim()}”.` : err.message;
+      form.code.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}

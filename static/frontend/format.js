@@ -1,0 +1,21 @@
+// Money, quantities, units and dates as the screens show them. The unit vocabulary is the
+// server's (catalog.models.Unit, sent in the page's config), so a label exists in one place.
+import { CONFIG } from "./config.js";
+
+const money = new Intl.NumberFormat("en-GB", { style: "currency", currency: CONFIG.currency });
+export const fmtMoney = (n) => money.format(Number(n) || 0);
+export const isWeighed = (unit) => Boolean(CONFIG.units[unit]?.weighed);
+/** "per kg" after a price; undefined for a unit the server does not know. */
+export const unitLabel = (unit) => CONFIG.units[unit]?.label;
+export function fmtQty(q, unit) {
+  return isWeighed(unit) ? `${Number(q).toFixed(3)} kg` : `${q} ×`;
+}
+export const fmtDate = (d) => new Date(d).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+export const STOCK_TEXT = { in_stock: "In stock", low: "Only a few left", out_of_stock: "Out of stock" };
+
+// The server's line price (catalog.models Product.price_for): the price of one item, or of one kg
+// for weighed goods (the API's price_per_kg, whatever the price unit), × the quantity, rounded half
+// up to the cent. Whole cents × whole grams is exact in a double, so this matches the till.
+const quantityPrice = (item) => item.price_per_kg ?? item.unit_price ?? item.price;
+export const lineEstimate = (item, q) =>
+  Math.floor((Math.round(quantityPrice(item) * 100) * Math.round(q * 1000) + 500) / 1000) / 100;

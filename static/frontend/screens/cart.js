@@ -1,0 +1,73 @@
+// The cart screen: the phone's lines at once, the server's prices and discounts when in sync.
+import { cart, cartInSync, setLine, syncCart, watchCart } from "../cart.js";
+import { fmtMoney, isWeighed, lineEstimate, unitLabel } from "../format.js";
+import { html, raw, toast } from "../ui.js";
+
+export function cartScreen(view) {
+  const render = () => {
+    const lines = Object.values(cart.lines);
+    const priced = cartInSync() ? cart.server : null;
+    const byId = Object.fromEntries((priced?.lines || []).map((l) => [l.product_id, l]));
+    if (!lines.length) {
+      view.innerHTML = html`<h1 class="h1">Your cart</h1><p class="empty">Your cart is empty.</p>
+        <p><a class="button big" href="/scan">Scan a product</a></p>`;
+      return;
+    }
+    const estimate = lines.reduce((s, l) => s + lineEstimate(l, l.quantity), 0);
+    view.innerHTML = html`<h1 class="h1">Your cart</h1>
+      ${raw(!priced ? html`<p class="notice" role="status">${navigator.onLine ? "Updating prices…" : "You are offline: your cart is saved on this phone. Offers are worked out when you are back online."}</p>` : "")}
+      ${raw((priced?.problems || []).map((p) => html`<p class="notice error">${p.message}</p>`).join(""))}
+      <ul class="list cart-lines">${lines.map((l) => {
+        const s = byId[l.product_id];
+        const weighed = isWeighed(l.unit);
+        return raw(html`<li class="cart-line" data-product="${l.product_id}">
+          <div class="line-head"><a href="/p/${encodeURIComponent(l.product_id)}"><strong>${l.name}</strong></a>
+            <b class="line-total">${fmtMoney(s ? s.line_total : lineEstimate(l, l.quantity))}</b></div>
+          <p class="muted small">${fmtMoney(l.unit_price)} ${unitLabel(l.unit) || ""}</p>
+          ${raw((s?.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}
+          <div class="line-actions">
+            <div class="stepper small">
+              <button type="button" class="step" data-step="-1" aria-label="Less ${l.name}">−</button>
+              <input type="number" aria-label="${weighed ? "Weight in kg" : "Quantity"} of ${l.name}" inputmode="${weighed ? "decimal" : "numeric"}"
+                min="0" step="${weighed ? 0.005 : 1}" value="${weighed ? Number(l.quantity).toFixed(3) : l.quantity}">
+              <button type="button" class="step" data-step="1" aria-label="More ${l.name}">+</button>
+            </div>
+            <button type="button" class="button secondary remove">Remove<span class="sr-only"> ${l.name}</span></button>
+          </div></li>`);
+      })}</ul>
+      <dl class="totals">
+        ${raw(priced ? html`<div><dt>Subtotal</dt><dd>${fmtMoney(priced.subtotal)}</dd></div>
+          <div class="discount"><dt>Discounts</dt><dd id="discount-total">−${fmtMoney(priced.discount_total)}</dd></div>
+          <div class="total"><dt>Total</dt><dd id="cart-total">${fmtMoney(priced.total)}</dd></div>`
+        : html`<div class="total"><dt>Estimated total</dt><dd>${fmtMoney(estimate)}</dd></div>`)}
+      </dl>
+      <p><a class="button big ${priced && navigator.onLine ? "" : "disabled"}" href="/checkout" id="to-checkout"
+        ${raw(priced && navigator.onLine ? "" : 'aria-disabled="true"')}>Go to checkout</a></p>
+      ${raw(navigator.onLine ? "" : '<p class="notice">Paying needs the network. Your cart stays on this phone until you are back online.</p>')}`;
+    for (const li of view.querySelectorAll(".cart-line")) {
+      const line = cart.lines[li.dataset.product];
+      const weighed = isWeighed(line.unit);
+      const input = li.querySelector("input");
+      const setQty = (n) => {
+        n = weighed ? Math.round(n * 1000) / 1000 : Math.trunc(n);
+        setLine(line, Math.max(0, n));
+      };
+      input.addEventListener("change", () => setQty(Number(String(input.value).replace(",", "."))));
+      for (const b of li.querySelectorAll(".step")) {
+        b.addEventListener("click", () => setQty(Number(line.quantity) + Number(b.dataset.step) * (weighed ? 0.1 : 1)));
+      }
+      li.querySelector(".remove").addEventListener("click", () => { setLine(line, 0); toast(`Removed ${line.name}`); });
+    }
+    view.querySelector("#to-checkout")?.addEventListener("click", (e) => {
+      if (e.currentTarget.getAttribute("aria-disabled")) { e.preventDefault(); e.stopPropagation(); }
+    });
+  };
+  render();
+  watchCart(() => {
+    const focused = document.activeElement?.closest?.(".cart-line")?.dataset.product;
+    const step = document.activeElement?.dataset?.step;
+    render();
+    if (focused) view.querySelector(`.cart-line[data-product="${CSS.escape(focused)}"] ${step ? `[data-step="${step}"]` : "input"}`)?.focus();
+  });
+  syncCart();
+}

@@ -1,0 +1,65 @@
+// The scan screen: the camera scanner (scanner.js, imported only when this screen shows, so the
+// first load stays small) and the typed-code form beside it.
+import { CONFIG } from "../config.js";
+import { manualForm, openCode, wireManualForm } from "../codes.js";
+import { html, raw, toast } from "../ui.js";
+
+export async function scanScreen(view) {
+  view.innerHTML = html`<h1 class="h1">Scan a product</h1>
+    <div class="scanner" id="scanner">
+      <video id="camera" muted playsinline aria-label="Camera view"></video>
+      <div class="aim" aria-hidden="true"></div>
+      <p class="scan-status" id="scan-status" role="status">Starting the camera…</p>
+      <button class="button torch" id="torch" type="button" aria-pressed="false" hidden>Torch</button>
+    </div>
+    ${raw(manualForm())}`;
+  wireManualForm(view);
+  let stopped = false;
+  let scanner = null;
+  const status = view.querySelector("#scan-status");
+  const showProblem = (message) => {
+    view.querySelector("#scanner").classList.add("no-camera");
+    status.textContent = message;
+    status.classList.add("problem");
+  };
+  view.addEventListener("screen:shown", async () => {
+    try {
+      const { startScanner } = await import(CONFIG.scannerModule);
+      if (stopped) return;
+      scanner = await startScanner({
+        video: view.querySelector("#camera"),
+        torchButton: view.querySelector("#torch"),
+        decoderModule: CONFIG.decoderModule,
+        decoderWasm: CONFIG.decoderWasm,
+        decoderWasmIntegrity: CONFIG.decoderWasmIntegrity,
+        onStatus: (message) => { status.textContent = message; },
+        onCode: async (text, t0) => {
+          try {
+            await openCode(text, { t0 });
+            return true;
+          } catch (err) {
+            toast(err.status === 404 ? `No product with the code ${text}.` : err.message, { error: true });
+            return false; // keep scanning
+          }
+        },
+      });
+      if (stopped) scanner.stop();
+    } catch (err) {
+      showProblem(cameraMessage(err));
+    }
+  }, { once: true });
+  return () => { stopped = true; scanner?.stop(); };
+}
+function cameraMessage(err) {
+  if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
+    return "The camera is not available in this browser here (it needs a secure https:// page). Type the code below instead.";
+  }
+  if (err.name === "NotAllowedError" || err.name === "SecurityError") {
+    return "Camera permission was refused. Allow the camera for this site in your browser settings, or type the code below.";
+  }
+  if (err.name === "NotFoundError" || err.name === "OverconstrainedError") {
+    return "No camera was found on this device. Type the code below instead.";
+  }
+  if (err.name === "NotReadableError") return "The camera is busy in another app. Close it, or type the code below.";
+  return `The scanner could not start (${err.message}). Type the code below instead.`;
+}
