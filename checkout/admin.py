@@ -18,7 +18,7 @@ from checkout.models import (
     TransactionLine,
     WebhookEvent,
 )
-from checkout.services import refund_transaction
+from checkout.services.refunds import refund_transaction
 from grocery.admin import ReadOnlyAdmin
 from grocery.errors import DomainError
 

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import ErrorSerializer
-from checkout import selectors, services
+from checkout import selectors
 from checkout.errors import InvalidWebhookEvent
 from checkout.gateway import get_gateway
 from checkout.models import Transaction
@@ -37,6 +37,7 @@ from checkout.schema import (
     errors,
 )
 from checkout.selectors import verify_exit_code
+from checkout.services import carts, exits, orders, payments
 from checkout.webhooks import receive_stripe_event
 from grocery.errors import DomainError, error_body
 from grocery.qr import qr_response
@@ -164,7 +165,7 @@ def with_cart_cookie(response: Response, token: str) -> Response:
 
 class CartMixin:
     def cart(self, request):
-        return services.get_or_create_cart(token=cart_token_of(request), user=request.user)
+        return carts.get_or_create_cart(token=cart_token_of(request), user=request.user)
 
     def answer(self, cart) -> Response:
         return with_cart_cookie(Response(selectors.cart_payload(cart)), cart.token)
@@ -183,16 +184,16 @@ class CartApi(CartMixin, APIView):
     )
     def get(self, request):
         token = cart_token_of(request)
-        cart = services.find_cart(token=token, user=request.user)
+        cart = carts.find_cart(token=token, user=request.user)
         if cart is None:  # the first write creates it: a bot reading carts fills no table
-            token = services.usable_cart_token(token)
+            token = carts.usable_cart_token(token)
             return with_cart_cookie(Response(selectors.empty_cart_payload(token)), token)
         return self.answer(cart)
 
     @extend_schema(summary="Empty the cart", responses={200: CartOutput})
     def delete(self, request):
         cart = self.cart(request)
-        services.clear_cart(cart=cart)
+        carts.clear_cart(cart=cart)
         return self.answer(cart)
 
 
@@ -209,7 +210,7 @@ class CartLinesApi(CartMixin, APIView):
         given = CartLineInput(data=request.data)
         given.is_valid(raise_exception=True)
         cart = self.cart(request)
-        services.add_to_cart(cart=cart, **given.validated_data)
+        carts.add_to_cart(cart=cart, **given.validated_data)
         return self.answer(cart)
 
 
@@ -230,7 +231,7 @@ class CartLineApi(CartMixin, APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         cart = self.cart(request)
-        services.set_cart_quantity(cart=cart, product_id=product_id, **given.validated_data)
+        carts.set_cart_quantity(cart=cart, product_id=product_id, **given.validated_data)
         return self.answer(cart)
 
     @extend_schema(
@@ -238,7 +239,7 @@ class CartLineApi(CartMixin, APIView):
     )
     def delete(self, request, product_id: str):
         cart = self.cart(request)
-        services.remove_from_cart(cart=cart, product_id=product_id)
+        carts.remove_from_cart(cart=cart, product_id=product_id)
         return self.answer(cart)
 
 
@@ -311,9 +312,9 @@ class CheckoutApi(APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        token = data["cart_token"] or cart_token_of(request) or services.new_cart_token()
-        order = services.place_order(
-            request=services.CheckoutRequest(
+        token = data["cart_token"] or cart_token_of(request) or carts.new_cart_token()
+        order = orders.place_order(
+            request=orders.CheckoutRequest(
                 customer_id=data["customer_id"],
                 lines=requested_lines(data["cart"]),
                 claimed_total=data["total_amount"],
@@ -362,7 +363,7 @@ class CheckoutConfirmApi(APIView):
         order = selectors.get_visible_transaction(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
         )
-        order = services.confirm_payment(order=order)
+        order = payments.confirm_payment(order=order)
         response = checkout_response(order)
         if response.status_code == status.HTTP_201_CREATED:
             response.status_code = status.HTTP_200_OK
@@ -392,10 +393,10 @@ class ReceiptListApi(APIView):
         responses={200: ReceiptListOutput},
     )
     def get(self, request):
-        orders = selectors.visible_transactions(
+        visible = selectors.visible_transactions(
             user=request.user, cart_token=cart_token_of(request)
         ).prefetch_related("lines")[:50]
-        return Response({"receipts": [selectors.receipt_payload(order) for order in orders]})
+        return Response({"receipts": [selectors.receipt_payload(order) for order in visible]})
 
 
 @require_GET
@@ -447,7 +448,7 @@ class ExitVerifyApi(APIView):
         order = verify_exit_code(given.validated_data["code"])
         if order is None:
             raise InvalidExitCode()
-        first, already_used = services.record_exit_verification(order=order, user=request.user)
+        first, already_used = exits.record_exit_verification(order=order, user=request.user)
         return Response(
             {
                 "valid": True,

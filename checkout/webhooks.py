@@ -10,7 +10,7 @@ from django.utils import timezone
 from checkout.errors import InvalidWebhookEvent
 from checkout.gateway import StripeGateway
 from checkout.models import Transaction, WebhookEvent
-from checkout.services import apply_reported_result
+from checkout.services.payments import apply_reported_result
 
 logger = logging.getLogger(__name__)
 
