@@ -4,28 +4,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from checkout.gateway import GatewayUnavailable
 from checkout.services import carts, reconciliation
 from checkout.webhooks import list_unprocessed_event_ids, process_webhook_event
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Send a task once the transaction commits. A broker outage is logged, not raised: the
-    periodic reconciliation finds whatever the task would have done."""
-
-    def send():
-        try:
-            task.apply_async(args=args, retry=False)
-        except Exception:  # any broker/transport failure: kombu raises several kinds
-            logger.exception(
-                "Could not enqueue %s%s; reconciliation will catch up", task.name, args
-            )
-
-    transaction.on_commit(send)
 
 
 @shared_task(
