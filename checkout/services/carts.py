@@ -112,8 +112,8 @@ def _check_line(product: Product, quantity: Decimal) -> None:
             lines=[
                 {
                     "product_id": product.product_id,
-                    "requested": float(quantity),
-                    "available": float(product.stock),
+                    "requested": quantity,
+                    "available": product.stock,
                 }
             ],
         )

@@ -79,12 +79,12 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Tra
     quote = quote_cart(request.lines)
     if quote.total <= ZERO:
         # A paid order with no payment would hand out an exit code for free goods.
-        raise NothingToPay(total=float(quote.total), currency=quote.currency)
+        raise NothingToPay(total=quote.total, currency=quote.currency)
     if abs(quote.total - request.claimed_total) > settings.CHECKOUT_TOTAL_TOLERANCE:
         raise TotalMismatch(
             f"The total is {quote.total} {quote.currency}, not {request.claimed_total}.",
-            total=float(quote.total),
-            total_amount=float(request.claimed_total),
+            total=quote.total,
+            total_amount=request.claimed_total,
             currency=quote.currency,
         )
     try:

@@ -34,7 +34,7 @@ def refund_transaction(
         if amount <= 0 or amount > row.refundable_amount:
             raise RefundNotAllowed(
                 f"Refund must be between 0.01 and {row.refundable_amount}.",
-                refundable=float(row.refundable_amount),
+                refundable=row.refundable_amount,
             )
         Transaction.objects.filter(pk=row.pk).update(refunded_amount=F("refunded_amount") + amount)
         refund = Refund.objects.create(transaction=row, amount=amount, user=user, reason=reason)
