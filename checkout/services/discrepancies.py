@@ -6,8 +6,10 @@ payment for an order we gave up, and resolved by staff with an audit row saying 
 
 import logging
 
+from django.db import transaction
+
 from checkout.gateway import GatewayError, PaymentResult, get_gateway
-from checkout.models import GatewayDiscrepancy, Transaction
+from checkout.models import GatewayDiscrepancy, GatewayDiscrepancyEvent, Transaction
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +26,17 @@ def refund_late_payment(order: Transaction, result: PaymentResult, *, source: st
         )
     except GatewayError:
         note += "; automatic refund failed, refund by hand"
-        resolved = False
+        refunded = False
     else:
         note += "; refunded automatically"
-        resolved = True
-    if flag_discrepancy(result, order.total, order.currency, order.transaction_id, note=note):
-        GatewayDiscrepancy.objects.filter(gateway_payment_id=result.payment_id).update(
-            resolved=resolved
+        refunded = True
+    flagged = flag_discrepancy(result, order.total, order.currency, order.transaction_id, note=note)
+    if flagged and refunded:
+        set_discrepancy_resolved(
+            discrepancy=GatewayDiscrepancy.objects.get(gateway_payment_id=result.payment_id),
+            resolved=True,
+            user=None,
+            reason="refunded automatically",
         )
 
 
@@ -42,3 +48,21 @@ def flag_discrepancy(result: PaymentResult, amount, currency, reference, *, note
     if created:
         logger.error("Gateway payment %s: %s", result.payment_id, note)
     return int(created)
+
+
+def set_discrepancy_resolved(
+    *, discrepancy: GatewayDiscrepancy, resolved: bool, user, reason: str
+) -> bool:
+    """Mark a discrepancy resolved (or open again) and log who, when and why in the same
+    transaction; True if it changed. The row is locked so two clerks cannot both log a change."""
+    with transaction.atomic():
+        row = GatewayDiscrepancy.objects.select_for_update().get(pk=discrepancy.pk)
+        changed = row.resolved != resolved
+        if changed:
+            row.resolved = resolved
+            row.save(update_fields=["resolved"])
+            GatewayDiscrepancyEvent.objects.create(
+                discrepancy=row, resolved=resolved, user=user, reason=reason[:255]
+            )
+    discrepancy.resolved = resolved
+    return changed
