@@ -23,6 +23,7 @@ from catalog.models import CatalogImport, Category, Product, StockMovement, Unit
 from catalog.selectors import forget_products
 from catalog.services import set_stock_levels
 from grocery.cache import cache_delete, cache_get, cache_set
+from grocery.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -504,28 +505,25 @@ def start_catalog_import(*, file_name: str, text: str, user) -> CatalogImport:
     catalog_import = CatalogImport.objects.create(file_name=file_name[:200], source=text, user=user)
     if count_rows(text) <= settings.CATALOG_IMPORT_INLINE_ROWS:
         return run_catalog_import(catalog_import.pk)
-    transaction.on_commit(lambda: _enqueue(catalog_import))
+    enqueue_on_commit(
+        "catalog.tasks.run_catalog_import_task",
+        catalog_import.pk,
+        when_not_sent=lambda: _fail_unqueued(catalog_import),
+    )
     return catalog_import
 
 
-def _enqueue(catalog_import: CatalogImport) -> None:
-    from catalog.tasks import run_catalog_import_task
-
-    try:
-        run_catalog_import_task.delay(catalog_import.pk)
-    except Exception:  # the broker is down: say so on the import page instead of a 500
-        logger.exception("Could not queue catalog import %s", catalog_import.pk)
-        CatalogImport.objects.filter(
-            pk=catalog_import.pk, status=CatalogImport.Status.QUEUED
-        ).update(
-            status=CatalogImport.Status.FAILED,
-            source="",
-            finished_at=timezone.now(),
-            errors=[
-                {
-                    "line": 0,
-                    "message": "The background worker could not be reached. Nothing "
-                    "was imported; try again in a few minutes.",
-                }
-            ],
-        )
+def _fail_unqueued(catalog_import: CatalogImport) -> None:
+    """The broker is down: say so on the import page instead of a 500."""
+    CatalogImport.objects.filter(pk=catalog_import.pk, status=CatalogImport.Status.QUEUED).update(
+        status=CatalogImport.Status.FAILED,
+        source="",
+        finished_at=timezone.now(),
+        errors=[
+            {
+                "line": 0,
+                "message": "The background worker could not be reached. Nothing "
+                "was imported; try again in a few minutes.",
+            }
+        ],
+    )

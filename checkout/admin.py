@@ -1,24 +1,25 @@
-"""Transactions are read-only evidence; the one thing staff do to them is refund, through the gateway."""
+"""Transactions are read-only evidence; the one thing staff do to them is refund, through the gateway.
+A gateway discrepancy is resolved through its service, which logs who, when and why."""
 
-from decimal import Decimal
-
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from checkout.forms import DiscrepancyResolutionForm, RefundForm
 from checkout.models import (
     ExitVerification,
     GatewayDiscrepancy,
+    GatewayDiscrepancyEvent,
     Refund,
     Transaction,
     TransactionEvent,
     TransactionLine,
     WebhookEvent,
 )
-from checkout.services import refund_transaction
+from checkout.services.discrepancies import set_discrepancy_resolved
+from checkout.services.refunds import refund_transaction
 from grocery.admin import ReadOnlyAdmin
 from grocery.errors import DomainError
 
@@ -26,6 +27,8 @@ from grocery.errors import DomainError
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
+    # Part of its parent: whoever may see the parent sees its lines, events and refunds.
+    viewable_with = "checkout.view_transaction"
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -34,8 +37,7 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        # Part of the transaction: whoever may see it sees its lines, events and refunds.
-        return request.user.has_perm("checkout.view_transaction")
+        return request.user.has_perm(self.viewable_with)
 
 
 class LineInline(ReadOnlyInline):
@@ -69,11 +71,6 @@ class ExitVerificationInline(ReadOnlyInline):
     fields = ["verified_at", "verified_by"]
     readonly_fields = fields
     verbose_name_plural = "exit verifications (scans at the door)"
-
-
-class RefundForm(forms.Form):
-    amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
-    reason = forms.CharField(max_length=200, required=False)
 
 
 @admin.register(Transaction)
@@ -160,6 +157,14 @@ class TransactionAdmin(ReadOnlyAdmin):
                 )
 
 
+class DiscrepancyEventInline(ReadOnlyInline):
+    model = GatewayDiscrepancyEvent
+    fields = ["created_at", "resolved", "user", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = "audit log"
+    viewable_with = "checkout.view_gatewaydiscrepancy"
+
+
 @admin.register(GatewayDiscrepancy)
 class GatewayDiscrepancyAdmin(admin.ModelAdmin):
     list_display = [
@@ -173,9 +178,23 @@ class GatewayDiscrepancyAdmin(admin.ModelAdmin):
     ]
     list_filter = ["resolved", "found_at"]
     readonly_fields = ["gateway_payment_id", "amount", "currency", "reference", "note", "found_at"]
+    form = DiscrepancyResolutionForm
+    inlines = [DiscrepancyEventInline]
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of money the gateway holds, and its audit log, stay
+
+    def save_model(self, request, obj, form, change):
+        if "resolved" in form.changed_data:
+            set_discrepancy_resolved(
+                discrepancy=obj,
+                resolved=form.cleaned_data["resolved"],
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+            )
 
 
 @admin.register(WebhookEvent)

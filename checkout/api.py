@@ -2,30 +2,25 @@
 call one service or selector, render."""
 
 import json
-from decimal import Decimal, InvalidOperation
 
 import stripe
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiResponse,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_serializer,
-)
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.api import ErrorSerializer
-from checkout import selectors, services
-from checkout.errors import InvalidWebhookEvent
+from checkout import selectors
+from checkout.errors import InvalidExitCode, InvalidWebhookEvent
+from checkout.fields import AmountField, CartLineInput, cart_field, quantity_field, requested_lines
 from checkout.gateway import get_gateway
 from checkout.models import Transaction
-from checkout.pricing import MAX_QUANTITY, RequestedLine, quote_cart
+from checkout.pricing import quote_cart
 from checkout.schema import (
     CHECKOUT_ANSWERS,
     CartOutput,
@@ -37,8 +32,9 @@ from checkout.schema import (
     errors,
 )
 from checkout.selectors import verify_exit_code
+from checkout.services import carts, exits, orders, payments
 from checkout.webhooks import receive_stripe_event
-from grocery.errors import DomainError, error_body
+from grocery.errors import error_body
 from grocery.qr import qr_response
 from grocery.schema import documented_by
 from grocery.throttles import CUSTOMER_THROTTLES
@@ -54,93 +50,6 @@ FAILED_ANSWERS = {
 }
 DECLINED = (status.HTTP_402_PAYMENT_REQUIRED, "payment_declined")
 RETRY_AFTER_SECONDS = "2"
-
-
-@extend_schema_field(OpenApiTypes.NUMBER)
-class NumberField(serializers.Field):
-    """A JSON number (or numeric string) read straight into a Decimal: never through a float."""
-
-    default_error_messages = {
-        "invalid": "Must be a number.",
-        "positive": "Must be greater than zero.",
-        "negative": "Must not be negative.",
-        "places": "Must have at most 3 decimals.",
-        "too_large": "Is too large.",
-    }
-
-    def __init__(self, *, positive: bool = False, places: int | None = None, **kwargs):
-        self.positive = positive
-        self.places = places
-        super().__init__(**kwargs)
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float | str):
-            self.fail("invalid")
-        try:
-            value = Decimal(str(data).strip())
-        except InvalidOperation:
-            self.fail("invalid")
-        if not value.is_finite():
-            self.fail("invalid")
-        if self.positive and value <= 0:
-            self.fail("positive")
-        if value < 0:
-            self.fail("negative")
-        if value > MAX_QUANTITY * 1000:
-            self.fail("too_large")
-        if self.places is not None and value != round(value, self.places):
-            self.fail("places")
-        return value
-
-    def to_representation(self, value):
-        return float(value)
-
-
-@extend_schema_field(
-    {
-        "type": "number",
-        "minimum": 0,
-        "exclusiveMinimum": True,  # OpenAPI 3.0 spelling
-        "maximum": float(MAX_QUANTITY),
-        "multipleOf": 0.001,
-    }
-)
-class QuantityField(NumberField):
-    """Whole units, or kg with up to 3 decimals for goods sold by weight."""
-
-
-def quantity_field(**kwargs) -> NumberField:
-    return QuantityField(positive=True, places=3, **kwargs)
-
-
-@extend_schema_field({"type": "number", "minimum": 0, "maximum": float(MAX_QUANTITY * 1000)})
-class AmountField(NumberField):
-    """A money amount as the client computed it; compared with the server's within half a cent."""
-
-
-@extend_schema_serializer(component_name="CartLineInput")
-class CartLineInput(serializers.Serializer):
-    product_id = serializers.CharField(max_length=32)
-    quantity = quantity_field()
-
-    def to_internal_value(self, data):
-        if isinstance(data, dict) and isinstance(data.get("product_id"), int):
-            data = {**data, "product_id": str(data["product_id"])}  # "12345" or 12345
-        return super().to_internal_value(data)
-
-
-def cart_field() -> serializers.ListField:
-    # A ListField (not many=True) so that the schema states minItems/maxItems.
-    return serializers.ListField(
-        child=CartLineInput(),
-        min_length=1,
-        max_length=200,
-        error_messages={"min_length": "The cart is empty."},
-    )
-
-
-def requested_lines(cart: list[dict]) -> list[RequestedLine]:
-    return [RequestedLine(line["product_id"], line["quantity"]) for line in cart]
 
 
 def cart_token_of(request) -> str | None:
@@ -164,7 +73,7 @@ def with_cart_cookie(response: Response, token: str) -> Response:
 
 class CartMixin:
     def cart(self, request):
-        return services.get_or_create_cart(token=cart_token_of(request), user=request.user)
+        return carts.get_or_create_cart(token=cart_token_of(request), user=request.user)
 
     def answer(self, cart) -> Response:
         return with_cart_cookie(Response(selectors.cart_payload(cart)), cart.token)
@@ -183,16 +92,16 @@ class CartApi(CartMixin, APIView):
     )
     def get(self, request):
         token = cart_token_of(request)
-        cart = services.find_cart(token=token, user=request.user)
+        cart = carts.find_cart(token=token, user=request.user)
         if cart is None:  # the first write creates it: a bot reading carts fills no table
-            token = services.usable_cart_token(token)
+            token = carts.usable_cart_token(token)
             return with_cart_cookie(Response(selectors.empty_cart_payload(token)), token)
         return self.answer(cart)
 
     @extend_schema(summary="Empty the cart", responses={200: CartOutput})
     def delete(self, request):
         cart = self.cart(request)
-        services.clear_cart(cart=cart)
+        carts.clear_cart(cart=cart)
         return self.answer(cart)
 
 
@@ -209,7 +118,7 @@ class CartLinesApi(CartMixin, APIView):
         given = CartLineInput(data=request.data)
         given.is_valid(raise_exception=True)
         cart = self.cart(request)
-        services.add_to_cart(cart=cart, **given.validated_data)
+        carts.add_to_cart(cart=cart, **given.validated_data)
         return self.answer(cart)
 
 
@@ -230,7 +139,7 @@ class CartLineApi(CartMixin, APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         cart = self.cart(request)
-        services.set_cart_quantity(cart=cart, product_id=product_id, **given.validated_data)
+        carts.set_cart_quantity(cart=cart, product_id=product_id, **given.validated_data)
         return self.answer(cart)
 
     @extend_schema(
@@ -238,7 +147,7 @@ class CartLineApi(CartMixin, APIView):
     )
     def delete(self, request, product_id: str):
         cart = self.cart(request)
-        services.remove_from_cart(cart=cart, product_id=product_id)
+        carts.remove_from_cart(cart=cart, product_id=product_id)
         return self.answer(cart)
 
 
@@ -311,9 +220,9 @@ class CheckoutApi(APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        token = data["cart_token"] or cart_token_of(request) or services.new_cart_token()
-        order = services.place_order(
-            request=services.CheckoutRequest(
+        token = data["cart_token"] or cart_token_of(request) or carts.new_cart_token()
+        order = orders.place_order(
+            request=orders.CheckoutRequest(
                 customer_id=data["customer_id"],
                 lines=requested_lines(data["cart"]),
                 claimed_total=data["total_amount"],
@@ -362,7 +271,7 @@ class CheckoutConfirmApi(APIView):
         order = selectors.get_visible_transaction(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
         )
-        order = services.confirm_payment(order=order)
+        order = payments.confirm_payment(order=order)
         response = checkout_response(order)
         if response.status_code == status.HTTP_201_CREATED:
             response.status_code = status.HTTP_200_OK
@@ -392,10 +301,10 @@ class ReceiptListApi(APIView):
         responses={200: ReceiptListOutput},
     )
     def get(self, request):
-        orders = selectors.visible_transactions(
+        visible = selectors.visible_transactions(
             user=request.user, cart_token=cart_token_of(request)
         ).prefetch_related("lines")[:50]
-        return Response({"receipts": [selectors.receipt_payload(order) for order in orders]})
+        return Response({"receipts": [selectors.receipt_payload(order) for order in visible]})
 
 
 @require_GET
@@ -447,7 +356,7 @@ class ExitVerifyApi(APIView):
         order = verify_exit_code(given.validated_data["code"])
         if order is None:
             raise InvalidExitCode()
-        first, already_used = services.record_exit_verification(order=order, user=request.user)
+        first, already_used = exits.record_exit_verification(order=order, user=request.user)
         return Response(
             {
                 "valid": True,
@@ -455,12 +364,6 @@ class ExitVerifyApi(APIView):
                 **selectors.exit_verification_payload(first, already_used=already_used),
             }
         )
-
-
-class InvalidExitCode(DomainError):
-    code = "invalid_exit_code"
-    status_code = status.HTTP_404_NOT_FOUND
-    message = "Not a valid exit code: not paid, refunded, expired or forged."
 
 
 # --- Stripe webhooks ------------------------------------------------------------------------

@@ -77,3 +77,8 @@ class PaymentUnavailable(DomainError):
     code = "payment_unavailable"
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     message = "The payment service is not answering; nothing was charged. Please try again."
+
+
+class InvalidExitCode(NotFound):
+    code = "invalid_exit_code"
+    message = "Not a valid exit code: not paid, refunded, expired or forged."

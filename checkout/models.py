@@ -208,6 +208,27 @@ class GatewayDiscrepancy(models.Model):
         return f"{self.gateway_payment_id}: {self.note}"
 
 
+class GatewayDiscrepancyEvent(models.Model):
+    """Audit log of a discrepancy: every change of resolved, with who, when and why. No user
+    means the shop itself (a late payment refunded automatically)."""
+
+    discrepancy = models.ForeignKey(
+        GatewayDiscrepancy, on_delete=models.CASCADE, related_name="events"
+    )
+    resolved = models.BooleanField()  # what it was set to
+    reason = models.CharField(max_length=255)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{'resolved' if self.resolved else 'reopened'}: {self.reason}"
+
+
 class ExitVerification(models.Model):
     """Every scan of an exit code at the door: a second scan of the same code is a warning sign
     (a screenshot passed on), so staff see who let it through first, and when."""

@@ -107,7 +107,7 @@ def quote_cart(lines: Sequence[RequestedLine], *, at: datetime | None = None) ->
     if inactive:
         raise ProductInactive(f"No longer sold: {', '.join(inactive)}.", product_ids=inactive)
     short = [
-        {"product_id": pid, "requested": float(qty), "available": float(products[pid].stock)}
+        {"product_id": pid, "requested": qty, "available": products[pid].stock}
         for pid, qty in wanted.items()
         if qty > products[pid].stock
     ]

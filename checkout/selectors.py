@@ -1,6 +1,7 @@
 """Reads of the checkout: cart and receipt payloads, receipt access, exit codes."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core import signing
@@ -13,6 +14,7 @@ from catalog.services import refuses_beyond_stock
 from checkout.errors import TransactionNotFound
 from checkout.models import Cart, ExitVerification, Transaction
 from checkout.pricing import Quote, price_lines
+from grocery.money import ZERO, json_money
 
 EXIT_SALT = "checkout.exit-code"
 STATUS_WORDS = {
@@ -38,14 +40,10 @@ FAILURE_MESSAGES = {
 }
 
 
-def money(amount) -> float:
-    return float(amount)  # JSON numbers at the edge only
-
-
 def _discount_payload(discount) -> dict:
     return {
         "promotion_id": discount.promotion_id,
-        "amount": money(discount.amount),
+        "amount": json_money(discount.amount),
         "reason": discount.reason,
     }
 
@@ -58,19 +56,19 @@ def quote_payload(quote: Quote) -> dict:
                 "name": line.product.name,
                 "unit": line.product.unit,
                 "quantity": json_quantity(line.quantity),
-                "unit_price": money(line.unit_price),
+                "unit_price": json_money(line.unit_price),
                 "price_per_kg": json_price_per_kg(line.unit_price, line.product.unit),
-                "line_total": money(line.gross),
-                "discount": money(line.discount),
-                "total": money(line.total),
+                "line_total": json_money(line.gross),
+                "discount": json_money(line.discount),
+                "total": json_money(line.total),
                 "discounts": [_discount_payload(d) for d in line.discounts],
             }
             for line in quote.lines
         ],
-        "subtotal": money(quote.subtotal),
-        "discount_total": money(quote.discount_total),
-        "total": money(quote.total),
-        "tax": money(quote.tax),
+        "subtotal": json_money(quote.subtotal),
+        "discount_total": json_money(quote.discount_total),
+        "total": json_money(quote.total),
+        "tax": json_money(quote.tax),
         "currency": quote.currency,
         "discounts": [
             {**_discount_payload(d), "product_id": d.product_id} for d in quote.discounts
@@ -130,18 +128,18 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
             "name": product.name,
             "unit": product.unit,
             "quantity": json_quantity(line.quantity),
-            "unit_price": money(product.price),
+            "unit_price": json_money(product.price),
             "price_per_kg": json_price_per_kg(product.price, product.unit),
-            "line_total": money(0),
-            "discount": money(0),
-            "total": money(0),
+            "line_total": json_money(ZERO),
+            "discount": json_money(ZERO),
+            "total": json_money(ZERO),
             "discounts": [],
         }
         entry.update(
             available=product.product_id in priced
             and (line.quantity <= product.stock or not refuses_beyond_stock()),
             stock=json_quantity(product.stock),
-            price_when_added=money(line.price_when_added),
+            price_when_added=json_money(line.price_when_added),
             image_url=product.image.url if product.image else None,
         )
         out_lines.append(entry)
@@ -197,23 +195,23 @@ def receipt_payload(order: Transaction) -> dict:
     base = settings.PUBLIC_BASE_URL
     code = exit_code(order) if paid else None
     return {
-        "total": money(order.total),
+        "total": json_money(order.total),
         "items": [
             {
                 "name": line.name,
                 "quantity": json_quantity(line.quantity),
-                "price": money(line.unit_price),
+                "price": json_money(line.unit_price),
             }
             for line in lines
         ],
         "transaction_id": order.transaction_id,
         "status": STATUS_WORDS[order.status],
         "created_at": order.created_at.isoformat(),
-        "subtotal": money(order.subtotal),
-        "discount_total": money(order.discount_total),
-        "tax": money(order.tax),
+        "subtotal": json_money(order.subtotal),
+        "discount_total": json_money(order.discount_total),
+        "tax": json_money(order.tax),
         "tax_rate": float(settings.VAT_RATE),
-        "refunded_amount": money(order.refunded_amount),
+        "refunded_amount": json_money(order.refunded_amount),
         "currency": order.currency,
         "payment_method": order.payment_method,
         "lines": [
@@ -222,12 +220,14 @@ def receipt_payload(order: Transaction) -> dict:
                 "name": line.name,
                 "unit": line.unit,
                 "quantity": json_quantity(line.quantity),
-                "unit_price": money(line.unit_price),
+                "unit_price": json_money(line.unit_price),
                 "price_per_kg": json_price_per_kg(line.unit_price, line.unit),
-                "line_total": money(line.line_total + line.discount),
-                "discount": money(line.discount),
-                "total": money(line.line_total),
-                "discounts": [{**d, "amount": float(d["amount"])} for d in line.discounts],
+                "line_total": json_money(line.line_total + line.discount),
+                "discount": json_money(line.discount),
+                "total": json_money(line.line_total),
+                "discounts": [
+                    {**d, "amount": json_money(Decimal(d["amount"]))} for d in line.discounts
+                ],
             }
             for line in lines
         ],

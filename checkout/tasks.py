@@ -4,28 +4,12 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
-from checkout import services
 from checkout.gateway import GatewayUnavailable
+from checkout.services import carts, reconciliation
 from checkout.webhooks import list_unprocessed_event_ids, process_webhook_event
 
 logger = logging.getLogger(__name__)
-
-
-def enqueue_on_commit(task, *args) -> None:
-    """Send a task once the transaction commits. A broker outage is logged, not raised: the
-    periodic reconciliation finds whatever the task would have done."""
-
-    def send():
-        try:
-            task.apply_async(args=args, retry=False)
-        except Exception:  # any broker/transport failure: kombu raises several kinds
-            logger.exception(
-                "Could not enqueue %s%s; reconciliation will catch up", task.name, args
-            )
-
-    transaction.on_commit(send)
 
 
 @shared_task(
@@ -37,13 +21,13 @@ def enqueue_on_commit(task, *args) -> None:
 def reconcile_payments_task() -> dict:
     """Settle transactions left open too long, then flag gateway payments we cannot account for."""
     counts: dict[str, int] = {}
-    for pk in services.list_stale_transaction_ids():
-        outcome = services.reconcile_transaction(pk=pk)
+    for pk in reconciliation.list_stale_transaction_ids():
+        outcome = reconciliation.reconcile_transaction(pk=pk)
         counts[outcome] = counts.get(outcome, 0) + 1
     counts["webhooks"] = sum(
         process_webhook_event(pk=pk) != "already processed" for pk in list_unprocessed_event_ids()
     )
-    counts["flagged"] = services.flag_unmatched_payments(
+    counts["flagged"] = reconciliation.flag_unmatched_payments(
         since_seconds=settings.RECONCILE_LOOKBACK_SECONDS
     )
     logger.info("Reconciliation: %s", counts)
@@ -59,4 +43,4 @@ def process_webhook_event_task(event_pk: int) -> str:
 
 @shared_task
 def delete_abandoned_carts_task() -> int:
-    return services.delete_abandoned_carts()
+    return carts.delete_abandoned_carts()

@@ -10,7 +10,8 @@ from django.utils import timezone
 from checkout.errors import InvalidWebhookEvent
 from checkout.gateway import StripeGateway
 from checkout.models import Transaction, WebhookEvent
-from checkout.services import apply_reported_result
+from checkout.services.payments import apply_reported_result
+from grocery.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +59,13 @@ def check_event(event) -> None:
 
 def receive_stripe_event(event) -> bool:
     """Record a verified event; True if it is new (and so queued for processing)."""
-    from checkout.tasks import enqueue_on_commit, process_webhook_event_task  # tasks import us
-
     check_event(event)
     try:
         with transaction.atomic():
             row = WebhookEvent.objects.create(
                 event_id=event["id"], type=event.get("type", ""), payload=event
             )
-            enqueue_on_commit(process_webhook_event_task, row.pk)
+            enqueue_on_commit("checkout.tasks.process_webhook_event_task", row.pk)
     except IntegrityError:
         return False  # Stripe delivers at least once: a redelivery is acknowledged and ignored
     return True

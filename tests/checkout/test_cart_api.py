@@ -209,7 +209,7 @@ def test_abandoned_anonymous_carts_are_deleted_and_live_ones_kept(django_user_mo
     from django.utils import timezone
 
     from checkout.models import CartLine
-    from checkout.services import delete_abandoned_carts
+    from checkout.services.carts import delete_abandoned_carts
 
     now = timezone.now()
     product = make_product()

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from checkout import services
 from checkout.models import GatewayDiscrepancy, Transaction
+from checkout.services import reconciliation
 from tests.checkout.conftest import spec_body, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -36,8 +36,8 @@ def test_payment_after_reconciliation_failed_the_order_is_refunded(shop, fake_st
     while fake_stripe.calls("POST /v1/payment_intents") == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     # meanwhile reconciliation finds the order open, and no payment at Stripe for it
-    (pk,) = services.list_stale_transaction_ids()
-    assert services.reconcile_transaction(pk=pk) == "failed"
+    (pk,) = reconciliation.list_stale_transaction_ids()
+    assert reconciliation.reconcile_transaction(pk=pk) == "failed"
     assert stock_of("12345") == 120
     buyer.join(10)
 

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from checkout import services
 from checkout.models import Transaction
+from checkout.services import reconciliation
 from tests.checkout.conftest import spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
@@ -29,15 +29,15 @@ def age(order: Transaction, minutes: float) -> None:
 def test_within_the_hold_the_order_waits(waiting, settings):
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 9)
-    assert waiting.pk in services.list_stale_transaction_ids()  # older than RECONCILE_AFTER
-    assert services.reconcile_transaction(pk=waiting.pk) == "waiting"
+    assert waiting.pk in reconciliation.list_stale_transaction_ids()  # older than RECONCILE_AFTER
+    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "waiting"
     assert stock_of("12345") == 118
 
 
 def test_past_the_hold_reconciliation_cancels_and_frees_the_stock(waiting, fake_stripe, settings):
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 11)
-    assert services.reconcile_transaction(pk=waiting.pk) == "failed"
+    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "failed"
     assert fake_stripe.intents[waiting.gateway_payment_id]["status"] == "canceled"
     assert stock_of("12345") == 120
 
@@ -46,8 +46,8 @@ def test_a_hold_shorter_than_the_reconcile_delay_is_still_honoured(waiting, sett
     settings.RECONCILE_AFTER_SECONDS = 300
     settings.PAYMENT_HOLD_MINUTES = 2
     age(waiting, 3)
-    assert services.list_stale_transaction_ids() == [waiting.pk]
-    assert services.reconcile_transaction(pk=waiting.pk) == "failed"
+    assert reconciliation.list_stale_transaction_ids() == [waiting.pk]
+    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "failed"
 
 
 def test_paid_just_as_the_hold_ran_out_is_paid(waiting, fake_stripe, settings):
@@ -63,7 +63,7 @@ def test_paid_just_as_the_hold_ran_out_is_paid(waiting, fake_stripe, settings):
 
     fake_stripe.route = succeed_first
     try:
-        assert services.reconcile_transaction(pk=waiting.pk) == "succeeded"
+        assert reconciliation.reconcile_transaction(pk=waiting.pk) == "succeeded"
     finally:
         fake_stripe.route = real_route
     assert stock_of("12345") == 118
@@ -75,7 +75,7 @@ def test_a_gateway_refusal_during_reconciliation_is_logged_not_raised(
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 6)  # stale, but still within its hold
     fake_stripe.fail("GET /v1/payment_intents/", "401", times=5)
-    assert services.reconcile_transaction(pk=waiting.pk) == "gateway error"
+    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "gateway error"
     assert "refused" in caplog.text
     waiting.refresh_from_db()
     assert waiting.status == "requires_action" and stock_of("12345") == 118
@@ -85,6 +85,6 @@ def test_past_the_hold_a_gateway_refusal_still_frees_the_stock(waiting, fake_str
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 11)
     fake_stripe.fail("GET /v1/payment_intents/", "403", times=5)
-    assert services.reconcile_transaction(pk=waiting.pk) == "failed"
+    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "failed"
     waiting.refresh_from_db()
     assert waiting.failure_code == "gateway_misconfigured" and stock_of("12345") == 120

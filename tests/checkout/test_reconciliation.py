@@ -9,8 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import StockMovement
-from checkout import services
 from checkout.models import GatewayDiscrepancy, Transaction, WebhookEvent
+from checkout.services import reconciliation
 from checkout.tasks import reconcile_payments_task
 from tests.checkout.conftest import WEBHOOK_SECRET, spec_body, stock_of
 from tests.checkout.fake_stripe import sign_webhook
@@ -180,6 +180,6 @@ def test_signed_webhook_is_processed_by_the_worker_once(shop, fake_stripe, celer
 def test_reconcile_service_directly_is_idempotent(shop, fake_stripe):
     (order,) = awaiting_authentication(1)
     fake_stripe.set_status(order.gateway_payment_id, "succeeded")
-    assert services.reconcile_transaction(pk=order.pk) == "succeeded"
-    assert services.reconcile_transaction(pk=order.pk) == "already settled"
+    assert reconciliation.reconcile_transaction(pk=order.pk) == "succeeded"
+    assert reconciliation.reconcile_transaction(pk=order.pk) == "already settled"
     assert settle_events(order) == 1

@@ -216,7 +216,7 @@ def paid_order(api_client) -> Transaction:
 )
 def test_a_refused_refund_changes_nothing(api_client, shop, fake_stripe, fault, error):
     from checkout.models import Refund
-    from checkout.services import refund_transaction
+    from checkout.services.refunds import refund_transaction
     from grocery.errors import DomainError
 
     order = paid_order(api_client)

@@ -11,8 +11,9 @@ import time
 
 import pytest
 
-from checkout.tasks import delete_abandoned_carts_task, enqueue_on_commit
+from checkout.tasks import delete_abandoned_carts_task
 from grocery.celery import app as celery_app
+from grocery.tasks import enqueue_on_commit
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_enqueueing_a_task_gives_up_quickly(
 ):
     def enqueue():
         with django_capture_on_commit_callbacks(execute=True):
-            enqueue_on_commit(delete_abandoned_carts_task)
+            enqueue_on_commit(delete_abandoned_carts_task.name)
 
     with caplog.at_level("ERROR"):
         _, seconds = timed(enqueue)

@@ -1,0 +1,163 @@
+"""Carts: found by the signed-in customer or the device's token, created on the first write.
+
+Every change to a cart's lines runs with the cart row locked, so two tabs adding at once cannot
+lose a line.
+"""
+
+import re
+import secrets
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from catalog.errors import OutOfStock, ProductNotFound
+from catalog.models import Product
+from catalog.services import refuses_beyond_stock
+from checkout.errors import CartLineNotFound, InvalidQuantity, ProductInactive
+from checkout.models import Cart, CartLine
+from checkout.pricing import quantity_problem
+from grocery.money import ZERO
+
+CART_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_cart_token makes
+
+
+def new_cart_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def find_cart(*, token: str | None, user=None) -> Cart | None:
+    """The signed-in customer's cart (adopting this device's anonymous one), or the device's;
+    None when there is none yet: reading a cart never creates one."""
+    signed_in = user is not None and user.is_authenticated
+    if signed_in:
+        cart = Cart.objects.filter(customer=user).first()
+        if cart is not None:
+            return cart
+        if token and Cart.objects.filter(token=token, customer=None).update(customer=user):
+            return Cart.objects.get(token=token)
+        return None
+    if token:
+        # A customer's cart is never reachable by its token alone once they signed in.
+        return Cart.objects.filter(token=token, customer=None).first()
+    return None
+
+
+def usable_cart_token(token: str | None) -> str:
+    """The device's token for a cart not created yet: its own if it looks like one we hand out
+    and no cart holds it, else a new one. (Reading an empty cart hands out a token without a
+    row, so the first write must be able to create the cart under that token.)"""
+    if (
+        token
+        and CART_TOKEN_FORMAT.fullmatch(token)
+        and not Cart.objects.filter(token=token).exists()
+    ):
+        return token
+    return new_cart_token()
+
+
+def get_or_create_cart(*, token: str | None, user=None) -> Cart:
+    """The cart that a write goes to, created on the first write."""
+    cart = find_cart(token=token, user=user)
+    if cart is not None:
+        return cart
+    customer = user if user is not None and user.is_authenticated else None
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(token=usable_cart_token(token), customer=customer)
+    except IntegrityError:
+        # Two first writes of one device raced: the other one created the cart.
+        if (cart := find_cart(token=token, user=user)) is not None:
+            return cart
+        return Cart.objects.create(token=new_cart_token(), customer=customer)
+
+
+def delete_abandoned_carts(*, now=None) -> int:
+    """Drop anonymous carts nobody will come back to: empty for a day, or idle past the cookie's
+    life. Receipts keep the token as text, so a device still reaches its old receipts."""
+    now = now or timezone.now()
+    empty_since = now - timedelta(days=1)
+    idle_since = now - timedelta(seconds=settings.CART_COOKIE_MAX_AGE)
+    abandoned = (
+        Cart.objects.filter(customer=None)
+        .annotate(last_added=Max("lines__added_at"))
+        .filter(
+            Q(last_added__isnull=True, updated_at__lt=empty_since)
+            | Q(last_added__lt=idle_since, updated_at__lt=idle_since)
+        )
+    )
+    deleted = Cart.objects.filter(pk__in=abandoned.values("pk")).delete()[1].get("checkout.Cart", 0)
+    return deleted
+
+
+def _sellable_product(product_id: str) -> Product:
+    try:
+        product = Product.objects.get(product_id=product_id)
+    except Product.DoesNotExist:
+        raise ProductNotFound(product_id=product_id) from None
+    if not product.is_active:
+        raise ProductInactive(f"{product.name} is no longer sold.", product_ids=[product_id])
+    return product
+
+
+def _check_line(product: Product, quantity: Decimal) -> None:
+    if problem := quantity_problem(product, quantity):
+        raise InvalidQuantity(f"Quantity {problem}.", product_id=product.product_id)
+    if quantity > product.stock and refuses_beyond_stock():
+        raise OutOfStock(
+            f"Only {product.stock.normalize():f} of {product.name} left.",
+            lines=[
+                {
+                    "product_id": product.product_id,
+                    "requested": quantity,
+                    "available": product.stock,
+                }
+            ],
+        )
+
+
+def add_to_cart(*, cart: Cart, product_id: str, quantity: Decimal) -> None:
+    product = _sellable_product(product_id)
+    with transaction.atomic():
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()  # one writer per cart
+        line = CartLine.objects.filter(cart=cart, product=product).first()
+        new_quantity = quantity + (line.quantity if line else ZERO)
+        if problem := quantity_problem(product, quantity):
+            raise InvalidQuantity(f"Quantity {problem}.", product_id=product_id)
+        _check_line(product, new_quantity)
+        _save_line(cart, product, line, new_quantity)
+
+
+def set_cart_quantity(*, cart: Cart, product_id: str, quantity: Decimal) -> None:
+    product = _sellable_product(product_id)
+    _check_line(product, quantity)
+    with transaction.atomic():
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()
+        line = CartLine.objects.filter(cart=cart, product=product).first()
+        _save_line(cart, product, line, quantity)
+
+
+def _save_line(cart: Cart, product: Product, line: CartLine | None, quantity: Decimal) -> None:
+    # Touching a line accepts today's price: the price_changed flag goes away.
+    if line is None:
+        CartLine.objects.create(
+            cart=cart, product=product, quantity=quantity, price_when_added=product.price
+        )
+    else:
+        line.quantity = quantity
+        line.price_when_added = product.price
+        line.save(update_fields=["quantity", "price_when_added"])
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+
+
+def remove_from_cart(*, cart: Cart, product_id: str) -> None:
+    deleted, _ = CartLine.objects.filter(cart=cart, product__product_id=product_id).delete()
+    if not deleted:
+        raise CartLineNotFound(product_id=product_id)
+
+
+def clear_cart(*, cart: Cart) -> None:
+    CartLine.objects.filter(cart=cart).delete()

@@ -1,0 +1,18 @@
+"""Scans of exit codes at the door."""
+
+from django.db import transaction
+
+from checkout.models import ExitVerification, Transaction
+
+
+def record_exit_verification(*, order: Transaction, user) -> tuple[ExitVerification, bool]:
+    """Log a scan at the door; returns the code's first verification and whether this scan came
+    after it. The transaction row is locked so that two gates scanning the same screenshot at the
+    same instant cannot both be told they were first."""
+    with transaction.atomic():
+        Transaction.objects.select_for_update().get(pk=order.pk)
+        first = (
+            ExitVerification.objects.filter(transaction=order).select_related("verified_by").first()
+        )
+        mine = ExitVerification.objects.create(transaction=order, verified_by=user)
+    return first or mine, first is not None

@@ -1,0 +1,191 @@
+"""Placing an order: validate, price, reserve stock, charge.
+
+Three steps, never one transaction: the order and its stock are committed in one short durable
+transaction; the gateway is called after the commit, with no row locked; the outcome is then
+applied under a row lock (checkout.services.payments). An Idempotency-Key belongs to its caller
+and the database's unique constraint, not Python, decides which of two racing requests owns it.
+"""
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from catalog.services import StockLine, take_stock
+from checkout.errors import IdempotencyKeyReused, NothingToPay, TotalMismatch
+from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, get_gateway
+from checkout.models import Transaction, TransactionEvent, TransactionLine
+from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
+from checkout.services.payments import apply_payment_result, transition_order
+from grocery.money import ZERO, round_money
+
+logger = logging.getLogger(__name__)
+Status = Transaction.Status
+
+
+def new_transaction_id() -> str:
+    # Hex only: no "_" or "-", so it can be embedded in gateway references unambiguously.
+    return "tx" + secrets.token_hex(10)
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    customer_id: str
+    lines: Sequence[RequestedLine]
+    claimed_total: Decimal
+    payment_method: str
+    payment_token: str = ""
+    cart_token: str = ""
+    user: object = None
+
+    def fingerprint(self) -> str:
+        """What makes two requests "the same" for an Idempotency-Key."""
+        body = {
+            "customer_id": self.customer_id,
+            "cart": sorted(
+                (pid, str(qty.normalize())) for pid, qty in merge_lines(self.lines).items()
+            ),
+            "total_amount": str(round_money(self.claimed_total)),
+            "payment_method": self.payment_method,
+            "payment_token": self.payment_token,
+        }
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+    def idempotency_scope(self) -> str:
+        """Whose Idempotency-Key this is: the signed-in customer's, else this device's cart's."""
+        if self.user is not None and self.user.is_authenticated:
+            return f"user:{self.user.pk}"
+        return f"cart:{self.cart_token}" if self.cart_token else ""
+
+
+def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Transaction:
+    """Validate, price, reserve stock, charge; the same caller with the same key and body always
+    gets the same answer, and never anyone else's."""
+    fingerprint = request.fingerprint()
+    scope = request.idempotency_scope()
+    # A request with no caller to own the key (no user, no cart token: never one from the API,
+    # which always has a cart token) cannot safely share it: it is its own checkout.
+    key = idempotency_key if scope else None
+    if key:
+        earlier = _keyed(scope, key)
+        if earlier is not None:
+            return _replay(earlier, fingerprint)
+    quote = quote_cart(request.lines)
+    if quote.total <= ZERO:
+        # A paid order with no payment would hand out an exit code for free goods.
+        raise NothingToPay(total=quote.total, currency=quote.currency)
+    if abs(quote.total - request.claimed_total) > settings.CHECKOUT_TOTAL_TOLERANCE:
+        raise TotalMismatch(
+            f"The total is {quote.total} {quote.currency}, not {request.claimed_total}.",
+            total=quote.total,
+            total_amount=request.claimed_total,
+            currency=quote.currency,
+        )
+    try:
+        order = _reserve(request, quote, scope, key, fingerprint)
+    except IntegrityError:
+        # Two requests raced with one key: the unique constraint let one in; answer its result.
+        earlier = _keyed(scope, key) if key else None
+        if earlier is None:
+            raise
+        return _replay(earlier, fingerprint)
+    _charge(order, request.payment_token)
+    return order
+
+
+def _keyed(scope: str, key: str) -> Transaction | None:
+    return Transaction.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+
+
+def _replay(earlier: Transaction, fingerprint: str) -> Transaction:
+    """The earlier answer, at once: one still at the gateway answers "pending" (202) and the
+    client asks again, so no request ever waits on another's payment."""
+    if earlier.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()  # names nothing of the earlier request
+    return earlier
+
+
+def _reserve(
+    request: CheckoutRequest,
+    quote: Quote,
+    scope: str,
+    idempotency_key: str | None,
+    fingerprint: str,
+) -> Transaction:
+    """Record the order and take its stock in one short transaction, committed before the charge."""
+    user = request.user if request.user and request.user.is_authenticated else None
+    with transaction.atomic(durable=True):
+        order = Transaction.objects.create(
+            transaction_id=new_transaction_id(),
+            idempotency_scope=scope if idempotency_key else "",
+            idempotency_key=idempotency_key or None,
+            request_fingerprint=fingerprint,
+            customer_id=request.customer_id,
+            user=user,
+            cart_token=request.cart_token,
+            payment_method=request.payment_method,
+            gateway=get_gateway().name,
+            currency=quote.currency,
+            subtotal=quote.subtotal,
+            discount_total=quote.discount_total,
+            tax=quote.tax,
+            total=quote.total,
+        )
+        order.sold_lines = TransactionLine.objects.bulk_create(
+            TransactionLine(
+                transaction=order,
+                product=line.product,
+                product_code=line.product.product_id,
+                name=line.product.name,
+                unit=line.product.unit,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                line_total=line.total,
+                discounts=[
+                    {"promotion_id": d.promotion_id, "amount": str(d.amount), "reason": d.reason}
+                    for d in line.discounts
+                ],
+            )
+            for line in quote.lines
+        )
+        TransactionEvent.objects.create(
+            transaction=order, to_status=Status.PENDING, reason="checkout started, stock taken"
+        )
+        take_stock(
+            [StockLine(line.product.pk, line.quantity) for line in quote.lines],
+            reference=order.transaction_id,
+        )
+    return order
+
+
+def _charge(order: Transaction, payment_token: str) -> None:
+    try:
+        result = get_gateway().charge(
+            ChargeRequest(
+                reference=order.transaction_id,
+                amount=order.total,
+                currency=order.currency,
+                payment_token=payment_token,
+                idempotency_key=f"charge-{order.transaction_id}",
+            )
+        )
+    except GatewayError as exc:
+        log = logger.warning if isinstance(exc, GatewayUnavailable) else logger.error
+        log("Charge for %s failed: %s", order.transaction_id, exc)
+        # Nothing was charged as far as anyone can tell: give the stock back now. Should the
+        # gateway have taken the money after all, reconciliation flags the payment for a refund.
+        transition_order(
+            order,
+            to=Status.FAILED,
+            reason=f"charge: {exc}"[:255],
+            failure_code=exc.failure_code,
+        )
+        return
+    apply_payment_result(order, result, source="charge")
