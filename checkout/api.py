@@ -34,13 +34,12 @@ from checkout.schema import (
 from checkout.selectors import verify_exit_code
 from checkout.services import carts, exits, orders, payments
 from checkout.webhooks import receive_stripe_event
+from grocery.customer import CART_COOKIE, cart_token_of
 from grocery.errors import error_body
 from grocery.qr import qr_response
 from grocery.schema import documented_by
 from grocery.throttles import CUSTOMER_THROTTLES
 
-CART_COOKIE = "cart_token"
-CART_HEADER = "X-Cart-Token"
 # How a failed checkout answers, by its failure_code; anything else (a decline) is a 402.
 FAILED_ANSWERS = {
     "gateway_unavailable": (status.HTTP_503_SERVICE_UNAVAILABLE, "payment_unavailable"),
@@ -50,10 +49,6 @@ FAILED_ANSWERS = {
 }
 DECLINED = (status.HTTP_402_PAYMENT_REQUIRED, "payment_declined")
 RETRY_AFTER_SECONDS = "2"
-
-
-def cart_token_of(request) -> str | None:
-    return request.headers.get(CART_HEADER) or request.COOKIES.get(CART_COOKIE) or None
 
 
 def with_cart_cookie(response: Response, token: str) -> Response:

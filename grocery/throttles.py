@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from grocery.cache import cache_count
+from grocery.customer import cart_token_of
 
 
 def client_address(request) -> str:
@@ -73,8 +74,6 @@ class CustomerRateThrottle(WindowRateThrottle):
         return view.throttle_scope
 
     def ident(self, request) -> str:
-        from checkout.api import cart_token_of  # checkout.api imports this module
-
         if request.user and request.user.is_authenticated:
             return f"user:{request.user.pk}"
         if token := cart_token_of(request):
