@@ -66,6 +66,15 @@ class Deal:
     def offers(self, lines: list[CartLine]) -> list[Saving]:
         raise NotImplementedError
 
+    def _spread_over(self, lines: list[CartLine], cents: int, reason: str) -> list[Saving]:
+        """`cents` shared out over the lines by what is left of them, exact to the cent."""
+        parts = spread(cents, [line.left for line in lines])
+        return [
+            Saving(self.promotion_id, line, part, reason)
+            for line, part in zip(lines, parts, strict=True)
+            if part
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class PercentageOff(Deal):
@@ -78,12 +87,7 @@ class PercentageOff(Deal):
         qualifying = [line for line in lines if line.left and self.qualifies(line)]
         total = round_half_up(Decimal(sum(line.left for line in qualifying)) * self.percent / 100)
         reason = f"{self.name}: {self.percent.normalize():f}% off"
-        parts = spread(total, [line.left for line in qualifying])
-        return [
-            Saving(self.promotion_id, line, cents, reason)
-            for line, cents in zip(qualifying, parts, strict=True)
-            if cents
-        ]
+        return self._spread_over(qualifying, total, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,20 +114,15 @@ class FixedOffEachUnit(Deal):
 
 @dataclass(frozen=True, slots=True)
 class FreeUnits(Deal):
-    """For every `group` qualifying units, the `free` cheapest of them cost nothing."""
+    """For every group of qualifying units, the free cheapest of them cost nothing."""
 
     whole_units_only: ClassVar[bool] = True
 
-    @property
-    def group(self) -> int:
-        raise NotImplementedError
-
-    @property
-    def free(self) -> int:
+    def group_and_free(self) -> tuple[int, int]:
         raise NotImplementedError
 
     def offers(self, lines: list[CartLine]) -> list[Saving]:
-        group, free = self.group, self.free
+        group, free = self.group_and_free()
         if not group or free <= 0:
             return []
         cheapest_first = sorted(
@@ -150,34 +149,27 @@ class FreeUnits(Deal):
 
 @dataclass(frozen=True, slots=True)
 class BuyXGetYFree(FreeUnits):
+    """'Buy 1 get 1 free': of every X + Y qualifying units, the Y cheapest."""
+
     kind: ClassVar[str] = Kind.BUY_X_GET_Y
     buy_quantity: int
     free_quantity: int
 
-    @property
-    def group(self) -> int:
-        return self.buy_quantity + self.free_quantity
-
-    @property
-    def free(self) -> int:
-        return self.free_quantity
+    def group_and_free(self) -> tuple[int, int]:
+        return self.buy_quantity + self.free_quantity, self.free_quantity
 
 
 @dataclass(frozen=True, slots=True)
 class MultibuyFree(FreeUnits):
     """'3 for 2': of every bundle, the units not paid for are the cheapest."""
 
+    bundle_quantity: int  # the 3 in "3 for 2"
+    pay_quantity: int  # the 2
     kind: ClassVar[str] = Kind.MULTIBUY
-    bundle_quantity: int
-    pay_quantity: int
 
-    @property
-    def group(self) -> int:
-        return self.bundle_quantity
-
-    @property
-    def free(self) -> int:
-        return self.bundle_quantity - self.pay_quantity
+    def group_and_free(self) -> tuple[int, int]:
+        size = self.bundle_quantity
+        return size, size - self.pay_quantity
 
 
 @dataclass(slots=True)
@@ -273,13 +265,9 @@ class BasketThreshold(Deal):
         if not qualifying or sum(line.gross for line in qualifying) < to_cents(self.threshold):
             return []
         reason = f"{self.name}: share of {show(self.amount)} off a spend of {show(self.threshold)}"
-        with_left = [line for line in qualifying if line.left]
-        parts = spread(to_cents(self.amount), [line.left for line in with_left])
-        return [
-            Saving(self.promotion_id, line, cents, reason)
-            for line, cents in zip(with_left, parts, strict=True)
-            if cents
-        ]
+        return self._spread_over(
+            [line for line in qualifying if line.left], to_cents(self.amount), reason
+        )
 
 
 @dataclass(frozen=True, slots=True)
