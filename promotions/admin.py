@@ -3,13 +3,12 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Q
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from promotions.errors import TooManyActivePromotions
-from promotions.models import PARAMETER_FIELDS, AppliesTo, Promotion, Status
+from promotions.models import PARAMETER_FIELDS, Promotion, Status, missing_target
 from promotions.posters import render_posters, validity_text
 from promotions.selectors import promotion_url
 from promotions.services import check_active_limit, save_promotion
@@ -25,13 +24,8 @@ class StatusFilter(admin.SimpleListFilter):
         return Status.choices
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        if self.value() == Status.ACTIVE:
-            return queryset.filter(is_active=True, valid_from__lte=now, valid_until__gt=now)
-        if self.value() == Status.UPCOMING:
-            return queryset.filter(is_active=True, valid_from__gt=now)
-        if self.value() == Status.ENDED:
-            return queryset.filter(Q(is_active=False) | Q(valid_until__lte=now))
+        if self.value() in Status.values:
+            return queryset.with_status(self.value(), timezone.now())
         return queryset
 
 
@@ -56,10 +50,11 @@ class PromotionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("applies_to") == AppliesTo.PRODUCTS and not data.get("products"):
-            self.add_error("products", "Pick the products this promotion applies to.")
-        if data.get("applies_to") == AppliesTo.CATEGORIES and not data.get("categories"):
-            self.add_error("categories", "Pick the categories this promotion applies to.")
+        missing = missing_target(
+            data.get("applies_to"), products=data.get("products"), categories=data.get("categories")
+        )
+        if missing:
+            self.add_error(missing, f"Pick the {missing} this promotion applies to.")
         return data
 
     def _post_clean(self):
@@ -101,10 +96,7 @@ class PromotionAdmin(admin.ModelAdmin):
         save_promotion(promotion=obj)  # products and categories follow in save_related
 
     def changelist_view(self, request, extra_context=None):
-        now = timezone.now()
-        running = Promotion.objects.filter(
-            is_active=True, valid_from__lte=now, valid_until__gt=now
-        ).count()
+        running = Promotion.objects.running(timezone.now()).count()
         extra_context = {
             **(extra_context or {}),
             "subtitle": f"{running} of at most {settings.MAX_ACTIVE_PROMOTIONS} promotions running "

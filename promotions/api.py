@@ -20,7 +20,7 @@ from catalog.selectors import product_payload
 from grocery.errors import error_body
 from grocery.qr import qr_response
 from promotions.errors import PromotionNotFound
-from promotions.models import AppliesTo, Kind, Promotion, Status
+from promotions.models import AppliesTo, Kind, Promotion, Status, missing_target
 from promotions.selectors import (
     covered_products,
     get_promotion,
@@ -107,13 +107,13 @@ class PromotionInput(serializers.Serializer):
         return list(found.values())
 
     def validate(self, data):
-        applies_to = data.get("applies_to")
-        for target, field in (
-            (AppliesTo.PRODUCTS, "products"),
-            (AppliesTo.CATEGORIES, "categories"),
-        ):
-            if applies_to == target and not data.get(field, self.partial):
-                raise serializers.ValidationError({field: ["Name at least one."]})
+        missing = missing_target(  # a partial change may leave the targets as they are
+            data.get("applies_to"),
+            products=data.get("products", self.partial),
+            categories=data.get("categories", self.partial),
+        )
+        if missing:
+            raise serializers.ValidationError({missing: ["Name at least one."]})
         return data
 
     def validate_categories(self, slugs):

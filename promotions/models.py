@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -6,6 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Category, Product
 from promotions.engine import Kind as EngineKind
+from promotions.engine import Window, window_status
 
 
 class Kind(models.TextChoices):
@@ -23,9 +26,22 @@ class AppliesTo(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    ACTIVE = "active", "active"
-    UPCOMING = "upcoming", "upcoming"
-    ENDED = "ended", "ended"
+    ACTIVE = Window.ACTIVE, "active"
+    UPCOMING = Window.UPCOMING, "upcoming"
+    ENDED = Window.ENDED, "ended"
+
+
+def missing_target(applies_to: str, *, products, categories) -> str | None:
+    """The one rule that a promotion names what it applies to: the field left empty, if any.
+
+    Only the form and the API know the targets before saving (the m2m rows follow the save), so
+    both ask here and word the answer for their own readers. A basket promotion needs none.
+    """
+    if applies_to == AppliesTo.PRODUCTS and not products:
+        return "products"
+    if applies_to == AppliesTo.CATEGORIES and not categories:
+        return "categories"
+    return None
 
 
 # Which parameters each kind needs (the rest must stay empty, so a form can't half-configure one).
@@ -52,6 +68,36 @@ LIMIT_HELP = (
     "default): saving is refused if this one's dates would make more than that run at once. "
     "Inactive and ended promotions do not count. Untick to withdraw a promotion at once."
 )
+
+
+class PromotionQuerySet(models.QuerySet):
+    """Status in SQL: the same windows as engine.window_status (valid_until is exclusive, and a
+    withdrawn promotion has ended whatever its dates)."""
+
+    def running(self, at: datetime) -> "PromotionQuerySet":
+        return self.filter(is_active=True, valid_from__lte=at, valid_until__gt=at)
+
+    def upcoming(self, at: datetime) -> "PromotionQuerySet":
+        return self.filter(is_active=True, valid_from__gt=at)
+
+    def ended(self, at: datetime) -> "PromotionQuerySet":
+        return self.filter(Q(is_active=False) | Q(valid_until__lte=at))
+
+    def not_ended(self, at: datetime) -> "PromotionQuerySet":
+        """Running or upcoming."""
+        return self.filter(is_active=True, valid_until__gt=at)
+
+    def running_during(self, start: datetime, end: datetime) -> "PromotionQuerySet":
+        """Running at some moment of [start, end)."""
+        return self.filter(is_active=True, valid_from__lt=end, valid_until__gt=start)
+
+    def with_status(self, status: str, at: datetime) -> "PromotionQuerySet":
+        by_status = {
+            Status.ACTIVE: self.running,
+            Status.UPCOMING: self.upcoming,
+            Status.ENDED: self.ended,
+        }
+        return by_status[status](at)
 
 
 class Promotion(models.Model):
@@ -143,6 +189,8 @@ class Promotion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PromotionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-priority", "valid_from", "code"]
         constraints = [
@@ -162,11 +210,7 @@ class Promotion(models.Model):
 
     def status(self, at=None) -> Status:
         at = at or timezone.now()
-        if not self.is_active or at >= self.valid_until:
-            return Status.ENDED
-        if at < self.valid_from:
-            return Status.UPCOMING
-        return Status.ACTIVE
+        return Status(window_status(self.is_active, self.valid_from, self.valid_until, at))
 
     def clean(self):
         errors = {}

@@ -130,7 +130,7 @@ def _summary(promotion: Promotion) -> dict:
 
 
 def _load(since: datetime) -> list[Live]:
-    promotions = Promotion.objects.filter(is_active=True, valid_until__gt=since).prefetch_related(
+    promotions = Promotion.objects.not_ended(since).prefetch_related(
         Prefetch("products", queryset=Product.objects.only("id", "product_id")),
         Prefetch("categories", queryset=Category.objects.only("id", "slug")),
     )

@@ -46,7 +46,7 @@ def check_active_limit(*, promotion: Promotion, now: datetime | None = None) -> 
         return
     _lock_promotion_windows()
     others = list(
-        Promotion.objects.filter(is_active=True, valid_from__lt=end, valid_until__gt=start)
+        Promotion.objects.running_during(start, end)
         .exclude(pk=promotion.pk)
         .only("code", "name", "valid_from", "valid_until")
     )

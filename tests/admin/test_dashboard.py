@@ -68,9 +68,9 @@ def _sale(
 
 
 def test_dashboard_shows_sales_top_products_payments_and_uptake(manager_client):
-    from tests.admin.test_promotions_admin import make_promotion
+    from tests.factories import make_promotion
 
-    promo = make_promotion("dairy10", "10% off dairy")
+    promo = make_promotion(code="dairy10", name="10% off dairy")
     cheese = make_product(product_id="C1", name="Gouda", price=Decimal("12.00"))
     bread = make_product(product_id="B1", name="Sourdough", price=Decimal("3.00"))
     used = [{"promotion_id": "dairy10", "amount": "1.20", "reason": "10% off"}]

@@ -53,7 +53,13 @@ def test_inactive_and_ended_promotions_do_not_count(now):
     for n in range(5):
         make_promotion(code=f"p{n}", **window(now, 0, 10))
     make_promotion(code="off", is_active=False, **window(now, 0, 10))
-    make_promotion(code="after", **window(now, 10, 20))
+    make_promotion(code="after", **window(now, 10, 20))  # starts as the five end
+    assert set(
+        Promotion.objects.filter(code__in=["off", "after"]).values_list("code", flat=True)
+    ) == {"off", "after"}
+    with pytest.raises(TooManyActivePromotions) as refused:  # the five still count, and only they
+        make_promotion(code="sixth", **window(now, 5, 6))
+    assert refused.value.detail["promotions"] == ["p0", "p1", "p2", "p3", "p4"]
 
 
 def test_the_limit_is_a_setting(now, settings):

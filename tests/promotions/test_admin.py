@@ -1,10 +1,15 @@
+"""Promotions in the manager portal: the form, the active limit explained, posters by role."""
+
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from catalog.roles import STAFF, STORE_MANAGER
 from promotions.models import Promotion
+from tests.admin.test_labels import decode_page, page_count
 from tests.factories import make_category, make_promotion
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +25,21 @@ def admin_client(client, settings):
     user = get_user_model().objects.create_superuser("boss", password="pw-boss-123")
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def client_in_group(client):
+    """Log a staff member of one of the shop's groups (catalog.roles) in."""
+
+    def log_in(group: str):
+        user = get_user_model().objects.create_user(
+            group.lower().replace(" ", "-"), password="pw-member-123", is_staff=True
+        )
+        user.groups.add(Group.objects.get(name=group))
+        client.force_login(user)
+        return client
+
+    return log_in
 
 
 def form(**fields) -> dict:
@@ -61,8 +81,11 @@ def test_admin_shows_the_limit_as_a_form_error_and_saves_nothing(admin_client):
     page = response.content.decode()
     assert "at most 5 promotions at the same moment" in page
     assert "Deal 0 (p0)" in page
+    assert "errornote" in page  # on the form, not an error page
     assert not Promotion.objects.filter(name="Cheese week").exists()
     assert "MAX_ACTIVE_PROMOTIONS" in page  # the help text explains the rule
+    listing = admin_client.get("/admin/promotions/promotion/").content.decode()
+    assert "5 of at most 5 promotions running now" in listing
 
 
 def test_admin_shows_kind_parameter_errors(admin_client):
@@ -76,3 +99,35 @@ def test_admin_requires_the_targets_it_names(admin_client):
     assert response.status_code == 200
     assert "Pick the categories this promotion applies to." in response.content.decode()
     assert not Promotion.objects.exists()
+
+
+def test_posters_decode_to_each_promotion_url(client_in_group):
+    manager_client = client_in_group(STORE_MANAGER)
+    promos = [
+        make_promotion(code="dairy10", name="10% off dairy"),
+        make_promotion(code="spring", name="Spring sale"),
+    ]
+    response = manager_client.post(
+        "/admin/promotions/promotion/",
+        {"action": "print_posters", "_selected_action": [p.pk for p in promos]},
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert page_count(response.content) == 2
+    decoded = decode_page(response.content, 1, dpi=150) + decode_page(response.content, 2, dpi=150)
+    assert sorted(decoded) == [
+        "https://shop.example/promo/dairy10",
+        "https://shop.example/promo/spring",
+    ]
+
+
+def test_staff_cannot_print_posters_or_edit_promotions(client_in_group):
+    shop_staff_client = client_in_group(STAFF)
+    promo = make_promotion(code="p1", name="Promo")
+    assert shop_staff_client.get("/admin/promotions/promotion/").status_code == 403
+    response = shop_staff_client.post(
+        "/admin/promotions/promotion/",
+        {"action": "print_posters", "_selected_action": [promo.pk]},
+    )
+    assert response.status_code == 403
+    managers = Group.objects.get(name=STORE_MANAGER)
+    assert managers.permissions.filter(codename="print_posters").exists()
