@@ -40,7 +40,7 @@ from checkout.schema import (
 from checkout.selectors import verify_exit_code
 from checkout.webhooks import receive_stripe_event
 from grocery.errors import DomainError, error_body
-from grocery.parsers import JSONParser
+from grocery.parsers import StoredJSONParser
 from grocery.qr import qr_response
 from grocery.schema import documented_by
 from grocery.throttles import CUSTOMER_THROTTLES
@@ -492,8 +492,8 @@ class StripeWebhookApi(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            # The API's parser: Stripe signs what it sends, not that it nests or stores sanely.
-            event = JSONParser().parse(BytesIO(request.body))
+            # Stripe signs what it sends, not that it nests sanely or that the database can store it.
+            event = StoredJSONParser().parse(BytesIO(request.body))
         except ParseError as exc:
             raise InvalidWebhookEvent(problem=str(exc.detail)) from None
         new = receive_stripe_event(event)
