@@ -14,14 +14,14 @@ from rest_framework.views import APIView
 from frontend.errors import InvalidCspReport
 from frontend.models import CspViolation
 from frontend.services import ViolationReport, record_csp_violation
-from grocery.parsers import JSONParser  # the API's parser, with its nesting limit
+from grocery.parsers import StoredJSONParser  # nesting limit, and no NUL for the database
 
 
-class CspReportParser(JSONParser):
+class CspReportParser(StoredJSONParser):
     media_type = "application/csp-report"  # report-uri
 
 
-class ReportsParser(JSONParser):
+class ReportsParser(StoredJSONParser):
     media_type = "application/reports+json"  # report-to (the Reporting API)
 
 
@@ -100,7 +100,7 @@ class CspReportApi(APIView):
     # Browsers post reports without cookies' CSRF token; a report needs no identity anyway.
     authentication_classes: list = []
     permission_classes: list = []
-    parser_classes = [CspReportParser, ReportsParser, JSONParser]
+    parser_classes = [CspReportParser, ReportsParser, StoredJSONParser]
     throttle_classes = [CspReportThrottle]
 
     @extend_schema(exclude=True)  # for browsers, not API clients (docs/api.md describes it)

@@ -9,7 +9,10 @@ gateway client is shared read-only.
 import os
 
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"  # noqa: S104
-workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# Without REDIS_URL the cache and the rate-limit counters live in each process's memory, so one
+# process serves (its threads give the concurrency): several would each keep serving a product
+# changed in another for CACHE_TIMEOUT, and each count their own rate-limit window.
+workers = int(os.environ.get("WEB_CONCURRENCY") or ("3" if os.environ.get("REDIS_URL") else "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "8"))
 # The slowest honest request is a charge: STRIPE_TIMEOUT_SECONDS × (1 + retries) plus backoff.

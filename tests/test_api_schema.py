@@ -217,3 +217,32 @@ def test_a_shop_visit_keeps_to_the_schema(catalog):
     ).json()
     assert verified["valid"] is True
     conforming_call("POST", "/api/receipts/exit/verify", 403, body={"code": receipt["exit_code"]})
+
+
+THROTTLED = [
+    ("/api/cart", "delete"),
+    ("/api/cart/lines", "post"),
+    ("/api/cart/lines/{product_id}", "put"),
+    ("/api/checkout/quote", "post"),
+    ("/api/checkout", "post"),
+    ("/api/checkout/{transaction_id}/confirm", "post"),
+]
+
+
+@pytest.mark.parametrize(("path", "method"), THROTTLED)
+def test_throttled_operations_document_their_429(path, method):
+    # schemathesis against a live server: POST /api/checkout answered an undocumented 429.
+    from drf_spectacular.generators import SchemaGenerator
+
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"][path][method]
+    throttled = operation["responses"]["429"]
+    assert throttled["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert "Retry-After" in throttled["headers"]
+
+
+def test_unthrottled_operations_do_not_claim_a_429():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    assert "429" not in paths["/api/cart"]["get"]["responses"]
+    assert "429" not in paths["/api/products/{product_id}"]["get"]["responses"]

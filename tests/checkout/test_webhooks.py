@@ -143,6 +143,27 @@ def test_a_signed_but_malformed_event_is_a_400_and_not_stored(fake_stripe, paylo
     assert WebhookEvent.objects.count() == 0
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # PostgreSQL's jsonb and text take no NUL: these were a 500 (and Stripe's retries for days).
+        b'{"id": "evt_4", "type": "charge.refunded", "data": {"object": {"id": "ch\\u0000"}}}',
+        b'{"id": "evt_4\\u0000", "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}',
+        # Nested past the API's limit: json.loads recursed until it ran out of stack.
+        b'{"id": "evt_5", "type": "charge.refunded", "data": {"object": {"x": '
+        + b"[" * 50_000
+        + b"]" * 50_000
+        + b"}}}",
+    ],
+)
+def test_a_signed_event_the_database_cannot_store_is_a_400(fake_stripe, payload):
+    response = post_event(payload, sign_webhook(payload, WEBHOOK_SECRET))
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid_event"
+    assert WebhookEvent.objects.count() == 0
+
+
 def test_an_event_we_do_not_handle_needs_no_payment_intent(fake_stripe):
     payload = b'{"id": "evt_3", "type": "charge.refunded", "data": {"object": {"id": "ch_1"}}}'
     assert post_event(payload, sign_webhook(payload, WEBHOOK_SECRET)).status_code == 200

@@ -94,6 +94,16 @@ def test_garbage_is_a_400_in_the_error_shape(client, body):
     assert not CspViolation.objects.exists()
 
 
+def test_a_nul_character_is_a_400_not_a_server_error(client):
+    # PostgreSQL stores no NUL in text: a report carrying one was a 500 from the database.
+    report = legacy_report()
+    report["csp-report"]["script-sample"] = "steal\u0000(card)"
+    response = post(client, report)
+    assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
+    assert not CspViolation.objects.exists()
+
+
 def test_a_flood_beyond_the_cap_stores_no_more_kinds(client, settings):
     settings.CSP_REPORTS_MAX_ROWS = 3
     for n in range(6):
