@@ -98,7 +98,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="")
-CACHE_TIMEOUT = env.int("CACHE_TIMEOUT", default=3600)
+# Without Redis every process (each web process, the Celery worker) has its own memory cache, and a
+# change made in one reaches the others only when their copy expires: keep that short there.
+CACHE_TIMEOUT = env.int("CACHE_TIMEOUT", default=3600 if REDIS_URL else 60)
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -124,3 +124,14 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(("redis_url", "timeout"), [("", "60"), ("redis://127.0.0.1:1/0", "3600")])
+def test_without_redis_cached_copies_expire_within_a_minute(redis_url, timeout):
+    # Each process (web, Celery worker) then has its own memory cache: stock a worker returned
+    # reaches the web's cached product only when that copy expires.
+    code = "from django.conf import settings; print(settings.CACHES['default']['TIMEOUT'])"
+    shown = manage(
+        "shell", "-c", code, **PRODUCTION, ALLOW_SIMULATED_PAYMENTS="1", REDIS_URL=redis_url
+    )
+    assert shown.stdout.split()[-1] == timeout, shown.stderr
