@@ -55,11 +55,9 @@ def test_same_key_twice_at_once_is_one_transaction_charged_once(shop, settings):
     assert stock_of("12345") == 118 and stock_of("23456") == 49
 
 
-def test_200_buyers_for_50_units_sell_exactly_50_under_reserve(settings):
-    """Every buyer takes one of each of two products, listed in either order: no oversell, no deadlock."""
-    settings.STOCK_POLICY = "reserve"
-    scarce = make_product(product_id="scarce", price=Decimal("2.50"), stock=Decimal(50))
-    make_product(product_id="plenty", price=Decimal("1.00"), stock=Decimal(1000))
+def two_hundred_buyers_of_scarce_and_plenty() -> Counter:
+    """200 buyers, 40 at once (the machine's PostgreSQL is shared), each taking one "scarce" and
+    one "plenty", listed in either order: the outcomes by (status, code)."""
     barrier = threading.Barrier(40)
 
     def buy(i):
@@ -70,13 +68,17 @@ def test_200_buyers_for_50_units_sell_exactly_50_under_reserve(settings):
             spec_body(cart=cart, total_amount=3.50), barrier=barrier if i < 40 else None
         )
 
-    with ThreadPoolExecutor(
-        40
-    ) as pool:  # 40 connections at a time: the machine's PostgreSQL is shared
+    with ThreadPoolExecutor(40) as pool:
         results = list(pool.map(buy, range(200)))
-    outcomes = Counter(
-        (status, answer.get("code", answer.get("status"))) for status, answer in results
-    )
+    return Counter((status, answer.get("code", answer.get("status"))) for status, answer in results)
+
+
+def test_200_buyers_for_50_units_sell_exactly_50_under_reserve(settings):
+    """Every buyer takes one of each of two products, listed in either order: no oversell, no deadlock."""
+    settings.STOCK_POLICY = "reserve"
+    scarce = make_product(product_id="scarce", price=Decimal("2.50"), stock=Decimal(50))
+    make_product(product_id="plenty", price=Decimal("1.00"), stock=Decimal(1000))
+    outcomes = two_hundred_buyers_of_scarce_and_plenty()
     assert outcomes == {(201, "success"): 50, (409, "out_of_stock"): 150}
     scarce.refresh_from_db()
     assert scarce.stock == 0
@@ -92,21 +94,7 @@ def test_200_buyers_for_50_recorded_units_all_buy_and_lose_no_decrement_under_re
     settings.STOCK_POLICY = "record"
     scarce = make_product(product_id="scarce", price=Decimal("2.50"), stock=Decimal(50))
     make_product(product_id="plenty", price=Decimal("1.00"), stock=Decimal(1000))
-    barrier = threading.Barrier(40)
-
-    def buy(i):
-        cart = [{"product_id": "scarce", "quantity": 1}, {"product_id": "plenty", "quantity": 1}]
-        if i % 2:
-            cart.reverse()
-        return post_checkout(
-            spec_body(cart=cart, total_amount=3.50), barrier=barrier if i < 40 else None
-        )
-
-    with ThreadPoolExecutor(40) as pool:
-        results = list(pool.map(buy, range(200)))
-    outcomes = Counter(
-        (status, answer.get("code", answer.get("status"))) for status, answer in results
-    )
+    outcomes = two_hundred_buyers_of_scarce_and_plenty()
     assert outcomes == {(201, "success"): 200}
     assert stock_of("scarce") == 50 - 200
     assert stock_of("plenty") == 1000 - 200
