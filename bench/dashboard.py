@@ -33,7 +33,7 @@ from django.utils import timezone  # noqa: E402
 from catalog.demo import seed_catalog  # noqa: E402
 from catalog.models import Product  # noqa: E402
 from checkout.models import Transaction, TransactionLine  # noqa: E402
-from grocery import dashboard  # noqa: E402
+from shop import dashboard  # noqa: E402
 
 PREFIX = "bench"
 

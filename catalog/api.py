@@ -8,7 +8,6 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 from catalog.errors import ProductNotFound
 from catalog.gtin import InvalidGtin, normalize_gtin, parse_scanned_code
 from catalog.models import Product
+from catalog.schema import ProductOutput
 from catalog.selectors import (
     get_product_json,
     get_product_payload_by_gtin,
@@ -27,63 +27,14 @@ from catalog.selectors import (
     product_payload,
     resolve_code,
     search_products,
+    with_promotions,
 )
 from catalog.services import set_stock
 from grocery.authentication import ExpiringTokenAuthentication
 from grocery.errors import error_body
 from grocery.qr import qr_response
-from grocery.schema import documented_by
-from promotions.selectors import product_json_with_promotions, promotions_for_product
-
-
-class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    detail = serializers.DictField()
-
-
-class ProductOutput(serializers.Serializer):
-    """Documents the product payload built by catalog.selectors.product_payload."""
-
-    product_id = serializers.CharField()
-    name = serializers.CharField()
-    price = serializers.DecimalField(max_digits=10, decimal_places=2)
-    description = serializers.CharField()
-    stock = serializers.DecimalField(max_digits=12, decimal_places=3)
-    currency = serializers.CharField()
-    unit = serializers.ChoiceField(choices=["each", "kg", "100g"])
-    price_per_kg = serializers.DecimalField(
-        max_digits=11,
-        decimal_places=2,
-        allow_null=True,
-        help_text="The price of 1 kg for goods sold by weight (quantities are in kg); null for items sold each.",
-    )
-    category = inline_serializer(
-        "ProductCategory", {"slug": serializers.CharField(), "name": serializers.CharField()}
-    )
-    gtin = serializers.CharField(allow_null=True)
-    active = serializers.BooleanField()
-    stock_state = serializers.ChoiceField(choices=["in_stock", "low", "out_of_stock"])
-    image_url = serializers.CharField(allow_null=True)
-    url = serializers.URLField()
-    qr_url = serializers.URLField()
-    promotions = inline_serializer(
-        "ProductPromotion",
-        {
-            "id": serializers.CharField(),
-            "name": serializers.CharField(),
-            "description": serializers.CharField(),
-            "valid_until": serializers.DateField(allow_null=True),
-            "url": serializers.URLField(),
-        },
-        many=True,
-    )
-
-
-def with_promotions(payload: dict) -> dict:
-    """The product plus the promotions running on it now (a per-process memo: no extra query)."""
-    return {**payload, "promotions": promotions_for_product(payload)}
-
+from grocery.schema import ErrorSerializer, documented_by
+from promotions.selectors import product_json_with_promotions
 
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No product with that code.")
 

@@ -15,7 +15,6 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import ErrorSerializer
 from checkout import selectors
 from checkout.errors import InvalidExitCode, InvalidWebhookEvent
 from checkout.fields import AmountField, CartLineInput, cart_field, quantity_field, requested_lines
@@ -39,7 +38,7 @@ from grocery.customer import CART_COOKIE, cart_token_of
 from grocery.errors import error_body
 from grocery.parsers import StoredJSONParser
 from grocery.qr import qr_response
-from grocery.schema import documented_by
+from grocery.schema import ErrorSerializer, documented_by
 from grocery.throttles import CUSTOMER_THROTTLES
 
 # How a failed checkout answers, by its failure_code; anything else (a decline) is a 402.

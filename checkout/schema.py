@@ -3,7 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from catalog.api import ErrorSerializer
+from grocery.schema import ErrorSerializer
 
 CHECKOUT_STATUSES = ["success", "failed", "requires_action", "pending", "refunded"]
 

@@ -13,10 +13,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from catalog.api import with_promotions
 from catalog.errors import ProductNotFound
 from catalog.models import PRICE_UNITS_PER_KG, Unit
-from catalog.selectors import get_product_payload
+from catalog.selectors import get_product_payload, with_promotions
 from catalog.services import refuses_beyond_stock
 from frontend.assets import (
     APP_SCRIPT,

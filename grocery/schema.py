@@ -1,4 +1,4 @@
-"""OpenAPI for plain Django views.
+"""OpenAPI pieces every app's API shares: the error body, and schemas for plain Django views.
 
 A few views skip DRF's request cycle (the product lookup is the hot path; QR images and health
 probes need none of it). Each gets an APIView twin whose method carries @extend_schema and
@@ -10,7 +10,16 @@ from collections.abc import Callable
 
 from drf_spectacular import openapi
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.views import APIView
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Documents the error body every endpoint returns (grocery.errors.error_body)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    detail = serializers.DictField()
 
 
 def documented_by(view: Callable, api_view: type[APIView]) -> None:
@@ -25,8 +34,6 @@ class AutoSchema(openapi.AutoSchema):
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if self.view.get_throttles() and "429" not in responses:
-            from catalog.api import ErrorSerializer  # catalog.api imports this module
-
             responses["429"] = self._get_response_for_code(
                 OpenApiResponse(ErrorSerializer, description="Too many requests: see Retry-After."),
                 "429",

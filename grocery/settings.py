@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "promotions",
     "checkout",
     "frontend",
+    "shop",  # after the domain apps: it reads all of them
     "axes",  # last, as its docs ask: it wraps the authentication of the apps above
 ]
 

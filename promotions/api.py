@@ -14,11 +14,12 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import ErrorSerializer, ProductOutput
 from catalog.models import Category, Product
+from catalog.schema import ProductOutput
 from catalog.selectors import product_payload
 from grocery.errors import error_body
 from grocery.qr import qr_response
+from grocery.schema import ErrorSerializer
 from promotions.errors import PromotionNotFound
 from promotions.models import AppliesTo, Kind, Promotion, Status, missing_target
 from promotions.selectors import (

@@ -12,6 +12,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from catalog.models import Product, StockCountRequest
+from checkout.models import Transaction, TransactionLine
+from frontend.models import CspViolation
+from promotions.models import Promotion
 
 ZERO = Decimal("0.00")
 
@@ -56,8 +59,6 @@ def _day_start(day: date) -> datetime:
 
 
 def _paid_since(since: datetime):
-    from checkout.models import Transaction
-
     return Transaction.objects.filter(status__in=Transaction.PAID, created_at__gte=since)
 
 
@@ -104,8 +105,6 @@ def get_daily_sales(today: date, days: int = 30) -> list[tuple[date, Decimal]]:
 
 @_no_jit
 def list_top_products(today: date, days: int = 30, limit: int = 8) -> list[dict]:
-    from checkout.models import Transaction, TransactionLine
-
     return list(
         TransactionLine.objects.filter(
             transaction__status__in=Transaction.PAID,
@@ -119,8 +118,6 @@ def list_top_products(today: date, days: int = 30, limit: int = 8) -> list[dict]
 
 @_no_jit
 def get_payment_status_counts(today: date, days: int = 30) -> dict[str, int]:
-    from checkout.models import Transaction
-
     counts = Transaction.objects.filter(
         created_at__gte=_day_start(today - timedelta(days=days - 1))
     ).aggregate(
@@ -156,8 +153,6 @@ _UPTAKE_SQL = {
 @_no_jit
 def list_promotion_uptake(today: date, days: int = 30, limit: int = 8) -> list[dict]:
     """Per promotion: paid transactions that used it, their share of all paid ones, money given."""
-    from checkout.models import Transaction
-    from promotions.models import Promotion
 
     since = _day_start(today - timedelta(days=days - 1))
     sql = _UPTAKE_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"]
@@ -216,7 +211,6 @@ def list_csp_violations(limit: int = 8) -> dict:
     """Payment page integrity: the most recently seen kinds of CSP violation browsers reported.
     On a shop whose pages run only its own scripts, any row is worth a look (an injected script,
     a browser extension, or a page change that forgot the policy)."""
-    from frontend.models import CspViolation
 
     return {
         "recent": list(CspViolation.objects.order_by("-last_seen")[:limit]),

@@ -1,0 +1,42 @@
+"""OpenAPI documentation of the catalog's payloads, shared by every API that returns products."""
+
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+
+
+class ProductOutput(serializers.Serializer):
+    """Documents the product payload built by catalog.selectors.product_payload."""
+
+    product_id = serializers.CharField()
+    name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    description = serializers.CharField()
+    stock = serializers.DecimalField(max_digits=12, decimal_places=3)
+    currency = serializers.CharField()
+    unit = serializers.ChoiceField(choices=["each", "kg", "100g"])
+    price_per_kg = serializers.DecimalField(
+        max_digits=11,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The price of 1 kg for goods sold by weight (quantities are in kg); null for items sold each.",
+    )
+    category = inline_serializer(
+        "ProductCategory", {"slug": serializers.CharField(), "name": serializers.CharField()}
+    )
+    gtin = serializers.CharField(allow_null=True)
+    active = serializers.BooleanField()
+    stock_state = serializers.ChoiceField(choices=["in_stock", "low", "out_of_stock"])
+    image_url = serializers.CharField(allow_null=True)
+    url = serializers.URLField()
+    qr_url = serializers.URLField()
+    promotions = inline_serializer(
+        "ProductPromotion",
+        {
+            "id": serializers.CharField(),
+            "name": serializers.CharField(),
+            "description": serializers.CharField(),
+            "valid_until": serializers.DateField(allow_null=True),
+            "url": serializers.URLField(),
+        },
+        many=True,
+    )
