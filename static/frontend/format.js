@@ -10,6 +10,10 @@ export const unitLabel = (unit) => CONFIG.units[unit]?.label;
 export function fmtQty(q, unit) {
   return isWeighed(unit) ? `${Number(q).toFixed(3)} kg` : `${q} ×`;
 }
+/** A receipt line's quantity and price: "3 × €0.99", "0.500 kg × €1.99 per 100 g". */
+export function fmtQtyAtPrice(q, unit, price) {
+  return isWeighed(unit) ? `${fmtQty(q, unit)} × ${fmtMoney(price)} ${unitLabel(unit)}` : `${fmtQty(q, unit)} ${fmtMoney(price)}`;
+}
 export const fmtDate = (d) => new Date(d).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
 export const STOCK_TEXT = { in_stock: "In stock", low: "Only a few left", out_of_stock: "Out of stock" };
 

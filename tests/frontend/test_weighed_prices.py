@@ -25,6 +25,12 @@ def test_per_100g_product_shows_the_price_checkout_charges(live_server, page):
     page.goto(f"{live_server.url}/cart")
     expect(page.locator("#cart-total")).to_have_text("€9.95")  # the server's quote
     expect(page.locator(".cart-line .line-total")).to_have_text("€9.95")
+    # the receipt says what the price is for: 0.5 kg × €1.99 alone would read as €1.00
+    page.get_by_role("link", name="Go to checkout").click()
+    page.get_by_label("Succeeds", exact=True).check()
+    page.get_by_role("button", name="Pay €9.95").click()
+    expect(page.locator("h1")).to_have_text("Paid. Thank you!", timeout=15_000)
+    expect(page.locator(".receipt-lines li .muted")).to_have_text("0.500 kg × €1.99 per 100 g")
     assert console.errors == []
 
 

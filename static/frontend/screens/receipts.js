@@ -1,7 +1,7 @@
 // Receipts: one receipt with its exit code, and the list (the phone's own when offline).
 import { api, OfflineError } from "../api.js";
 import { localUrl } from "../codes.js";
-import { fmtMoney, fmtQty } from "../format.js";
+import { fmtMoney, fmtQtyAtPrice } from "../format.js";
 import { load, save } from "../storage.js";
 import { html, raw } from "../ui.js";
 
@@ -25,7 +25,7 @@ export async function receiptScreen(view, transactionId) {
     <p class="muted">${r.created_at ? new Date(r.created_at).toLocaleString("en-GB") : ""} · ${r.status === "success" ? "Paid" : r.status}</p>
     <ul class="list receipt-lines">${lines.map((l) => raw(html`<li>
       <div class="line-head"><span>${l.name}</span><b>${fmtMoney(l.line_total ?? l.total ?? l.price * l.quantity)}</b></div>
-      <p class="muted small">${fmtQty(l.quantity, l.unit || "each")} ${fmtMoney(l.unit_price ?? l.price)}</p>
+      <p class="muted small">${fmtQtyAtPrice(l.quantity, l.unit || "each", l.unit_price ?? l.price)}</p>
       ${raw((l.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}</li>`))}</ul>
     <dl class="totals">
       ${raw(r.subtotal !== undefined ? html`<div><dt>Subtotal</dt><dd>${fmtMoney(r.subtotal)}</dd></div>` : "")}
