@@ -1,7 +1,11 @@
 """OpenAPI documentation of the catalog's payloads, shared by every API that returns products."""
 
-from drf_spectacular.utils import inline_serializer
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+from grocery.schema import ErrorSerializer
+
+PRODUCT_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No product with that code.")
 
 
 class ProductOutput(serializers.Serializer):

@@ -15,7 +15,6 @@ from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
 from catalog.models import Product, price_per_kg
 from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
-from promotions.selectors import promotions_for_product
 
 # What forget_products leaves in a product's key for a moment. A reader that loaded the old row
 # just before the change commits cannot put it back (fills only add to an empty key), so a
@@ -64,7 +63,7 @@ def stock_state(product: Product) -> str:
 def product_payload(product: Product) -> dict:
     """The public product representation: the SPEC's fields first, then what the PWA needs.
 
-    Promotions are not part of it: they are added on every read (with_promotions below),
+    Promotions are not part of it: they are added on every read (promotions.selectors.with_promotions),
     so they start and end at their exact second without forgetting any cached product.
     """
     base = settings.PUBLIC_BASE_URL
@@ -144,8 +143,3 @@ def search_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
     if category:
         products = products.filter(category__slug=category)
     return products.order_by("product_id")
-
-
-def with_promotions(payload: dict) -> dict:
-    """The product plus the promotions running on it now (a per-process memo: no extra query)."""
-    return {**payload, "promotions": promotions_for_product(payload)}

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from catalog.errors import ProductNotFound
 from catalog.models import PRICE_UNITS_PER_KG, Unit
-from catalog.selectors import get_product_payload, with_promotions
+from catalog.selectors import get_product_payload
 from catalog.services import refuses_beyond_stock
 from frontend.assets import (
     APP_SCRIPT,
@@ -26,6 +26,7 @@ from frontend.assets import (
     import_map_json,
     integrity,
 )
+from promotions.selectors import with_promotions
 
 THEME_COLOR = "#0b6e4f"
 

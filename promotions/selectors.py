@@ -201,6 +201,11 @@ def promotions_for_product(payload: dict, at: datetime | None = None) -> list[di
     ]
 
 
+def with_promotions(payload: dict) -> dict:
+    """The product plus the promotions running on it now (a per-process memo: no extra query)."""
+    return {**payload, "promotions": promotions_for_product(payload)}
+
+
 def product_json_with_promotions(body: bytes, at: datetime | None = None) -> bytes:
     """A cached product body (JSON bytes, without promotions) with its running promotions added.
 

@@ -110,11 +110,6 @@ def test_no_app_imports_another_apps_api():
     assert {module: names for module, names in reaching.items() if names} == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="catalog adds running promotions to product payloads (catalog.api, "
-    "catalog.selectors.with_promotions); the merge belongs in promotions, being refactored apart",
-)
 def test_catalog_never_imports_promotions():
     assert _importers_of("catalog", "promotions") == {}
 
