@@ -3,6 +3,8 @@
 from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
+from catalog.models import StockState
+
 
 class ProductOutput(serializers.Serializer):
     """Documents the product payload built by catalog.selectors.product_payload."""
@@ -25,7 +27,7 @@ class ProductOutput(serializers.Serializer):
     )
     gtin = serializers.CharField(allow_null=True)
     active = serializers.BooleanField()
-    stock_state = serializers.ChoiceField(choices=["in_stock", "low", "out_of_stock"])
+    stock_state = serializers.ChoiceField(choices=StockState.values)
     image_url = serializers.CharField(allow_null=True)
     url = serializers.URLField()
     qr_url = serializers.URLField()
