@@ -29,6 +29,7 @@ from catalog.models import (
     StockMovement,
     StockState,
     Unit,
+    quantity_fits_unit,
 )
 from catalog.services import save_product, set_stock
 from grocery.admin import ReadOnlyAdmin
@@ -49,7 +50,7 @@ MANUAL_REASONS = [
 def validate_stock_figure(value: Decimal, unit: str) -> None:
     if value < 0:
         raise forms.ValidationError("Stock cannot be negative.")
-    if unit == Unit.EACH and value != value.to_integral_value():
+    if not quantity_fits_unit(value, unit):
         raise forms.ValidationError("Products sold each are counted in whole units.")
 
 

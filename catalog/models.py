@@ -41,6 +41,12 @@ def price_per_kg(price: Decimal, unit: str) -> Decimal | None:
     return None if factor is None else price * factor
 
 
+def quantity_fits_unit(quantity: Decimal, unit: str) -> bool:
+    """Items sold each are counted in whole units; weighed goods in any kilogram figure. The one
+    check behind the cart, the admin's stock form, the CSV import and the stock service."""
+    return unit != Unit.EACH or quantity == quantity.to_integral_value()
+
+
 def quantity_price(price: Decimal, unit: str) -> Decimal:
     """The price of one unit of quantity: an item, or a kilogram for weighed goods."""
     per_kg = price_per_kg(price, unit)
