@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -27,7 +27,9 @@ from catalog.models import (
     StockAlert,
     StockCountRequest,
     StockMovement,
+    StockState,
     Unit,
+    quantity_fits_unit,
 )
 from catalog.services import save_product, set_stock
 from grocery.admin import ReadOnlyAdmin
@@ -48,7 +50,7 @@ MANUAL_REASONS = [
 def validate_stock_figure(value: Decimal, unit: str) -> None:
     if value < 0:
         raise forms.ValidationError("Stock cannot be negative.")
-    if unit == Unit.EACH and value != value.to_integral_value():
+    if not quantity_fits_unit(value, unit):
         raise forms.ValidationError("Products sold each are counted in whole units.")
 
 
@@ -65,11 +67,11 @@ class StockLevelFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "low":
-            return queryset.filter(stock__lte=F("reorder_level"), stock__gt=0)
+            return queryset.low()
         if self.value() == "out":
-            return queryset.filter(stock__lte=0)
+            return queryset.out()
         if self.value() == "ok":
-            return queryset.filter(stock__gt=F("reorder_level"))
+            return queryset.in_stock()
         return queryset
 
 
@@ -243,10 +245,9 @@ class ProductAdmin(admin.ModelAdmin):
     def stock_display(self, product):
         unit = " kg" if product.sold_by_weight else ""
         figure = f"{product.stock.normalize():f}{unit}"
-        if product.stock <= 0:
-            return format_html('<span class="stock-badge out">{} · out</span>', figure)
-        if product.stock <= product.reorder_level:
-            return format_html('<span class="stock-badge low">{} · low</span>', figure)
+        badge = {StockState.OUT_OF_STOCK: "out", StockState.LOW: "low"}.get(product.stock_state)
+        if badge:
+            return format_html('<span class="stock-badge {0}">{1} · {0}</span>', badge, figure)
         return figure
 
     @admin.display(description="reorder at", ordering="reorder_level")
@@ -338,10 +339,8 @@ class ProductAdmin(admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             "can_import": request.user.has_perm("catalog.import_catalog"),
-            "low_count": Product.objects.filter(
-                is_active=True, stock__lte=F("reorder_level"), stock__gt=0
-            ).count(),
-            "out_count": Product.objects.filter(is_active=True, stock__lte=0).count(),
+            "low_count": Product.objects.filter(is_active=True).low().count(),
+            "out_count": Product.objects.filter(is_active=True).out().count(),
         }
         return super().changelist_view(request, extra_context)
 

@@ -8,11 +8,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from catalog.models import Product, StockAlert
+from catalog.models import Product, StockAlert, StockState
 from catalog.roles import STORE_MANAGER
 
 logger = logging.getLogger(__name__)
@@ -40,7 +39,8 @@ def send_stock_alerts() -> int:
         return 0
     today = timezone.localdate()
     low = (
-        Product.objects.filter(is_active=True, stock__lte=F("reorder_level"))
+        Product.objects.filter(is_active=True)
+        .needs_reorder()
         .exclude(stock_alerts__day=today)
         .values_list("pk", "stock")
     )
@@ -60,8 +60,8 @@ def send_stock_alerts() -> int:
             return 0
         context = {
             "products": products,
-            "out": [p for p in products if p.stock <= 0],
-            "low": [p for p in products if p.stock > 0],
+            "out": [p for p in products if p.stock_state == StockState.OUT_OF_STOCK],
+            "low": [p for p in products if p.stock_state == StockState.LOW],
             "day": today,
             "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/catalog/product/?stock=low",
         }

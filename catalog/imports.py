@@ -19,7 +19,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalog.gtin import InvalidGtin, normalize_gtin
-from catalog.models import CatalogImport, Category, Product, StockMovement, Unit, price_per_kg
+from catalog.models import (
+    CatalogImport,
+    Category,
+    Product,
+    StockMovement,
+    Unit,
+    price_per_kg,
+    quantity_fits_unit,
+)
 from catalog.selectors import forget_products
 from catalog.services import set_stock_levels
 from grocery.cache import cache_delete, cache_get, cache_set
@@ -316,7 +324,7 @@ def _validate_row(row: _Row, categories, by_id, by_gtin, seen_ids, claimed_gtins
             except ValueError as exc:
                 problems.append(f"{name}: {exc}")
                 continue
-            if name != "price" and unit == Unit.EACH and value != value.to_integral_value():
+            if name != "price" and not quantity_fits_unit(value, unit):
                 problems.append(f"{name}: whole units for a product sold each")
             elif value >= 10 ** (10 - places if name == "price" else 9):
                 problems.append(f"{name}: too large")

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from catalog.gtin import InvalidGtin, normalize_gtin
 from grocery.money import round_money
@@ -41,10 +41,42 @@ def price_per_kg(price: Decimal, unit: str) -> Decimal | None:
     return None if factor is None else price * factor
 
 
+def quantity_fits_unit(quantity: Decimal, unit: str) -> bool:
+    """Items sold each are counted in whole units; weighed goods in any kilogram figure. The one
+    check behind the cart, the admin's stock form, the CSV import and the stock service."""
+    return unit != Unit.EACH or quantity == quantity.to_integral_value()
+
+
 def quantity_price(price: Decimal, unit: str) -> Decimal:
     """The price of one unit of quantity: an item, or a kilogram for weighed goods."""
     per_kg = price_per_kg(price, unit)
     return price if per_kg is None else per_kg
+
+
+class StockState(models.TextChoices):
+    """The stock level the API (stock_state), the admin and the dashboard show."""
+
+    IN_STOCK = "in_stock"
+    LOW = "low"
+    OUT_OF_STOCK = "out_of_stock"
+
+
+class ProductQuerySet(models.QuerySet):
+    """Product.stock_state as filters: out at or under zero, low above zero but at or under the
+    reorder level, in stock above both."""
+
+    def out(self):
+        return self.filter(stock__lte=0)
+
+    def low(self):
+        return self.filter(stock__gt=0, stock__lte=F("reorder_level"))
+
+    def in_stock(self):
+        return self.filter(stock__gt=0).filter(stock__gt=F("reorder_level"))
+
+    def needs_reorder(self):
+        """Low or out: what the daily stock alert mails the managers about."""
+        return self.filter(Q(stock__lte=0) | Q(stock__lte=F("reorder_level")))
 
 
 def validate_gtin(value: str) -> None:
@@ -73,6 +105,8 @@ class Product(models.Model):
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProductQuerySet.as_manager()
 
     class Meta:
         ordering = ["product_id"]
@@ -116,8 +150,13 @@ class Product(models.Model):
         return round_money(self.quantity_price * quantity)
 
     @property
-    def is_low_on_stock(self) -> bool:
-        return self.stock <= self.reorder_level
+    def stock_state(self) -> str:
+        """The one stock-level rule; ProductQuerySet.out/low/in_stock filter by it."""
+        if self.stock <= 0:
+            return StockState.OUT_OF_STOCK
+        if self.stock <= self.reorder_level:
+            return StockState.LOW
+        return StockState.IN_STOCK
 
 
 class StockMovement(models.Model):

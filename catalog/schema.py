@@ -3,6 +3,7 @@
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from catalog.models import StockState
 from grocery.schema import ErrorSerializer
 
 PRODUCT_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No product with that code.")
@@ -29,7 +30,7 @@ class ProductOutput(serializers.Serializer):
     )
     gtin = serializers.CharField(allow_null=True)
     active = serializers.BooleanField()
-    stock_state = serializers.ChoiceField(choices=["in_stock", "low", "out_of_stock"])
+    stock_state = serializers.ChoiceField(choices=StockState.values)
     image_url = serializers.CharField(allow_null=True)
     url = serializers.URLField()
     qr_url = serializers.URLField()

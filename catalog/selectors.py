@@ -52,14 +52,6 @@ def json_price_per_kg(price: Decimal, unit: str) -> float | None:
     return None if per_kg is None else float(per_kg)
 
 
-def stock_state(product: Product) -> str:
-    if product.stock <= 0:
-        return "out_of_stock"
-    if product.stock <= product.reorder_level:
-        return "low"
-    return "in_stock"
-
-
 def product_payload(product: Product) -> dict:
     """The public product representation: the SPEC's fields first, then what the PWA needs.
 
@@ -79,7 +71,7 @@ def product_payload(product: Product) -> dict:
         "category": {"slug": product.category.slug, "name": product.category.name},
         "gtin": product.gtin,
         "active": product.is_active,
-        "stock_state": stock_state(product),
+        "stock_state": product.stock_state,
         "image_url": product.image.url if product.image else None,
         "url": f"{base}/p/{product.product_id}",
         "qr_url": f"{base}{reverse('product-qr', args=[product.product_id, 'svg'])}",

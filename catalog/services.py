@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.errors import OutOfStock, ProductNotFound
-from catalog.models import Product, StockCountRequest, StockMovement
+from catalog.models import Product, StockCountRequest, StockMovement, quantity_fits_unit
 from catalog.selectors import forget_products
 
 
@@ -62,7 +62,9 @@ def set_stock(
     open count request (if a sale asked for one) is answered."""
     stock = Decimal(stock)
     with transaction.atomic():
-        current = Product.objects.select_for_update().only("stock").get(pk=product.pk)
+        current = Product.objects.select_for_update().only("stock", "unit").get(pk=product.pk)
+        if not quantity_fits_unit(stock, current.unit):
+            raise ValueError(f"{product.product_id} is sold each: stock {stock} is not whole.")
         delta = stock - current.stock
         Product.objects.filter(pk=product.pk).update(stock=stock)
         StockMovement.objects.create(
@@ -108,10 +110,13 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
             for p in Product.objects.select_for_update()
             .filter(pk__in=wanted)
             .order_by("pk")
-            .only("pk", "product_id", "stock")
+            .only("pk", "product_id", "stock", "unit")
         }
         if missing := sorted(set(wanted) - set(locked)):
             raise ProductNotFound(product_pks=missing)
+        for pk, qty in wanted.items():
+            if not quantity_fits_unit(qty, locked[pk].unit):
+                raise ValueError(f"{locked[pk].product_id} is sold each: {qty} is not whole.")
         beyond = {pk: qty for pk, qty in wanted.items() if sign < 0 and locked[pk].stock < qty}
         if beyond and refuses_beyond_stock():
             short = [

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from catalog.errors import OutOfStock
-from catalog.models import Product
+from catalog.models import Product, quantity_fits_unit
 from catalog.services import refuses_beyond_stock
 from checkout.errors import EmptyCart, InvalidQuantity, ProductInactive, UnknownProducts
 from grocery.money import ZERO, round_money
@@ -63,7 +63,7 @@ def quantity_problem(product: Product, quantity: Decimal) -> str | None:
         limit = limit_text = settings.MAX_LINE_QUANTITY
     if quantity > limit:
         return f"must be at most {limit_text} on one line"
-    if not product.sold_by_weight and quantity != quantity.to_integral_value():
+    if not quantity_fits_unit(quantity, product.unit):
         return "must be a whole number for items sold each"
     if quantity != quantity.quantize(GRAM):
         return "must have at most 3 decimals (kg)"

@@ -187,8 +187,8 @@ def list_promotion_uptake(today: date, days: int = 30, limit: int = 8) -> list[d
 @_no_jit
 def list_stock_problems(limit: int = 8) -> dict:
     active = Product.objects.filter(is_active=True)
-    out = active.filter(stock__lte=0)
-    low = active.filter(stock__gt=0, stock__lte=F("reorder_level"))
+    out = active.out()
+    low = active.low()
     fields = ("pk", "product_id", "name", "stock", "reorder_level", "unit")
     return {
         "out_count": out.count(),

@@ -8,8 +8,8 @@ import pytest
 from django.db import connection, transaction
 
 from catalog.errors import OutOfStock, ProductNotFound
-from catalog.models import Product, StockMovement
-from catalog.services import StockLine, return_stock, take_stock
+from catalog.models import Product, StockMovement, Unit
+from catalog.services import StockLine, return_stock, set_stock, take_stock
 from tests.factories import make_product
 
 
@@ -87,3 +87,17 @@ def test_twenty_buyers_of_five_units_exactly_five_succeed(reserve):
     movements = StockMovement.objects.filter(product=product)
     assert movements.count() == 5
     assert sorted(m.resulting_stock for m in movements) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.django_db
+def test_items_sold_each_move_only_in_whole_units_and_weighed_goods_in_any_weight():
+    each, cheese = make_product(stock=Decimal(10)), make_product(stock=Decimal(10), unit=Unit.KG)
+    with pytest.raises(ValueError):
+        take_stock([StockLine(each.pk, Decimal("0.5"))], reference="T-9")
+    with pytest.raises(ValueError):
+        return_stock([StockLine(each.pk, Decimal("1.5"))], reference="T-9")
+    with pytest.raises(ValueError):
+        set_stock(product=each, stock=Decimal("2.5"))
+    take_stock([StockLine(cheese.pk, Decimal("0.25"))], reference="T-9")
+    set_stock(product=each, stock=Decimal(4))
+    assert [p.stock for p in Product.objects.order_by("pk")] == [Decimal(4), Decimal("9.75")]
