@@ -15,6 +15,7 @@ from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
 from catalog.models import Product, price_per_kg
 from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
+from grocery.money import json_money
 
 # What forget_products leaves in a product's key for a moment. A reader that loaded the old row
 # just before the change commits cannot put it back (fills only add to an empty key), so a
@@ -49,7 +50,7 @@ def json_quantity(value: Decimal) -> int | float:
 def json_price_per_kg(price: Decimal, unit: str) -> float | None:
     """What the PWA multiplies a weight by (a per-100 g price is a tenth of it); null if sold each."""
     per_kg = price_per_kg(price, unit)
-    return None if per_kg is None else float(per_kg)
+    return None if per_kg is None else json_money(per_kg)
 
 
 def product_payload(product: Product) -> dict:
@@ -62,7 +63,7 @@ def product_payload(product: Product) -> dict:
     return {
         "product_id": product.product_id,
         "name": product.name,
-        "price": float(product.price),
+        "price": json_money(product.price),
         "description": product.description,
         "stock": json_quantity(product.stock),
         "currency": settings.CURRENCY,

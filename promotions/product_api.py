@@ -24,6 +24,7 @@ from catalog.selectors import (
     search_products,
 )
 from grocery.errors import error_body
+from grocery.money import json_money
 from grocery.schema import ErrorSerializer, documented_by
 from promotions.selectors import product_json_with_promotions, with_promotions
 
@@ -94,7 +95,7 @@ class ScanApi(APIView):
             {
                 "product": with_promotions(payload),
                 "weight": json_quantity(scanned.weight) if scanned.weight is not None else None,
-                "price": float(scanned.price) if scanned.price is not None else None,
+                "price": json_money(scanned.price) if scanned.price is not None else None,
             }
         )
 
