@@ -8,13 +8,13 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from frontend.errors import InvalidCspReport
 from frontend.models import CspViolation
 from frontend.services import ViolationReport, record_csp_violation
 from grocery.parsers import StoredJSONParser  # nesting limit, and no NUL for the database
+from grocery.throttles import WindowRateThrottle
 
 
 class CspReportParser(StoredJSONParser):
@@ -25,14 +25,13 @@ class ReportsParser(StoredJSONParser):
     media_type = "application/reports+json"  # report-to (the Reporting API)
 
 
-class CspReportThrottle(SimpleRateThrottle):
+class CspReportThrottle(WindowRateThrottle):
+    """Per client address, counted like every other rate limit (shared cache, fails open)."""
+
     scope = "csp-report"
 
-    def get_rate(self):
+    def rate(self, view) -> str:
         return settings.CSP_REPORTS_RATE
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def _fit(value, field: str) -> str:

@@ -41,8 +41,11 @@ class WindowRateThrottle(BaseThrottle):
     def ident(self, request) -> str:
         return self.get_ident(request)
 
+    def rate(self, view) -> str | None:
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.rate_scope(view))
+
     def allow_request(self, request, view) -> bool:
-        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.rate_scope(view))
+        rate = self.rate(view)
         if rate is None:
             return True
         limit, seconds = parse_rate(rate)
