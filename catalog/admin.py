@@ -29,6 +29,7 @@ from catalog.models import (
     StockMovement,
     StockState,
     Unit,
+    product_url,
     quantity_fits_unit,
 )
 from catalog.services import save_product, set_stock
@@ -269,7 +270,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.display(description="QR code")
     def qr_preview(self, product):
-        url = f"{settings.PUBLIC_BASE_URL}/p/{product.product_id}"
+        url = product_url(product.product_id)
         return format_html(
             '<img src="{}" width="120" height="120" alt="QR code"><br><a href="{}">{}</a>',
             reverse("product-qr", args=[product.product_id, "svg"]),

@@ -1,7 +1,6 @@
 """Catalog writes and the shelf-label QR. The product reads, which carry the running
 promotions, are served from promotions/product_api.py: catalog never imports promotions."""
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.errors import ProductNotFound
-from catalog.models import Product
+from catalog.models import Product, product_url
 from catalog.schema import PRODUCT_NOT_FOUND
 from catalog.services import set_stock
 from grocery.authentication import ExpiringTokenAuthentication
@@ -103,7 +102,7 @@ def product_qr(request, product_id: str, fmt: str):
     if not Product.objects.filter(product_id=product_id).exists():
         exc = ProductNotFound()
         return JsonResponse(error_body(exc.code, exc.message), status=404)
-    return qr_response(f"{settings.PUBLIC_BASE_URL}/p/{product_id}", fmt)
+    return qr_response(product_url(product_id), fmt)
 
 
 class ProductQrApi(APIView):

@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from catalog.models import Product, Unit, price_per_kg
+from catalog.models import Product, Unit, price_per_kg, product_url
 from grocery.pdf import fit_lines, fonts, money_text
 from grocery.qr import draw_qr
 
@@ -22,10 +22,6 @@ MUTED = HexColor("#444444")
 LABEL_FIELDS = ("product_id", "name", "price", "unit", "gtin")
 
 PRICE_SUFFIX = {Unit.EACH: "each", Unit.KG: "per kg", Unit.HUNDRED_G: "per 100 g"}
-
-
-def product_url(product_id: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/p/{product_id}"
 
 
 def unit_price_text(price: Decimal, unit: str) -> str:

@@ -9,6 +9,15 @@ from catalog.gtin import InvalidGtin, normalize_gtin
 from grocery.money import round_money
 
 
+def product_path(product_id: str) -> str:
+    """A product's page in the PWA; its shelf label's QR code encodes the full product_url."""
+    return f"/p/{product_id}"
+
+
+def product_url(product_id: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}{product_path(product_id)}"
+
+
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)

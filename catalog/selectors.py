@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
-from catalog.models import Product, price_per_kg
+from catalog.models import Product, price_per_kg, product_url
 from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
 from grocery.money import json_money
 
@@ -74,7 +74,7 @@ def product_payload(product: Product) -> dict:
         "active": product.is_active,
         "stock_state": product.stock_state,
         "image_url": product.image.url if product.image else None,
-        "url": f"{base}/p/{product.product_id}",
+        "url": product_url(product.product_id),
         "qr_url": f"{base}{reverse('product-qr', args=[product.product_id, 'svg'])}",
     }
 

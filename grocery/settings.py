@@ -177,7 +177,21 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Every periodic task, in one place; the intervals are settings of the apps that own the tasks.
+CELERY_BEAT_SCHEDULE = {
+    "reconcile-payments": {
+        "task": "checkout.tasks.reconcile_payments_task",
+        "schedule": env.float("RECONCILE_EVERY_SECONDS", default=120.0),
+    },
+    "delete-abandoned-carts": {
+        "task": "checkout.tasks.delete_abandoned_carts_task",
+        "schedule": env.float("ABANDONED_CARTS_EVERY_SECONDS", default=3600.0),
+    },
+    "stock-alerts": {
+        "task": "catalog.tasks.send_stock_alerts_task",
+        "schedule": env.float("STOCK_ALERT_EVERY_SECONDS", default=900.0),
+    },
+}
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -271,7 +285,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # One name for a choice set that several fields share (e.g. the readiness checks).
-    "ENUM_NAME_OVERRIDES": {"ServiceStateEnum": ["ok", "down"]},
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceStateEnum": ["ok", "down"],
+        "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
+    },
 }
 
 # --- Business settings ------------------------------------------------------------------------
@@ -279,6 +296,8 @@ MAX_ACTIVE_PROMOTIONS = env.int("MAX_ACTIVE_PROMOTIONS", default=5)
 PAYMENT_GATEWAY = env("PAYMENT_GATEWAY", default="simulated")  # simulated | stripe
 # With DEBUG off the simulated gateway is refused at start-up unless a demo says so (grocery.checks).
 ALLOW_SIMULATED_PAYMENTS = env.bool("ALLOW_SIMULATED_PAYMENTS", default=False)
+# Secrets have no real default: empty means unset, and grocery.checks refuses to serve with the
+# Stripe gateway and DEBUG off until all three are set.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
@@ -287,9 +306,15 @@ STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # tests point this at a lo
 STRIPE_JS_URL = env("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 LABEL_COLUMNS = env.int("LABEL_COLUMNS", default=3)
 LABEL_ROWS = env.int("LABEL_ROWS", default=8)
+
+# --- Email (stock alerts to managers) ----------------------------------------------------------
+# The console by default; SMTP when EMAIL_BACKEND says so.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="shop@localhost")
 
 # --- Production security (on whenever DEBUG is off) ------------------------------------------
@@ -337,10 +362,6 @@ RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=300)
 PAYMENT_HOLD_MINUTES = env.int("PAYMENT_HOLD_MINUTES", default=10)
 RECONCILE_ABANDON_SECONDS = env.int("RECONCILE_ABANDON_SECONDS", default=1800)
 RECONCILE_LOOKBACK_SECONDS = env.int("RECONCILE_LOOKBACK_SECONDS", default=86_400)
-CELERY_BEAT_SCHEDULE["reconcile-payments"] = {
-    "task": "checkout.tasks.reconcile_payments_task",
-    "schedule": env.float("RECONCILE_EVERY_SECONDS", default=120.0),
-}
 
 # --- Stock policy -------------------------------------------------------------------------------
 # record: sell whatever the customer holds (it is already in their hand), take it from stock even
@@ -360,23 +381,6 @@ if MAX_LINE_QUANTITY < 1 or not MAX_LINE_KG.is_finite() or MAX_LINE_KG <= 0:
 # --- Manager portal (catalog admin) -----------------------------------------------------------
 # CSV imports up to this many rows run in the request; larger ones in a Celery worker.
 CATALOG_IMPORT_INLINE_ROWS = env.int("CATALOG_IMPORT_INLINE_ROWS", default=2_000)
-# Email settings beyond the console default: SMTP when EMAIL_BACKEND says so.
-EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
-STOCK_ALERT_EVERY_SECONDS = env.int("STOCK_ALERT_EVERY_SECONDS", default=900)
-CELERY_BEAT_SCHEDULE["delete-abandoned-carts"] = {
-    "task": "checkout.tasks.delete_abandoned_carts_task",
-    "schedule": 3600.0,
-}
-CELERY_BEAT_SCHEDULE["stock-alerts"] = {
-    "task": "catalog.tasks.send_stock_alerts_task",
-    "schedule": STOCK_ALERT_EVERY_SECONDS,
-}
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
-    "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
-}
 
 # --- Browser security: Content-Security-Policy, violation reports -----------------------------
 # The PWA's policy; frontend.security adds Stripe's origins when that gateway is on, and inline

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from catalog.errors import ProductNotFound
 from catalog.gtin import InvalidGtin, normalize_gtin, parse_scanned_code
+from catalog.models import product_path
 from catalog.schema import PRODUCT_NOT_FOUND, ProductOutput
 from catalog.selectors import (
     get_product_json,
@@ -164,7 +165,7 @@ def digital_link(request, gtin: str):
         return _not_found(exc)
     if "application/json" in request.headers.get("Accept", ""):
         return JsonResponse(with_promotions(payload))
-    return HttpResponseRedirect(f"/p/{payload['product_id']}")
+    return HttpResponseRedirect(product_path(payload["product_id"]))
 
 
 class DigitalLinkApi(APIView):

@@ -2,7 +2,7 @@
 // barcode, which the server resolves (/api/scan); and the form for typing one.
 import { api, ApiError } from "./api.js";
 import { CONFIG } from "./config.js";
-import { navigate } from "./router.js";
+import { navigate, productPath } from "./router.js";
 import { html } from "./ui.js";
 
 const KNOWN_ORIGINS = new Set([location.origin, new URL(CONFIG.publicBaseUrl, location.href).origin]);
@@ -24,7 +24,7 @@ export async function openCode(text, { t0 } = {}) {
     path = code;
   }
   let m;
-  if (path && (m = path.match(/^\/p\/([^/]+)\/?$/))) return navigate(`/p/${m[1]}`, { t0 });
+  if (path && (m = path.match(/^\/p\/([^/]+)\/?$/))) return navigate(`/p/${m[1]}`, { t0 }); // already URL-encoded
   if (path && (m = path.match(/^\/promo\/([^/]+)\/?$/))) return navigate(`/promo/${m[1]}`, { t0 });
   if (path && (m = path.match(/^\/01\/(\d+)/))) return openBarcode(m[1], t0);
   if (path) throw new ApiError(400, { message: "This code is not one of our shop's labels." });
@@ -33,7 +33,7 @@ export async function openCode(text, { t0 } = {}) {
 }
 async function openBarcode(code, t0) {
   const found = await api(`/api/scan/${encodeURIComponent(code)}`);
-  return navigate(`/p/${encodeURIComponent(found.product.product_id)}`,
+  return navigate(productPath(found.product.product_id),
     { t0, product: found.product, weight: found.weight });
 }
 

@@ -10,6 +10,9 @@ let currentRoute = null;
 let leaveScreen = null;
 let routedOnce = false;
 
+/** A product's page: the path its shelf-label QR code encodes (catalog.models.product_path). */
+export const productPath = (productId) => `/p/${encodeURIComponent(productId)}`;
+
 export function navigate(path, state = {}, { replace = false } = {}) {
   history[replace ? "replaceState" : "pushState"](state, "", path);
   return route();

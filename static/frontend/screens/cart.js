@@ -1,6 +1,7 @@
 // The cart screen: the phone's lines at once, the server's prices and discounts when in sync.
 import { cart, cartInSync, setLine, syncCart, watchCart } from "../cart.js";
 import { fmtMoney, isWeighed, lineEstimate, unitLabel } from "../format.js";
+import { productPath } from "../router.js";
 import { html, raw, toast } from "../ui.js";
 
 export function cartScreen(view) {
@@ -21,7 +22,7 @@ export function cartScreen(view) {
         const s = byId[l.product_id];
         const weighed = isWeighed(l.unit);
         return raw(html`<li class="cart-line" data-product="${l.product_id}">
-          <div class="line-head"><a href="/p/${encodeURIComponent(l.product_id)}"><strong>${l.name}</strong></a>
+          <div class="line-head"><a href="${productPath(l.product_id)}"><strong>${l.name}</strong></a>
             <b class="line-total">${fmtMoney(s ? s.line_total : lineEstimate(l, l.quantity))}</b></div>
           <p class="muted small">${fmtMoney(l.unit_price)} ${unitLabel(l.unit) || ""}</p>
           ${raw((s?.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}

@@ -2,6 +2,7 @@
 import { api } from "../api.js";
 import { CONFIG } from "../config.js";
 import { fmtDate, fmtMoney, STOCK_TEXT, unitLabel } from "../format.js";
+import { productPath } from "../router.js";
 import { html, raw } from "../ui.js";
 
 export function promoList(promotions) {
@@ -26,7 +27,7 @@ export async function promotionScreen(view, promotionId) {
     ${raw(promo.name ? html`<p class="lead">${promo.description}</p>` : "")}
     <p class="stock ${promo.status === "active" ? "in_stock" : "low"}" id="promo-status">${promo.message || STATUS[promo.status] || ""}</p>
     <h2>Products in this offer (${products.count})</h2>
-    <ul class="list product-list">${products.results.map((p) => raw(html`<li><a href="/p/${encodeURIComponent(p.product_id)}">
+    <ul class="list product-list">${products.results.map((p) => raw(html`<li><a href="${productPath(p.product_id)}">
       <img src="${p.image_url || CONFIG.placeholderImage}" alt="" width="48" height="48" loading="lazy">
       <span><strong>${p.name}</strong><small>${STOCK_TEXT[p.stock_state] || ""}</small></span>
       <b>${fmtMoney(p.price)}<small>${unitLabel(p.unit) || ""}</small></b></a></li>`))}</ul>
