@@ -47,6 +47,8 @@ def test_windows_that_do_not_overlap_each_other_do_not_add_up(now):
     with pytest.raises(TooManyActivePromotions):
         make_promotion(code="sixth", **window(now, 6, 8))
     make_promotion(code="later", **window(now, 14, 20))  # only month and fifth run then
+    assert Promotion.objects.count() == 9
+    assert not Promotion.objects.filter(code="sixth").exists()
 
 
 def test_inactive_and_ended_promotions_do_not_count(now):
