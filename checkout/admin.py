@@ -20,27 +20,19 @@ from checkout.models import (
 )
 from checkout.services.discrepancies import set_discrepancy_resolved
 from checkout.services.refunds import refund_transaction
-from grocery.admin import ReadOnlyAdmin
+from grocery.admin import ReadOnlyAdmin, ReadOnlyInline, ReadOnlyMixin
 from grocery.errors import DomainError
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
+class PartOfParentInline(ReadOnlyInline):
     # Part of its parent: whoever may see the parent sees its lines, events and refunds.
     viewable_with = "checkout.view_transaction"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(self.viewable_with)
 
 
-class LineInline(ReadOnlyInline):
+class LineInline(PartOfParentInline):
     model = TransactionLine
     fields = [
         "product_code",
@@ -54,19 +46,19 @@ class LineInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class EventInline(ReadOnlyInline):
+class EventInline(PartOfParentInline):
     model = TransactionEvent
     fields = ["created_at", "from_status", "to_status", "reason"]
     readonly_fields = fields
 
 
-class RefundInline(ReadOnlyInline):
+class RefundInline(PartOfParentInline):
     model = Refund
     fields = ["created_at", "amount", "gateway_refund_id", "reason", "user"]
     readonly_fields = fields
 
 
-class ExitVerificationInline(ReadOnlyInline):
+class ExitVerificationInline(PartOfParentInline):
     model = ExitVerification
     fields = ["verified_at", "verified_by"]
     readonly_fields = fields
@@ -157,7 +149,7 @@ class TransactionAdmin(ReadOnlyAdmin):
                 )
 
 
-class DiscrepancyEventInline(ReadOnlyInline):
+class DiscrepancyEventInline(PartOfParentInline):
     model = GatewayDiscrepancyEvent
     fields = ["created_at", "resolved", "user", "reason"]
     readonly_fields = fields
@@ -198,12 +190,6 @@ class GatewayDiscrepancyAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["event_id", "type", "received_at", "processed_at"]
     list_filter = ["type", "received_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
