@@ -1,5 +1,6 @@
-"""Low-stock alerts: one email to the store managers listing the products that fell to or under
-their reorder level, each product at most once a day (StockAlert rows remember what was sent)."""
+"""Low-stock alerts: one email to the store managers (whoever may see stock alerts) listing the
+products that fell to or under their reorder level, each product at most once a day (StockAlert
+rows remember what was sent)."""
 
 import logging
 import uuid
@@ -12,15 +13,25 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from catalog.models import Product, StockAlert, StockState
-from catalog.roles import STORE_MANAGER
 
 logger = logging.getLogger(__name__)
 
 
+# Store managers hold it through their role (shop.roles); the catalog names no role.
+ALERT_PERMISSION = "catalog.view_stockalert"
+
+
 def list_alert_recipients() -> list[str]:
+    """Active users (with_perm's default) with an email who hold the permission, through a group
+    or their own; a superuser only when granted it like anyone else, as before: an admin
+    account gets no daily mail."""
     users = (
         get_user_model()
-        .objects.filter(groups__name=STORE_MANAGER, is_active=True)
+        .objects.with_perm(
+            ALERT_PERMISSION,
+            include_superusers=False,
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
         .exclude(email="")
     )
     return sorted(set(users.values_list("email", flat=True)))

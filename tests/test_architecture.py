@@ -110,6 +110,13 @@ def test_no_app_imports_another_apps_api():
     assert {module: names for module, names in reaching.items() if names} == {}
 
 
+@pytest.mark.parametrize("package", ["catalog", "promotions", "checkout", "frontend"])
+def test_no_domain_app_imports_shop(package):
+    """shop reads every app; an app that imported it back (its roles, its admin) would make the
+    layers a circle. Permissions, not role names, are what a domain app asks for."""
+    assert _importers_of(package, "shop") == {}
+
+
 def test_catalog_never_imports_promotions():
     assert _importers_of("catalog", "promotions") == {}
 

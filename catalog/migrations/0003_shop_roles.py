@@ -1,22 +1,10 @@
-"""Create the "Store manager" and "Staff" groups with their permissions (see catalog.roles)."""
+"""No-op, kept so that the migration history of existing databases holds.
 
-from django.contrib.auth.management import create_permissions
+It used to create the shop's roles, which made the catalog depend on shop.roles; the roles are
+now created by shop/migrations/0001_roles.py (idempotent, so it is harmless where this one ran).
+"""
+
 from django.db import migrations
-
-
-def create_roles(apps, schema_editor):
-    from catalog.roles import sync_role_permissions
-
-    # Permissions are normally created after all migrations; make them exist now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    sync_role_permissions(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
-
-
-def remove_roles(apps, schema_editor):
-    apps.get_model("auth", "Group").objects.filter(name__in=["Store manager", "Staff"]).delete()
 
 
 class Migration(migrations.Migration):
@@ -26,4 +14,4 @@ class Migration(migrations.Migration):
         ("catalog", "0002_stock_alerts_and_imports"),
     ]
 
-    operations = [migrations.RunPython(create_roles, remove_roles)]
+    operations = []

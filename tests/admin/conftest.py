@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from catalog.roles import STAFF, STORE_MANAGER
+from shop.roles import STAFF, STORE_MANAGER
 
 
 def _member(username: str, group: str, email: str = ""):

@@ -4,9 +4,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.utils import timezone
 
+from catalog.alerts import list_alert_recipients
 from catalog.models import StockAlert
 from catalog.tasks import send_stock_alerts_task
 from tests.factories import make_product
@@ -16,6 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def test_alert_goes_to_managers_once_per_product_per_day(manager, shop_staff, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    shop_staff.email = "sam@shop.example"  # an address, but not the permission to see alerts
+    shop_staff.save(update_fields=["email"])
     out = make_product(product_id="A1", name="Oat Milk", stock=Decimal(0), reorder_level=Decimal(5))
     low = make_product(product_id="A2", name="Eggs", stock=Decimal(3), reorder_level=Decimal(6))
     make_product(product_id="A3", name="Rice", stock=Decimal(50), reorder_level=Decimal(6))
@@ -54,3 +58,19 @@ def test_no_manager_email_means_no_alert_is_recorded(settings):
     make_product(stock=Decimal(0))
     assert send_stock_alerts_task.apply().get() == 0
     assert not mail.outbox and not StockAlert.objects.exists()  # sent once someone can read it
+
+
+def test_recipients_are_whoever_holds_the_alert_permission(manager, shop_staff, django_user_model):
+    """The catalog asks for catalog.view_stockalert, not for a role: managers have it through
+    their group, staff do not, a user granted it directly does; inactive users and superusers
+    without the grant get nothing (as before)."""
+    buyer = django_user_model.objects.create_user("bo", email="bo@shop.example", is_staff=True)
+    buyer.user_permissions.add(
+        Permission.objects.get(content_type__app_label="catalog", codename="view_stockalert")
+    )
+    gone = django_user_model.objects.create_user("gus", email="gus@shop.example", is_active=False)
+    gone.groups.set(manager.groups.all())
+    django_user_model.objects.create_superuser("root", email="root@shop.example")
+    shop_staff.email = "sam@shop.example"
+    shop_staff.save(update_fields=["email"])
+    assert list_alert_recipients() == ["bo@shop.example", "mia@shop.example"]

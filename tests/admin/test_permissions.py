@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from catalog.models import Product, StockMovement
-from catalog.roles import STAFF, STORE_MANAGER
+from shop.roles import STAFF, STORE_MANAGER
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db

@@ -132,7 +132,7 @@ def test_managers_see_recent_violations_on_the_dashboard(client, django_user_mod
     post(client, legacy_report())
     from django.contrib.auth.models import Group
 
-    from catalog.roles import STAFF, STORE_MANAGER, sync_role_permissions
+    from shop.roles import STAFF, STORE_MANAGER, sync_role_permissions
 
     sync_role_permissions()
     manager = django_user_model.objects.create_user("mia", password="pw-mia-12345", is_staff=True)

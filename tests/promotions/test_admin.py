@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from catalog.roles import STAFF, STORE_MANAGER
 from promotions.models import Promotion
+from shop.roles import STAFF, STORE_MANAGER
 from tests.admin.test_labels import decode_page, page_count
 from tests.factories import make_category, make_promotion
 
@@ -29,7 +29,7 @@ def admin_client(client, settings):
 
 @pytest.fixture
 def client_in_group(client):
-    """Log a staff member of one of the shop's groups (catalog.roles) in."""
+    """Log a staff member of one of the shop's groups (shop.roles) in."""
 
     def log_in(group: str):
         user = get_user_model().objects.create_user(

@@ -1,7 +1,8 @@
 """The two shop roles and their permissions, defined once.
 
-A data migration creates the groups; `sync_role_permissions` runs after every `migrate` too, so that
-the Store manager role also covers models that later migrations add (checkout, promotions).
+A data migration (shop/migrations/0001_roles.py) creates the groups; `sync_role_permissions` runs
+after every `migrate` too (ShopConfig.ready), so that the Store manager role also covers models
+that later migrations add. The domain apps never name a role: they ask for a permission.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -13,7 +14,7 @@ STAFF = "Staff"
 # Store managers run the shop: every permission of the shop's own apps...
 MANAGER_APPS = ("catalog", "checkout", "promotions", "frontend")
 # ...and they look after customer and staff accounts (superuser status stays superuser-only,
-# see catalog.admin.ShopUserAdmin), and the staff's API tokens: issue one, revoke one.
+# see shop.admin.ShopUserAdmin), and the staff's API tokens: issue one, revoke one.
 MANAGER_EXTRA = (
     ("auth", "view_user"),
     ("auth", "add_user"),
