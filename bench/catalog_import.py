@@ -21,7 +21,8 @@ django.setup()
 
 from decimal import Decimal  # noqa: E402
 
-from catalog.imports import export_rows, import_catalog  # noqa: E402
+from catalog.imports.csv_format import export_rows  # noqa: E402
+from catalog.imports.runner import import_catalog  # noqa: E402
 from catalog.models import Category, Product  # noqa: E402
 
 

@@ -18,7 +18,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import slugify
 
-from catalog.imports import COLUMNS, export_rows, get_progress, start_catalog_import
+from catalog.imports.csv_format import COLUMNS, export_rows
+from catalog.imports.runner import get_progress, start_catalog_import
 from catalog.labels import render_labels_for
 from catalog.models import (
     CatalogImport,

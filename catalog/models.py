@@ -201,7 +201,8 @@ class StockMovement(models.Model):
 
 class StockCountRequest(models.Model):
     """ "Count this product": opened when a sale takes more than the recorded stock, closed when
-    staff set a counted figure (catalog.services.set_stock). At most one is open per product."""
+    staff set a counted figure (catalog.services.set_stock, or set_stock_levels for an import).
+    At most one is open per product."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="count_requests")
     opened_at = models.DateTimeField(auto_now_add=True, db_index=True)

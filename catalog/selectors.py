@@ -14,7 +14,7 @@ from django.urls import reverse
 from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
 from catalog.models import Product, price_per_kg, product_url
-from grocery.cache import cache_add, cache_get, cache_set, cache_set_many
+from grocery.cache import cache_add, cache_delete, cache_get, cache_set, cache_set_many
 from grocery.money import json_money
 
 # What forget_products leaves in a product's key for a moment. A reader that loaded the old row
@@ -40,6 +40,11 @@ def forget_products(product_ids) -> None:
         {product_key(pid): FORGOTTEN for pid in product_ids},
         timeout=settings.CACHE_FORGET_SECONDS,
     )
+
+
+def forget_gtins(gtins) -> None:
+    """A deleted product's GTINs point nowhere now (a moved GTIN is caught on read)."""
+    cache_delete(*(_gtin_key(gtin) for gtin in gtins))
 
 
 def json_quantity(value: Decimal) -> int | float:

@@ -1,5 +1,5 @@
-"""Every write to a product's stock or data goes through here, so each is audited and each
-forgets the cached product once its transaction commits."""
+"""Every write to a product's stock or data, and to the categories its payload names, goes through
+here, so each is audited and each forgets the cached product once its transaction commits."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -7,12 +7,19 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 
 from catalog.errors import OutOfStock, ProductNotFound
-from catalog.models import Product, StockCountRequest, StockMovement, quantity_fits_unit
-from catalog.selectors import forget_products
+from catalog.models import (
+    Category,
+    Product,
+    StockCountRequest,
+    StockMovement,
+    quantity_fits_unit,
+)
+from catalog.selectors import forget_gtins, forget_products
 
 
 def refuses_beyond_stock() -> bool:
@@ -48,6 +55,40 @@ def save_product(*, product: Product, user=None) -> Product:
             product.save()
         _forget_on_commit(set(forget))
     return product
+
+
+def delete_products(products: QuerySet[Product]) -> int:
+    """Delete products (and their stock history); their cached payloads and GTIN lookups go on
+    commit, so a scan finds no deleted product. Returns how many products were deleted."""
+    with transaction.atomic():
+        codes = list(products.values_list("product_id", "gtin"))
+        deleted = products.delete()[1].get(Product._meta.label, 0)
+
+        def forget():
+            forget_products([pid for pid, _ in codes])
+            forget_gtins([gtin for _, gtin in codes if gtin])
+
+        transaction.on_commit(forget)
+    return deleted
+
+
+def save_category(*, category: Category) -> Category:
+    """Create or update a category; every payload of its products names it, so they are forgotten."""
+    category.slug = category.slug or slugify(category.name)
+    with transaction.atomic():
+        category.save()
+        _forget_on_commit(category.products.values_list("product_id", flat=True))
+    return category
+
+
+def delete_categories(categories: QuerySet[Category]) -> None:
+    """Delete categories. A category with products is protected (ProtectedError); the products'
+    payloads are forgotten all the same, so nothing cached can outlive its category."""
+    with transaction.atomic():
+        _forget_on_commit(
+            Product.objects.filter(category__in=categories).values_list("product_id", flat=True)
+        )
+        categories.delete()
 
 
 def set_stock(
@@ -184,8 +225,9 @@ def set_stock_levels(
     """set_stock for many products at once (imports): counted figures by primary key.
 
     Rows are locked in primary-key order like every other stock writer; products already at their
-    figure get no movement. Returns the keys of the products that changed. The caller may own
-    the transaction.
+    figure get no movement. Every product given a figure has been counted, so its open count
+    request is answered, as set_stock does. Returns the keys of the products that changed. The
+    caller may own the transaction.
     """
     with transaction.atomic():
         current = dict(
@@ -208,7 +250,84 @@ def set_stock_levels(
             )
             for pk, stock in changed.items()
         )
+        counted = StockCountRequest.objects.filter(product_id__in=current, closed_at__isnull=True)
+        for pk in counted.values_list("product_id", flat=True):
+            _close_count_request(pk, stock=Decimal(levels[pk]), user=user)
         _forget_on_commit(
             Product.objects.filter(pk__in=changed).values_list("product_id", flat=True)
         )
     return set(changed)
+
+
+@dataclass
+class ProductRow:
+    """One checked row of a bulk write: the product it updates (None: a new one with this
+    product_id), the fields it sets, and its counted stock (None: stock unchanged)."""
+
+    product_id: str
+    product: Product | None
+    data: dict
+    stock: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    created: int
+    updated: int
+
+
+def import_products(rows: list[ProductRow], *, user=None, note: str = "") -> ImportCounts:
+    """Write checked rows in one transaction: new products in bulk, changed fields in bulk, stock
+    through set_stock_levels (audited, count requests answered). An IntegrityError (e.g. two
+    products swapping GTINs) rolls all of it back."""
+    now = timezone.now()
+    new = []
+    changed: dict[str, Product] = {}
+    changed_fields: set[str] = set()
+    for row in rows:
+        if row.product is None:
+            new.append(
+                Product(
+                    product_id=row.product_id,
+                    stock=Decimal(0),
+                    created_at=now,
+                    updated_at=now,
+                    **row.data,
+                )
+            )
+            continue
+        product = row.product
+        for name, value in row.data.items():
+            if getattr(product, name) != value:
+                setattr(product, name, value)
+                changed_fields.add(name)
+                changed[product.product_id] = product
+    with transaction.atomic():
+        Product.objects.bulk_create(new, batch_size=1000)
+        if changed:
+            for product in changed.values():
+                product.updated_at = now
+            Product.objects.bulk_update(
+                list(changed.values()), [*sorted(changed_fields), "updated_at"], batch_size=1000
+            )
+        pks = {p.product_id: p.pk for p in new}
+        if new and any(p.pk is None for p in new):  # backends that return no ids on insert
+            pks = dict(
+                Product.objects.filter(product_id__in=list(pks)).values_list("product_id", "pk")
+            )
+        levels = {
+            (pks[row.product_id] if row.product is None else row.product.pk): row.stock
+            for row in rows
+            if row.stock is not None
+        }
+        stock_changed = (
+            set_stock_levels(levels, reason=StockMovement.Reason.IMPORT, user=user, note=note)
+            if levels
+            else set()
+        )
+        _forget_on_commit([*changed, *pks])
+    new_pks = {p.pk for p in new}
+    return ImportCounts(
+        created=len(new),
+        updated=len({p.pk for p in changed.values()} | (stock_changed - new_pks)),
+    )

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from catalog.alerts import send_stock_alerts
-from catalog.imports import run_catalog_import
+from catalog.imports.runner import run_catalog_import
 
 
 @shared_task(acks_late=True)

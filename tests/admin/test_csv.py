@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from catalog.models import CatalogImport, Product, StockMovement
+from catalog.models import CatalogImport, Product, StockCountRequest, StockMovement
 from catalog.selectors import get_product_payload
 from tests.factories import make_category, make_product
 
@@ -68,6 +68,28 @@ def test_valid_import_creates_and_updates_through_the_stock_service(
 
     status = manager_client.get(f"/admin/catalog/catalogimport/{record.pk}/change/")
     assert b"1 new, 2 updated, 0 unchanged" in status.content
+
+
+def test_an_imported_stock_figure_is_a_count_and_answers_the_count_request(manager_client, manager):
+    """set_stock_levels, the import's way to stock, closes count requests as set_stock does,
+    whether the counted figure changes the stock or confirms it."""
+    changed = make_product(product_id="C1", stock=Decimal(0))
+    confirmed = make_product(product_id="C2", stock=Decimal(5))
+    untouched = make_product(product_id="C3", stock=Decimal(0))
+    for product in (changed, confirmed, untouched):
+        StockCountRequest.objects.create(
+            product=product, reference="T-1", stock_before=Decimal(0), sold=Decimal(2)
+        )
+    response = upload(manager_client, "product_id,stock,name\nC1,8,\nC2,5,\nC3,,Renamed\n")
+    assert response.status_code == 302
+    assert CatalogImport.objects.get().status == "done"
+    requests = {
+        r.product.product_id: r for r in StockCountRequest.objects.select_related("product")
+    }
+    assert (requests["C1"].counted_stock, requests["C1"].closed_by) == (Decimal(8), manager)
+    assert requests["C1"].closed_at is not None
+    assert (requests["C2"].counted_stock, requests["C2"].closed_by) == (Decimal(5), manager)
+    assert requests["C3"].is_open  # no figure in the file: nobody counted it
 
 
 def test_an_invalid_line_rejects_the_whole_file(manager_client):

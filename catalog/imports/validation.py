@@ -1,0 +1,154 @@
+"""Checking parsed import rows against the catalog: each row's product (by product_id or GTIN),
+its fields and stock figure, and what rows of one file must not share. Every problem is reported
+with its line; a row that passes carries what catalog.services.import_products writes."""
+
+from catalog.gtin import InvalidGtin, normalize_gtin
+from catalog.imports.csv_format import Row, parse_decimal
+from catalog.models import Category, Product, Unit, quantity_fits_unit
+
+DATA_FIELDS = (
+    "gtin",
+    "name",
+    "description",
+    "category_id",
+    "price",
+    "unit",
+    "reorder_level",
+    "is_active",
+)
+REQUIRED_FOR_NEW = ("name", "category", "price")
+TRUE, FALSE = {"1", "true", "yes", "y", "ja"}, {"0", "false", "no", "n", "nee"}
+MAX_ERRORS = 500  # a file that is wrong everywhere needs no 10,000 messages
+PROGRESS_EVERY = 500
+
+
+def validate(rows: list[Row], progress) -> list[dict]:
+    """The problems of every row, by line (none: the rows are ready to write)."""
+    errors: list[dict] = []
+    categories = {}
+    for category in Category.objects.all():
+        categories[category.slug.lower()] = category
+        categories[category.name.lower()] = category
+    ids = {r.values.get("product_id") for r in rows} - {None, ""}
+    gtins = set()
+    for r in rows:
+        try:
+            if r.values.get("gtin"):
+                gtins.add(normalize_gtin(r.values["gtin"]))
+        except InvalidGtin:
+            pass
+    existing_fields = ("pk", "product_id", "gtin", "unit", "stock", *DATA_FIELDS)
+    by_id, by_gtin = {}, {}
+    for chunk in _chunks(sorted(ids), 5000):
+        by_id.update(
+            (p.product_id, p)
+            for p in Product.objects.filter(product_id__in=chunk).only(*existing_fields)
+        )
+    for chunk in _chunks(sorted(gtins), 5000):
+        by_gtin.update(
+            (p.gtin, p) for p in Product.objects.filter(gtin__in=chunk).only(*existing_fields)
+        )
+    seen_ids: dict[str, int] = {}
+    claimed_gtins: dict[str, int] = {}
+
+    for n, row in enumerate(rows, start=1):
+        if n % PROGRESS_EVERY == 0:
+            progress(n, len(rows))
+        problems = _validate_row(row, categories, by_id, by_gtin, seen_ids, claimed_gtins)
+        errors.extend({"line": row.line, "message": p} for p in problems)
+        if len(errors) >= MAX_ERRORS:
+            errors.append({"line": row.line, "message": "Too many errors; stopped checking here."})
+            break
+    return errors
+
+
+def _validate_row(row: Row, categories, by_id, by_gtin, seen_ids, claimed_gtins) -> list[str]:
+    v = row.values
+    if "__error__" in v:
+        return [f"The row {v['__error__']}."]
+    problems = []
+    pid = v.get("product_id", "")
+    gtin = None
+    if v.get("gtin"):
+        try:
+            gtin = normalize_gtin(v["gtin"])
+        except InvalidGtin as exc:
+            problems.append(f"gtin: {exc}")
+    if len(pid) > 32:
+        problems.append("product_id: at most 32 characters")
+    if pid:
+        if pid in seen_ids:
+            problems.append(f"product_id {pid} is also on line {seen_ids[pid]}")
+        seen_ids[pid] = row.line
+        product = by_id.get(pid)
+        if product and gtin and gtin in by_gtin and by_gtin[gtin].pk != product.pk:
+            problems.append(f"gtin {v['gtin']} belongs to product {by_gtin[gtin].product_id}")
+    elif gtin:
+        product = by_gtin.get(gtin)
+        if product is None:
+            problems.append("product_id: needed for a new product (no product has this GTIN)")
+    else:
+        product = None
+        problems.append("product_id or gtin: one is needed to find the product")
+    row.product = product
+    if gtin:
+        owner = claimed_gtins.setdefault(gtin, row.line)
+        if owner != row.line:
+            problems.append(f"gtin {v['gtin']} is also on line {owner}")
+        elif product is None and gtin in by_gtin:
+            problems.append(f"gtin {v['gtin']} belongs to product {by_gtin[gtin].product_id}")
+    if product is None:
+        missing = [c for c in REQUIRED_FOR_NEW if not v.get(c)]
+        if missing:
+            problems.append(f"{', '.join(missing)}: required for a new product")
+
+    data = row.data
+    if gtin:
+        data["gtin"] = gtin
+    if v.get("name"):
+        if len(v["name"]) > 200:
+            problems.append("name: at most 200 characters")
+        data["name"] = v["name"]
+    if v.get("description"):
+        data["description"] = v["description"]
+    if v.get("category"):
+        category = categories.get(v["category"].lower())
+        if category is None:
+            problems.append(
+                f"category: no category '{v['category']}' (add it under Categories first)"
+            )
+        else:
+            data["category_id"] = category.pk
+    unit = product.unit if product else Unit.EACH
+    if v.get("unit"):
+        if v["unit"].lower() not in Unit.values:
+            problems.append(f"unit: '{v['unit']}' is not one of {', '.join(Unit.values)}")
+        else:
+            unit = data["unit"] = v["unit"].lower()
+    for name, places in (("price", 2), ("reorder_level", 3), ("stock", 3)):
+        if v.get(name):
+            try:
+                value = parse_decimal(v[name], places=places)
+            except ValueError as exc:
+                problems.append(f"{name}: {exc}")
+                continue
+            if name != "price" and not quantity_fits_unit(value, unit):
+                problems.append(f"{name}: whole units for a product sold each")
+            elif value >= 10 ** (10 - places if name == "price" else 9):
+                problems.append(f"{name}: too large")
+            elif name == "stock":
+                row.stock = value
+            else:
+                data[name] = value
+    if v.get("active"):
+        flag = v["active"].lower()
+        if flag not in TRUE | FALSE:
+            problems.append(f"active: '{v['active']}' is not yes or no")
+        else:
+            data["is_active"] = flag in TRUE
+    return problems
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
