@@ -1,59 +1,45 @@
-"""The manager portal for the catalog: products, stock, labels, CSV import/export, customers."""
-
-from decimal import Decimal
+"""Products and categories in the manager portal: stock, shelf labels, CSV export and upload.
+Forms are in catalog.forms; every write goes through catalog.services."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.text import slugify
 
+from catalog.forms import (
+    AdjustStockForm,
+    ImportForm,
+    LatestMovementsFormSet,
+    ProductForm,
+    validate_stock_figure,
+)
 from catalog.imports.csv_format import COLUMNS, export_rows
-from catalog.imports.runner import get_progress, start_catalog_import
+from catalog.imports.runner import start_catalog_import
 from catalog.labels import render_labels_for
 from catalog.models import (
     CatalogImport,
     Category,
     Product,
-    StockAlert,
-    StockCountRequest,
     StockMovement,
     StockState,
-    Unit,
     product_url,
-    quantity_fits_unit,
 )
-from catalog.services import save_product, set_stock
-from grocery.admin import ReadOnlyAdmin
+from catalog.services import (
+    delete_categories,
+    delete_products,
+    save_category,
+    save_product,
+    set_stock,
+)
+from grocery.admin import ReadOnlyInline
 from grocery.pdf import money_text
-
-admin.site.site_header = "Grocery manager portal"
-admin.site.site_title = "Manager portal"
-admin.site.index_title = "Today in the shop"
-
-# Reasons a person picks when changing stock by hand; sales and refunds come from checkout.
-MANUAL_REASONS = [
-    (StockMovement.Reason.COUNT, "Stock count"),
-    (StockMovement.Reason.DELIVERY, "Delivery received"),
-    (StockMovement.Reason.CORRECTION, "Correction (damaged, expired, lost)"),
-]
-
-
-def validate_stock_figure(value: Decimal, unit: str) -> None:
-    if value < 0:
-        raise forms.ValidationError("Stock cannot be negative.")
-    if not quantity_fits_unit(value, unit):
-        raise forms.ValidationError("Products sold each are counted in whole units.")
 
 
 class StockLevelFilter(admin.SimpleListFilter):
@@ -77,101 +63,13 @@ class StockLevelFilter(admin.SimpleListFilter):
         return queryset
 
 
-class LatestMovementsFormSet(BaseInlineFormSet):
-    def get_queryset(self):
-        # A busy product has thousands of sales; the page shows the latest, a link shows all.
-        return super().get_queryset()[:15]
-
-
-class StockMovementInline(admin.TabularInline):
+class StockMovementInline(ReadOnlyInline):
     model = StockMovement
     formset = LatestMovementsFormSet
     fields = ("created_at", "delta", "resulting_stock", "reason", "reference", "note", "user")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "latest stock movements"
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-class ProductForm(forms.ModelForm):
-    """The product's data plus a stock figure; the figure goes through catalog.services.set_stock."""
-
-    new_stock = forms.DecimalField(
-        label="Stock",
-        min_value=0,
-        max_digits=12,
-        decimal_places=3,
-        required=False,
-        help_text="Counted figure (kg for products sold by weight). A change is recorded as a "
-        "stock movement with the reason below.",
-    )
-    stock_reason = forms.ChoiceField(label="Reason", choices=MANUAL_REASONS, required=False)
-    stock_note = forms.CharField(label="Note", max_length=200, required=False)
-
-    class Meta:
-        model = Product
-        fields = (
-            "product_id",
-            "name",
-            "category",
-            "description",
-            "image",
-            "is_active",
-            "price",
-            "unit",
-            "reorder_level",
-            "gtin",
-        )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "new_stock" in self.fields:
-            stock = self.instance.stock if self.instance.pk else 0
-            self.fields["new_stock"].initial = f"{Decimal(stock).normalize():f}"  # 255, not 255.000
-
-    def clean(self):
-        cleaned = super().clean()
-        figure = cleaned.get("new_stock")
-        if figure is not None and "new_stock" in self.fields:
-            try:
-                validate_stock_figure(figure, cleaned.get("unit") or Unit.EACH)
-            except forms.ValidationError as exc:
-                self.add_error("new_stock", exc)
-        return cleaned
-
-
-class AdjustStockForm(forms.Form):
-    stock = forms.DecimalField(
-        label="New stock figure", min_value=0, max_digits=12, decimal_places=3
-    )
-    reason = forms.ChoiceField(choices=MANUAL_REASONS)
-    note = forms.CharField(max_length=200, required=False)
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, comma or semicolon separated, with a header row. Same columns as the "
-        "export.",
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 50 * 1024 * 1024:
-            raise forms.ValidationError("The file is larger than 50 MB.")
-        try:
-            return upload.name, upload.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise forms.ValidationError(
-                "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
-            ) from None
 
 
 @admin.register(Product)
@@ -236,6 +134,12 @@ class ProductAdmin(admin.ModelAdmin):
                 reason=form.cleaned_data.get("stock_reason") or StockMovement.Reason.COUNT,
                 note=form.cleaned_data.get("stock_note", ""),
             )
+
+    def delete_model(self, request, obj):
+        delete_products(Product.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        delete_products(queryset)
 
     # --- list columns --------------------------------------------------------------------------
     @admin.display(description="price", ordering="price")
@@ -439,178 +343,10 @@ class CategoryAdmin(admin.ModelAdmin):
         return category.active_count
 
     def save_model(self, request, obj, form, change):
-        obj.slug = obj.slug or slugify(obj.name)
-        super().save_model(request, obj, form, change)
+        save_category(category=obj)
 
+    def delete_model(self, request, obj):
+        delete_categories(Category.objects.filter(pk=obj.pk))
 
-@admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
-    """The audit log: read-only, written by catalog.services only."""
-
-    list_display = (
-        "created_at",
-        "product",
-        "delta",
-        "resulting_stock",
-        "reason",
-        "reference",
-        "user",
-        "note",
-    )
-    list_filter = ("reason", "created_at")
-    list_select_related = ("product", "user")
-    search_fields = ("product__product_id", "product__name", "reference")
-    raw_id_fields = ("product",)
-    list_per_page = 100
-    show_full_result_count = False  # the table grows with every sale; skip the second COUNT
-
-
-class CountStateFilter(admin.SimpleListFilter):
-    title = "state"
-    parameter_name = "state"
-
-    def lookups(self, request, model_admin):
-        return [("open", "To count"), ("closed", "Counted")]
-
-    def queryset(self, request, queryset):
-        if self.value() in ("open", "closed"):
-            return queryset.filter(closed_at__isnull=self.value() == "open")
-        return queryset
-
-
-@admin.register(StockCountRequest)
-class StockCountRequestAdmin(ReadOnlyAdmin):
-    """Sales that took more than the recorded stock ask for a count here (STOCK_POLICY=record).
-    Recording the counted figure (set_stock) closes the request."""
-
-    list_display = (
-        "opened_at",
-        "product",
-        "stock_before",
-        "sold",
-        "stock_now",
-        "reference",
-        "count_link",
-        "closed_at",
-        "counted_stock",
-        "closed_by",
-    )
-    list_filter = (CountStateFilter,)
-    list_select_related = ("product", "closed_by")
-    search_fields = ("product__product_id", "product__name", "reference")
-
-    @admin.display(description="stock now", ordering="product__stock")
-    def stock_now(self, request_row):
-        return f"{request_row.product.stock.normalize():f}"
-
-    @admin.display(description="count")
-    def count_link(self, request_row):
-        if not request_row.is_open:
-            return "counted"
-        url = reverse("admin:catalog_product_adjust_stock", args=[request_row.product_id])
-        return format_html('<a class="button" href="{}">Record count</a>', url)
-
-
-@admin.register(StockAlert)
-class StockAlertAdmin(admin.ModelAdmin):
-    list_display = ("day", "product", "stock", "sent_at")
-    list_filter = ("day",)
-    list_select_related = ("product",)
-    search_fields = ("product__product_id", "product__name")
-    date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(CatalogImport)
-class CatalogImportAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "file_name", "status", "rows", "created", "updated", "user")
-    list_filter = ("status",)
-    change_form_template = "admin/catalog/catalogimport/status.html"
-    fields = (
-        "file_name",
-        "status",
-        "rows",
-        "created",
-        "updated",
-        "unchanged",
-        "user",
-        "created_at",
-        "finished_at",
-    )
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/progress/",
-                self.admin_site.admin_view(self.progress_view),
-                name="catalog_catalogimport_progress",
-            ),
-            *super().get_urls(),
-        ]
-
-    def progress_view(self, request, pk: int):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        return JsonResponse(get_progress(get_object_or_404(CatalogImport, pk=pk)))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        catalog_import = get_object_or_404(CatalogImport, pk=object_id)
-        extra_context = {
-            **(extra_context or {}),
-            "catalog_import": catalog_import,
-            "progress": get_progress(catalog_import),
-            "progress_url": reverse("admin:catalog_catalogimport_progress", args=[object_id]),
-        }
-        return super().change_view(request, object_id, form_url, extra_context)
-
-
-User = get_user_model()
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class ShopUserAdmin(UserAdmin):
-    """Customers and staff accounts. Store managers may run accounts but not make superusers."""
-
-    list_display = (
-        "username",
-        "email",
-        "first_name",
-        "last_name",
-        "is_staff",
-        "role",
-        "date_joined",
-        "last_login",
-    )
-    list_filter = ("is_staff", "is_active", "groups")
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("groups")
-
-    @admin.display(description="role")
-    def role(self, user):
-        return ", ".join(g.name for g in user.groups.all()) or (
-            "admin" if user.is_superuser else ""
-        )
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
-            return False  # nor reset a superuser's password
-        return super().has_change_permission(request, obj)
-
-    def get_readonly_fields(self, request, obj=None):
-        if request.user.is_superuser:
-            return super().get_readonly_fields(request, obj)
-        return ("is_superuser", "user_permissions", "last_login", "date_joined")
+    def delete_queryset(self, request, queryset):
+        delete_categories(queryset)

@@ -1,0 +1,103 @@
+"""The forms of the catalog's manager pages: a product with its stock figure, a stock count, a CSV
+upload. Stock figures are checked here and written by catalog.services.set_stock."""
+
+from decimal import Decimal
+
+from django import forms
+from django.forms.models import BaseInlineFormSet
+
+from catalog.models import Product, StockMovement, Unit, quantity_fits_unit
+
+# Reasons a person picks when changing stock by hand; sales and refunds come from checkout.
+MANUAL_REASONS = [
+    (StockMovement.Reason.COUNT, "Stock count"),
+    (StockMovement.Reason.DELIVERY, "Delivery received"),
+    (StockMovement.Reason.CORRECTION, "Correction (damaged, expired, lost)"),
+]
+
+
+def validate_stock_figure(value: Decimal, unit: str) -> None:
+    if value < 0:
+        raise forms.ValidationError("Stock cannot be negative.")
+    if not quantity_fits_unit(value, unit):
+        raise forms.ValidationError("Products sold each are counted in whole units.")
+
+
+class LatestMovementsFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        # A busy product has thousands of sales; the page shows the latest, a link shows all.
+        return super().get_queryset()[:15]
+
+
+class ProductForm(forms.ModelForm):
+    """The product's data plus a stock figure; the figure goes through catalog.services.set_stock."""
+
+    new_stock = forms.DecimalField(
+        label="Stock",
+        min_value=0,
+        max_digits=12,
+        decimal_places=3,
+        required=False,
+        help_text="Counted figure (kg for products sold by weight). A change is recorded as a "
+        "stock movement with the reason below.",
+    )
+    stock_reason = forms.ChoiceField(label="Reason", choices=MANUAL_REASONS, required=False)
+    stock_note = forms.CharField(label="Note", max_length=200, required=False)
+
+    class Meta:
+        model = Product
+        fields = (
+            "product_id",
+            "name",
+            "category",
+            "description",
+            "image",
+            "is_active",
+            "price",
+            "unit",
+            "reorder_level",
+            "gtin",
+        )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "new_stock" in self.fields:
+            stock = self.instance.stock if self.instance.pk else 0
+            self.fields["new_stock"].initial = f"{Decimal(stock).normalize():f}"  # 255, not 255.000
+
+    def clean(self):
+        cleaned = super().clean()
+        figure = cleaned.get("new_stock")
+        if figure is not None and "new_stock" in self.fields:
+            try:
+                validate_stock_figure(figure, cleaned.get("unit") or Unit.EACH)
+            except forms.ValidationError as exc:
+                self.add_error("new_stock", exc)
+        return cleaned
+
+
+class AdjustStockForm(forms.Form):
+    stock = forms.DecimalField(
+        label="New stock figure", min_value=0, max_digits=12, decimal_places=3
+    )
+    reason = forms.ChoiceField(choices=MANUAL_REASONS)
+    note = forms.CharField(max_length=200, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8, comma or semicolon separated, with a header row. Same columns as the "
+        "export.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 50 * 1024 * 1024:
+            raise forms.ValidationError("The file is larger than 50 MB.")
+        try:
+            return upload.name, upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise forms.ValidationError(
+                "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
+            ) from None
