@@ -247,7 +247,7 @@ def contention(port: int, buyers: int = 200) -> dict:
         t.join()
     elapsed = time.monotonic() - started
     from catalog.models import Product, StockMovement
-    from checkout.models import Transaction
+    from checkout.models import Order
 
     scarce = Product.objects.get(product_id="SCARCE")
     return {
@@ -256,7 +256,7 @@ def contention(port: int, buyers: int = 200) -> dict:
         "other": len(statuses) - statuses.count(201) - statuses.count(409),
         "stock_left": scarce.stock,
         "sale_movements": StockMovement.objects.filter(product=scarce, reason="sale").count(),
-        "paid_transactions": Transaction.objects.filter(
+        "paid_transactions": Order.objects.filter(
             status="succeeded", lines__product=scarce
         ).count(),
         "seconds": elapsed,

@@ -1,7 +1,7 @@
-"""Time the manager dashboard with many transactions (100,000 by default, seeded once).
+"""Time the manager dashboard with many orders (100,000 by default, seeded once).
 
     DATABASE_URL=... .venv/bin/python bench/dashboard.py [--transactions 100000] [--runs 5]
-Seeds paid, pending, failed and refunded transactions over the last 90 days with one to four lines
+Seeds paid, pending, failed and refunded orders over the last 90 days with one to four lines
 each (a third with a promotion discount), then times each figure and the whole admin index page.
 """
 
@@ -32,14 +32,14 @@ from django.utils import timezone  # noqa: E402
 
 from catalog.demo import seed_catalog  # noqa: E402
 from catalog.models import Product  # noqa: E402
-from checkout.models import Transaction, TransactionLine  # noqa: E402
+from checkout.models import Order, OrderLine  # noqa: E402
 from shop import dashboard  # noqa: E402
 
 PREFIX = "bench"
 
 
 def seed(count: int) -> None:
-    have = Transaction.objects.filter(transaction_id__startswith=PREFIX).count()
+    have = Order.objects.filter(transaction_id__startswith=PREFIX).count()
     if have >= count:
         return
     if Product.objects.count() < 1000:
@@ -55,7 +55,7 @@ def seed(count: int) -> None:
             total = sum((p[4] for p in picked), Decimal(0))
             status = rng.choice(statuses)
             orders.append(
-                Transaction(
+                Order(
                     transaction_id=f"{PREFIX}{n:08d}",
                     status=status,
                     payment_method="card",
@@ -68,17 +68,17 @@ def seed(count: int) -> None:
                 )
             )
             lines.append(picked)
-        Transaction.objects.bulk_create(orders)
+        Order.objects.bulk_create(orders)
         # bulk_create sets auto_now_add to now: spread the sales over 90 days afterwards
         for order in orders:
             order.created_at = now - timedelta(seconds=rng.randint(0, 90 * 86_400))
-        Transaction.objects.bulk_update(orders, ["created_at"], batch_size=5000)
+        Order.objects.bulk_update(orders, ["created_at"], batch_size=5000)
         rows = []
         for order, picked in zip(orders, lines, strict=True):
             for pk, code, name, unit, price in picked:
                 promo = rng.random() < 0.33
                 rows.append(
-                    TransactionLine(
+                    OrderLine(
                         transaction=order,
                         product_id=pk,
                         product_code=code,
@@ -99,8 +99,8 @@ def seed(count: int) -> None:
                         else [],
                     )
                 )
-        TransactionLine.objects.bulk_create(rows, batch_size=5000)
-        print(f"seeded {min(start + 5000, count)} transactions", flush=True)
+        OrderLine.objects.bulk_create(rows, batch_size=5000)
+        print(f"seeded {min(start + 5000, count)} orders", flush=True)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -121,9 +121,9 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     seed(args.transactions)
-    total = Transaction.objects.count()
-    lines = TransactionLine.objects.count()
-    print(f"transactions={total} lines={lines} db={connection.vendor}")
+    total = Order.objects.count()
+    lines = OrderLine.objects.count()
+    print(f"orders={total} lines={lines} db={connection.vendor}")
     today = timezone.localdate()
     timed("sales figures", lambda: dashboard.get_sales_figures(today), args.runs)
     timed("daily sales (30 days)", lambda: dashboard.get_daily_sales(today), args.runs)

@@ -1,4 +1,4 @@
-"""Transactions are read-only evidence; the one thing staff do to them is refund, through the gateway.
+"""Orders are read-only evidence; the one thing staff do to them is refund, through the gateway.
 A gateway discrepancy is resolved through its service, which logs who, when and why."""
 
 from django.contrib import admin, messages
@@ -12,28 +12,28 @@ from checkout.models import (
     ExitVerification,
     GatewayDiscrepancy,
     GatewayDiscrepancyEvent,
+    Order,
+    OrderEvent,
+    OrderLine,
     Refund,
-    Transaction,
-    TransactionEvent,
-    TransactionLine,
     WebhookEvent,
 )
 from checkout.services.discrepancies import set_discrepancy_resolved
-from checkout.services.refunds import refund_transaction
+from checkout.services.refunds import refund_order
 from grocery.admin import ReadOnlyAdmin, ReadOnlyInline, ReadOnlyMixin
 from grocery.errors import DomainError
 
 
 class PartOfParentInline(ReadOnlyInline):
     # Part of its parent: whoever may see the parent sees its lines, events and refunds.
-    viewable_with = "checkout.view_transaction"
+    viewable_with = "checkout.view_order"
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm(self.viewable_with)
 
 
 class LineInline(PartOfParentInline):
-    model = TransactionLine
+    model = OrderLine
     fields = [
         "product_code",
         "name",
@@ -47,7 +47,7 @@ class LineInline(PartOfParentInline):
 
 
 class EventInline(PartOfParentInline):
-    model = TransactionEvent
+    model = OrderEvent
     fields = ["created_at", "from_status", "to_status", "reason"]
     readonly_fields = fields
 
@@ -65,8 +65,8 @@ class ExitVerificationInline(PartOfParentInline):
     verbose_name_plural = "exit verifications (scans at the door)"
 
 
-@admin.register(Transaction)
-class TransactionAdmin(ReadOnlyAdmin):
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
     list_display = [
         "transaction_id",
         "created_at",
@@ -86,55 +86,55 @@ class TransactionAdmin(ReadOnlyAdmin):
     exclude = ["client_secret", "request_fingerprint"]
 
     def has_refund_permission(self, request):
-        return request.user.has_perm("checkout.refund_transaction")
+        return request.user.has_perm("checkout.refund_order")
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Transaction._meta.concrete_fields if f.name not in self.exclude] + [
+        return [f.name for f in Order._meta.concrete_fields if f.name not in self.exclude] + [
             "refund_link"
         ]
 
     @admin.display(description="refund")
     def refund_link(self, obj):
-        if obj.status not in Transaction.PAID:
+        if obj.status not in Order.PAID:
             return "-"
-        url = reverse("admin:checkout_transaction_refund", args=[obj.pk])
+        url = reverse("admin:checkout_order_refund", args=[obj.pk])
         return format_html('<a class="button" href="{}">Refund part or all…</a>', url)
 
     def get_urls(self):
         refund = self.admin_site.admin_view(self.refund_view)
         return [
-            path("<int:pk>/refund/", refund, name="checkout_transaction_refund"),
+            path("<int:pk>/refund/", refund, name="checkout_order_refund"),
             *super().get_urls(),
         ]
 
     def refund_view(self, request, pk: int):
         if not self.has_refund_permission(request):
             raise PermissionDenied
-        order = get_object_or_404(Transaction, pk=pk)
+        order = get_object_or_404(Order, pk=pk)
         form = RefundForm(request.POST or None, initial={"amount": order.refundable_amount})
         if request.method == "POST" and form.is_valid():
             try:
-                refund_transaction(order=order, user=request.user, **form.cleaned_data)
+                refund_order(order=order, user=request.user, **form.cleaned_data)
             except DomainError as exc:
                 form.add_error(None, exc.message)
             else:
                 self.message_user(
                     request, f"Refunded {form.cleaned_data['amount']} {order.currency}."
                 )
-                return redirect("admin:checkout_transaction_change", order.pk)
+                return redirect("admin:checkout_order_change", order.pk)
         context = {
             **self.admin_site.each_context(request),
             "order": order,
             "form": form,
             "title": "Refund",
         }
-        return render(request, "admin/checkout/transaction/refund.html", context)
+        return render(request, "admin/checkout/order/refund.html", context)
 
-    @admin.action(description="Refund selected transactions in full", permissions=["refund"])
+    @admin.action(description="Refund selected orders in full", permissions=["refund"])
     def refund_in_full(self, request, queryset):
         for order in queryset:
             try:
-                refund_transaction(
+                refund_order(
                     order=order,
                     amount=order.refundable_amount,
                     user=request.user,

@@ -19,7 +19,7 @@ from checkout import selectors
 from checkout.errors import InvalidExitCode, InvalidWebhookEvent
 from checkout.fields import AmountField, CartLineInput, cart_field, quantity_field, requested_lines
 from checkout.gateway import get_gateway
-from checkout.models import Transaction
+from checkout.models import Order
 from checkout.pricing import quote_cart
 from checkout.schema import (
     CHECKOUT_ANSWERS,
@@ -232,19 +232,19 @@ class CheckoutApi(APIView):
         return with_cart_cookie(checkout_response(order), token)
 
 
-def checkout_response(order: Transaction) -> Response:
+def checkout_response(order: Order) -> Response:
     body = selectors.checkout_payload(order)
-    if order.status == Transaction.Status.FAILED:
+    if order.status == Order.Status.FAILED:
         # The SPEC's fields plus the error shape, so both kinds of client understand it.
         http_status, code = FAILED_ANSWERS.get(order.failure_code, DECLINED)
         body.update(code=code, detail={"transaction_id": order.transaction_id})
         return Response(body, status=http_status)
-    if order.status == Transaction.Status.PENDING:
+    if order.status == Order.Status.PENDING:
         # Still at the gateway (a replay of a checkout in flight): ask again shortly.
         return Response(
             body, status=status.HTTP_202_ACCEPTED, headers={"Retry-After": RETRY_AFTER_SECONDS}
         )
-    if order.status in Transaction.OPEN:
+    if order.status in Order.OPEN:
         return Response(body, status=status.HTTP_202_ACCEPTED)
     return Response(body, status=status.HTTP_201_CREATED)
 
@@ -264,7 +264,7 @@ class CheckoutConfirmApi(APIView):
         },
     )
     def post(self, request, transaction_id: str):
-        order = selectors.get_visible_transaction(
+        order = selectors.get_visible_order(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
         )
         order = payments.confirm_payment(order=order)
@@ -284,7 +284,7 @@ class ReceiptApi(APIView):
         responses={200: ReceiptOutput, **errors(404)},
     )
     def get(self, request, transaction_id: str):
-        order = selectors.get_visible_transaction(
+        order = selectors.get_visible_order(
             transaction_id=transaction_id, user=request.user, cart_token=cart_token_of(request)
         )
         return Response(selectors.receipt_payload(order))
@@ -297,7 +297,7 @@ class ReceiptListApi(APIView):
         responses={200: ReceiptListOutput},
     )
     def get(self, request):
-        visible = selectors.visible_transactions(
+        visible = selectors.visible_orders(
             user=request.user, cart_token=cart_token_of(request)
         ).prefetch_related("lines")[:50]
         return Response({"receipts": [selectors.receipt_payload(order) for order in visible]})

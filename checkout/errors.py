@@ -51,7 +51,7 @@ class IdempotencyKeyReused(DomainError):
     message = "This Idempotency-Key was already used with a different request."
 
 
-class TransactionNotFound(NotFound):
+class OrderNotFound(NotFound):
     code = "transaction_not_found"
     message = "No such transaction."
 

@@ -40,7 +40,7 @@ class CartLine(models.Model):
         return f"{self.quantity} × {self.product_id}"
 
 
-class Transaction(models.Model):
+class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
         REQUIRES_ACTION = "requires_action", "waiting for the customer to authenticate"
@@ -65,7 +65,7 @@ class Transaction(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="transactions",
+        related_name="orders",
     )
     cart_token = models.CharField(max_length=64, blank=True, db_index=True)
     status = models.CharField(
@@ -93,7 +93,7 @@ class Transaction(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        permissions = [("refund_transaction", "Can refund transactions")]
+        permissions = [("refund_order", "Can refund orders")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="transaction_total_not_negative"
@@ -116,10 +116,10 @@ class Transaction(models.Model):
         return self.total - self.refunded_amount
 
 
-class TransactionLine(models.Model):
+class OrderLine(models.Model):
     """A snapshot: what was sold at what price, whatever the catalog says later."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="lines")
+    transaction = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
     product_code = models.CharField(max_length=32)
     name = models.CharField(max_length=200)
@@ -137,10 +137,10 @@ class TransactionLine(models.Model):
         return f"{self.quantity} × {self.name}"
 
 
-class TransactionEvent(models.Model):
+class OrderEvent(models.Model):
     """Audit log: every status change, with when and why."""
 
-    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="events")
+    transaction = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20)
     reason = models.CharField(max_length=255)
@@ -154,7 +154,7 @@ class TransactionEvent(models.Model):
 
 
 class Refund(models.Model):
-    transaction = models.ForeignKey(Transaction, on_delete=models.PROTECT, related_name="refunds")
+    transaction = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     gateway_refund_id = models.CharField(max_length=255, blank=True)
     reason = models.CharField(max_length=255, blank=True)
@@ -234,7 +234,7 @@ class ExitVerification(models.Model):
     (a screenshot passed on), so staff see who let it through first, and when."""
 
     transaction = models.ForeignKey(
-        Transaction, on_delete=models.PROTECT, related_name="exit_verifications"
+        Order, on_delete=models.PROTECT, related_name="exit_verifications"
     )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

@@ -11,19 +11,19 @@ from django.utils import timezone
 
 from catalog.selectors import json_price_per_kg, json_quantity
 from catalog.services import refuses_beyond_stock
-from checkout.errors import TransactionNotFound
-from checkout.models import Cart, ExitVerification, Transaction
+from checkout.errors import OrderNotFound
+from checkout.models import Cart, ExitVerification, Order
 from checkout.pricing import Quote, price_lines
 from grocery.money import ZERO, json_money
 
 EXIT_SALT = "checkout.exit-code"
 STATUS_WORDS = {
-    Transaction.Status.SUCCEEDED: "success",
-    Transaction.Status.PARTIALLY_REFUNDED: "success",
-    Transaction.Status.FAILED: "failed",
-    Transaction.Status.REQUIRES_ACTION: "requires_action",
-    Transaction.Status.PENDING: "pending",
-    Transaction.Status.REFUNDED: "refunded",
+    Order.Status.SUCCEEDED: "success",
+    Order.Status.PARTIALLY_REFUNDED: "success",
+    Order.Status.FAILED: "failed",
+    Order.Status.REQUIRES_ACTION: "requires_action",
+    Order.Status.PENDING: "pending",
+    Order.Status.REFUNDED: "refunded",
 }
 MESSAGES = {
     "success": "Checkout completed",
@@ -159,20 +159,20 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
     }
 
 
-def exit_code(order: Transaction) -> str:
+def exit_code(order: Order) -> str:
     return signing.Signer(salt=EXIT_SALT).sign(order.transaction_id)
 
 
-def verify_exit_code(code: str) -> Transaction | None:
-    """The paid transaction a door code belongs to, or None (forged, unpaid, refunded, too old)."""
+def verify_exit_code(code: str) -> Order | None:
+    """The paid order a door code belongs to, or None (forged, unpaid, refunded, too old)."""
     try:
         transaction_id = signing.Signer(salt=EXIT_SALT).unsign(code)
     except signing.BadSignature:
         return None
     cutoff = timezone.now() - timedelta(hours=settings.EXIT_CODE_VALID_HOURS)
     return (
-        Transaction.objects.filter(
-            transaction_id=transaction_id, status__in=Transaction.PAID, created_at__gte=cutoff
+        Order.objects.filter(
+            transaction_id=transaction_id, status__in=Order.PAID, created_at__gte=cutoff
         )
         .prefetch_related("lines")
         .first()
@@ -188,10 +188,10 @@ def exit_verification_payload(first: ExitVerification, *, already_used: bool) ->
     }
 
 
-def receipt_payload(order: Transaction) -> dict:
+def receipt_payload(order: Order) -> dict:
     # A checkout that just wrote its lines hands them over rather than reading them back.
     lines = getattr(order, "sold_lines", None) or list(order.lines.all())
-    paid = order.status in Transaction.PAID
+    paid = order.status in Order.PAID
     base = settings.PUBLIC_BASE_URL
     code = exit_code(order) if paid else None
     return {
@@ -236,7 +236,7 @@ def receipt_payload(order: Transaction) -> dict:
     }
 
 
-def checkout_payload(order: Transaction) -> dict:
+def checkout_payload(order: Order) -> dict:
     """The SPEC's checkout answer (plus what the PWA needs), the same for a first call and a replay."""
     word = STATUS_WORDS[order.status]
     if word == "failed":
@@ -254,29 +254,29 @@ def checkout_payload(order: Transaction) -> dict:
         f"{reverse('receipt-detail', args=[order.transaction_id])}",
         "cart_token": order.cart_token,
     }
-    if order.status == Transaction.Status.REQUIRES_ACTION:
+    if order.status == Order.Status.REQUIRES_ACTION:
         payload["client_secret"] = order.client_secret
         payload["next_action"] = getattr(order, "next_action", None) or {"type": "use_stripe_sdk"}
     return payload
 
 
-def visible_transactions(*, user, cart_token: str | None) -> QuerySet[Transaction]:
-    """Transactions this requester may see: their own account's, or this device's cart token's."""
+def visible_orders(*, user, cart_token: str | None) -> QuerySet[Order]:
+    """Orders this requester may see: their own account's, or this device's cart token's."""
     mine = Q(pk__in=[])
     if user is not None and user.is_authenticated:
         mine |= Q(user=user)
     if cart_token:
         mine |= Q(cart_token=cart_token)
-    return Transaction.objects.filter(mine)
+    return Order.objects.filter(mine)
 
 
-def get_visible_transaction(*, transaction_id: str, user, cart_token: str | None) -> Transaction:
+def get_visible_order(*, transaction_id: str, user, cart_token: str | None) -> Order:
     """Everyone else gets the same 404 as for an id that does not exist."""
     order = (
-        visible_transactions(user=user, cart_token=cart_token)
+        visible_orders(user=user, cart_token=cart_token)
         .filter(transaction_id=transaction_id)
         .first()
     )
     if order is None:
-        raise TransactionNotFound()
+        raise OrderNotFound()
     return order

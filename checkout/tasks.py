@@ -19,10 +19,10 @@ logger = logging.getLogger(__name__)
     max_retries=6,
 )
 def reconcile_payments_task() -> dict:
-    """Settle transactions left open too long, then flag gateway payments we cannot account for."""
+    """Settle orders left open too long, then flag gateway payments we cannot account for."""
     counts: dict[str, int] = {}
-    for pk in reconciliation.list_stale_transaction_ids():
-        outcome = reconciliation.reconcile_transaction(pk=pk)
+    for pk in reconciliation.list_stale_order_ids():
+        outcome = reconciliation.reconcile_order(pk=pk)
         counts[outcome] = counts.get(outcome, 0) + 1
     counts["webhooks"] = sum(
         process_webhook_event(pk=pk) != "already processed" for pk in list_unprocessed_event_ids()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from checkout.errors import InvalidWebhookEvent
 from checkout.gateway import StripeGateway
-from checkout.models import Transaction, WebhookEvent
+from checkout.models import Order, WebhookEvent
 from checkout.services.payments import apply_reported_result
 from grocery.tasks import enqueue_on_commit
 
@@ -90,8 +90,8 @@ def process_webhook_event(*, pk: int) -> str:
         intent = event.payload["data"]["object"]
         reference = (intent.get("metadata") or {}).get("transaction_id", "")
         order = (
-            Transaction.objects.filter(gateway_payment_id=intent["id"]).first()
-            or Transaction.objects.filter(transaction_id=reference).first()
+            Order.objects.filter(gateway_payment_id=intent["id"]).first()
+            or Order.objects.filter(transaction_id=reference).first()
         )
         if order is None:
             logger.warning("Stripe event %s for unknown payment %s", event.event_id, intent["id"])

@@ -1,5 +1,5 @@
 """Figures for the manager dashboard on the admin index. Every figure is one SQL aggregate, so the
-page stays fast with hundreds of thousands of transactions (see bench/dashboard.py)."""
+page stays fast with hundreds of thousands of orders (see bench/dashboard.py)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from catalog.models import Product, StockCountRequest
-from checkout.models import Transaction, TransactionLine
+from checkout.models import Order, OrderLine
 from frontend.models import CspViolation
 from promotions.models import Promotion
 
@@ -43,15 +43,11 @@ def _no_jit(selector):
 class SalesFigure:
     label: str
     revenue: Decimal
-    transactions: int
+    orders: int
 
     @property
     def average_basket(self) -> Decimal:
-        return (
-            (self.revenue / self.transactions).quantize(Decimal("0.01"))
-            if self.transactions
-            else ZERO
-        )
+        return (self.revenue / self.orders).quantize(Decimal("0.01")) if self.orders else ZERO
 
 
 def _day_start(day: date) -> datetime:
@@ -59,7 +55,7 @@ def _day_start(day: date) -> datetime:
 
 
 def _paid_since(since: datetime):
-    return Transaction.objects.filter(status__in=Transaction.PAID, created_at__gte=since)
+    return Order.objects.filter(status__in=Order.PAID, created_at__gte=since)
 
 
 def _net_revenue():
@@ -106,8 +102,8 @@ def get_daily_sales(today: date, days: int = 30) -> list[tuple[date, Decimal]]:
 @_no_jit
 def list_top_products(today: date, days: int = 30, limit: int = 8) -> list[dict]:
     return list(
-        TransactionLine.objects.filter(
-            transaction__status__in=Transaction.PAID,
+        OrderLine.objects.filter(
+            transaction__status__in=Order.PAID,
             transaction__created_at__gte=_day_start(today - timedelta(days=days - 1)),
         )
         .values("product_id", "product_code", "name", "unit")
@@ -118,13 +114,13 @@ def list_top_products(today: date, days: int = 30, limit: int = 8) -> list[dict]
 
 @_no_jit
 def get_payment_status_counts(today: date, days: int = 30) -> dict[str, int]:
-    counts = Transaction.objects.filter(
+    counts = Order.objects.filter(
         created_at__gte=_day_start(today - timedelta(days=days - 1))
     ).aggregate(
-        pending=Count("pk", filter=Q(status__in=Transaction.OPEN)),
-        failed=Count("pk", filter=Q(status=Transaction.Status.FAILED)),
-        refunded=Count("pk", filter=Q(status=Transaction.Status.REFUNDED)),
-        succeeded=Count("pk", filter=Q(status__in=Transaction.PAID)),
+        pending=Count("pk", filter=Q(status__in=Order.OPEN)),
+        failed=Count("pk", filter=Q(status=Order.Status.FAILED)),
+        refunded=Count("pk", filter=Q(status=Order.Status.REFUNDED)),
+        succeeded=Count("pk", filter=Q(status__in=Order.PAID)),
     )
     return counts
 
@@ -133,8 +129,8 @@ _UPTAKE_SQL = {
     "postgresql": """
         SELECT d.value->>'promotion_id', COUNT(DISTINCT l.transaction_id),
                SUM((d.value->>'amount')::numeric)
-        FROM checkout_transactionline l
-        JOIN checkout_transaction t ON t.id = l.transaction_id
+        FROM checkout_orderline l
+        JOIN checkout_order t ON t.id = l.transaction_id
         CROSS JOIN LATERAL jsonb_array_elements(l.discounts) d
         WHERE t.status = ANY(%s) AND t.created_at >= %s
         GROUP BY 1 ORDER BY 3 DESC LIMIT %s
@@ -142,8 +138,8 @@ _UPTAKE_SQL = {
     "sqlite": """
         SELECT json_extract(d.value, '$.promotion_id'), COUNT(DISTINCT l.transaction_id),
                SUM(CAST(json_extract(d.value, '$.amount') AS REAL))
-        FROM checkout_transactionline l
-        JOIN checkout_transaction t ON t.id = l.transaction_id, json_each(l.discounts) d
+        FROM checkout_orderline l
+        JOIN checkout_order t ON t.id = l.transaction_id, json_each(l.discounts) d
         WHERE t.status IN %s AND t.created_at >= %s
         GROUP BY 1 ORDER BY 3 DESC LIMIT %s
     """,
@@ -152,11 +148,11 @@ _UPTAKE_SQL = {
 
 @_no_jit
 def list_promotion_uptake(today: date, days: int = 30, limit: int = 8) -> list[dict]:
-    """Per promotion: paid transactions that used it, their share of all paid ones, money given."""
+    """Per promotion: paid orders that used it, their share of all paid ones, money given."""
 
     since = _day_start(today - timedelta(days=days - 1))
     sql = _UPTAKE_SQL["postgresql" if connection.vendor == "postgresql" else "sqlite"]
-    statuses = tuple(str(s) for s in Transaction.PAID)
+    statuses = tuple(str(s) for s in Order.PAID)
     if connection.vendor != "postgresql":
         sql = sql.replace("IN %s", "IN (" + ", ".join(["%s"] * len(statuses)) + ")")
         params = [*statuses, since, limit]
@@ -176,7 +172,7 @@ def list_promotion_uptake(today: date, days: int = 30, limit: int = 8) -> list[d
         {
             "promotion": names.get(str(code)),
             "code": code,
-            "transactions": used,
+            "orders": used,
             "share": round(100 * used / paid) if paid else 0,
             "discount": Decimal(str(given or 0)).quantize(Decimal("0.01")),
         }

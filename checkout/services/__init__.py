@@ -6,6 +6,6 @@ then `orders.place_order(...)`): the import names the seam a caller depends on, 
 one place, and this package re-exports nothing that could drift from its modules. The modules
 depend one way only: discrepancies <- payments <- orders, reconciliation.
 
-Lock order everywhere: a transaction row first, then product rows in primary-key order (inside
+Lock order everywhere: an order row first, then product rows in primary-key order (inside
 catalog.services). No gateway call is ever made inside a database transaction.
 """

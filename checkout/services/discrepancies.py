@@ -9,12 +9,12 @@ import logging
 from django.db import transaction
 
 from checkout.gateway import GatewayError, PaymentResult, get_gateway
-from checkout.models import GatewayDiscrepancy, GatewayDiscrepancyEvent, Transaction
+from checkout.models import GatewayDiscrepancy, GatewayDiscrepancyEvent, Order
 
 logger = logging.getLogger(__name__)
 
 
-def refund_late_payment(order: Transaction, result: PaymentResult, *, source: str) -> None:
+def refund_late_payment(order: Order, result: PaymentResult, *, source: str) -> None:
     """The gateway took money for an order we already gave up (its stock is back on the shelf):
     give it back at once, and leave a record for staff either way."""
     note = f"{source}: paid after the transaction failed"

@@ -20,13 +20,13 @@ from django.db import IntegrityError, transaction
 from catalog.services import StockLine, take_stock
 from checkout.errors import IdempotencyKeyReused, NothingToPay, TotalMismatch
 from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, get_gateway
-from checkout.models import Transaction, TransactionEvent, TransactionLine
+from checkout.models import Order, OrderEvent, OrderLine
 from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
 from checkout.services.payments import apply_payment_result, transition_order
 from grocery.money import ZERO, round_money
 
 logger = logging.getLogger(__name__)
-Status = Transaction.Status
+Status = Order.Status
 
 
 def new_transaction_id() -> str:
@@ -64,7 +64,7 @@ class CheckoutRequest:
         return f"cart:{self.cart_token}" if self.cart_token else ""
 
 
-def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Transaction:
+def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Order:
     """Validate, price, reserve stock, charge; the same caller with the same key and body always
     gets the same answer, and never anyone else's."""
     fingerprint = request.fingerprint()
@@ -99,11 +99,11 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Tra
     return order
 
 
-def _keyed(scope: str, key: str) -> Transaction | None:
-    return Transaction.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
+def _keyed(scope: str, key: str) -> Order | None:
+    return Order.objects.filter(idempotency_scope=scope, idempotency_key=key).first()
 
 
-def _replay(earlier: Transaction, fingerprint: str) -> Transaction:
+def _replay(earlier: Order, fingerprint: str) -> Order:
     """The earlier answer, at once: one still at the gateway answers "pending" (202) and the
     client asks again, so no request ever waits on another's payment."""
     if earlier.request_fingerprint != fingerprint:
@@ -117,11 +117,11 @@ def _reserve(
     scope: str,
     idempotency_key: str | None,
     fingerprint: str,
-) -> Transaction:
+) -> Order:
     """Record the order and take its stock in one short transaction, committed before the charge."""
     user = request.user if request.user and request.user.is_authenticated else None
     with transaction.atomic(durable=True):
-        order = Transaction.objects.create(
+        order = Order.objects.create(
             transaction_id=new_transaction_id(),
             idempotency_scope=scope if idempotency_key else "",
             idempotency_key=idempotency_key or None,
@@ -137,8 +137,8 @@ def _reserve(
             tax=quote.tax,
             total=quote.total,
         )
-        order.sold_lines = TransactionLine.objects.bulk_create(
-            TransactionLine(
+        order.sold_lines = OrderLine.objects.bulk_create(
+            OrderLine(
                 transaction=order,
                 product=line.product,
                 product_code=line.product.product_id,
@@ -155,7 +155,7 @@ def _reserve(
             )
             for line in quote.lines
         )
-        TransactionEvent.objects.create(
+        OrderEvent.objects.create(
             transaction=order, to_status=Status.PENDING, reason="checkout started, stock taken"
         )
         take_stock(
@@ -165,7 +165,7 @@ def _reserve(
     return order
 
 
-def _charge(order: Transaction, payment_token: str) -> None:
+def _charge(order: Order, payment_token: str) -> None:
     try:
         result = get_gateway().charge(
             ChargeRequest(

@@ -1,6 +1,6 @@
 """Settling a payment: the one status change of an order, and what the gateway's answers mean.
 
-Lock order: the transaction row first, then product rows in primary-key order (inside
+Lock order: the order row first, then product rows in primary-key order (inside
 catalog.services, when a failure gives the stock back). No gateway call is made while the row is
 locked: callers ask the gateway first, then apply its answer here.
 """
@@ -13,15 +13,15 @@ from catalog.models import StockMovement
 from catalog.services import StockLine, return_stock
 from checkout.errors import NotConfirmable, PaymentUnavailable
 from checkout.gateway import GatewayError, PaymentResult, PaymentStatus, get_gateway
-from checkout.models import CartLine, Transaction, TransactionEvent
+from checkout.models import CartLine, Order, OrderEvent
 from checkout.services.discrepancies import flag_discrepancy, refund_late_payment
 
-Status = Transaction.Status
+Status = Order.Status
 
 
-def apply_payment_result(order: Transaction, result: PaymentResult, *, source: str) -> bool:
-    """Move a transaction to what the gateway says; True if this call moved it. Safe to call
-    twice, from anywhere: only one caller ever moves a transaction out of an open status."""
+def apply_payment_result(order: Order, result: PaymentResult, *, source: str) -> bool:
+    """Move an order to what the gateway says; True if this call moved it. Safe to call
+    twice, from anywhere: only one caller ever moves an order out of an open status."""
     fields = {"gateway_payment_id": result.payment_id} if result.payment_id else {}
     if result.status == PaymentStatus.SUCCEEDED:
         moved = transition_order(
@@ -50,12 +50,12 @@ def apply_payment_result(order: Transaction, result: PaymentResult, *, source: s
         order.next_action = result.next_action
         return moved
     if fields and not order.gateway_payment_id:
-        Transaction.objects.filter(pk=order.pk, gateway_payment_id="").update(**fields)
+        Order.objects.filter(pk=order.pk, gateway_payment_id="").update(**fields)
         order.refresh_from_db()
     return False
 
 
-def apply_reported_result(order: Transaction, result: PaymentResult, *, source: str) -> str:
+def apply_reported_result(order: Order, result: PaymentResult, *, source: str) -> str:
     """A result the gateway sent on its own (a webhook) moves the order only if it is about this
     order's payment: the same intent, amount and currency. Otherwise it is flagged for staff and
     nothing changes. Answers the order's status, or "discrepancy"."""
@@ -82,20 +82,20 @@ def apply_reported_result(order: Transaction, result: PaymentResult, *, source: 
 
 
 def transition_order(
-    order: Transaction,
+    order: Order,
     *,
     to: str,
     reason: str,
-    from_statuses: Sequence[str] = Transaction.OPEN,
+    from_statuses: Sequence[str] = Order.OPEN,
     **fields,
 ) -> bool:
     """The one status change: row-locked, logged, and a failure gives the stock back once."""
     with transaction.atomic():
         _relax_commit()
-        row = Transaction.objects.select_for_update().get(pk=order.pk)
+        row = Order.objects.select_for_update().get(pk=order.pk)
         moved = row.status in from_statuses
         if moved:
-            TransactionEvent.objects.create(
+            OrderEvent.objects.create(
                 transaction=row, from_status=row.status, to_status=to, reason=reason
             )
             row.status = to
@@ -117,21 +117,21 @@ def transition_order(
                     *fields,
                 ]
             )
-    for field in Transaction._meta.concrete_fields:  # what the row now says, without a re-read
+    for field in Order._meta.concrete_fields:  # what the row now says, without a re-read
         setattr(order, field.attname, getattr(row, field.attname))
     return moved
 
 
 def _relax_commit() -> None:
     """A settled status need not wait for the disk: should PostgreSQL lose the last moments of
-    commits in a crash, the transaction is simply open again and reconciliation settles it by
+    commits in a crash, the order is simply open again and reconciliation settles it by
     asking the gateway. (Orders and stock taken before a charge are committed durably.)"""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _release_stock(row: Transaction) -> None:
+def _release_stock(row: Order) -> None:
     return_stock(
         [StockLine(line.product_id, line.quantity) for line in row.lines.all()],
         reference=row.transaction_id,
@@ -140,9 +140,9 @@ def _release_stock(row: Transaction) -> None:
     row.stock_released = True
 
 
-def confirm_payment(*, order: Transaction) -> Transaction:
+def confirm_payment(*, order: Order) -> Order:
     """After the customer authenticated (3-D Secure): ask the gateway how it ended."""
-    if order.status in (*Transaction.PAID, Status.FAILED, Status.REFUNDED):
+    if order.status in (*Order.PAID, Status.FAILED, Status.REFUNDED):
         return order  # already settled: confirming again answers the same
     if not order.gateway_payment_id:
         raise NotConfirmable(transaction_id=order.transaction_id)

@@ -19,21 +19,21 @@ from checkout.gateway import (
     PaymentStatus,
     get_gateway,
 )
-from checkout.models import Transaction
+from checkout.models import Order
 from checkout.services.discrepancies import flag_discrepancy
 from checkout.services.payments import apply_payment_result, transition_order
 
 logger = logging.getLogger(__name__)
-Status = Transaction.Status
+Status = Order.Status
 
 
-def list_stale_transaction_ids() -> list[int]:
+def list_stale_order_ids() -> list[int]:
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.RECONCILE_AFTER_SECONDS)
     # An order waiting for 3-D Secure is looked at no later than when its hold runs out.
     hold_cutoff = max(cutoff, now - timedelta(minutes=settings.PAYMENT_HOLD_MINUTES))
     return list(
-        Transaction.objects.filter(
+        Order.objects.filter(
             Q(status=Status.PENDING, updated_at__lt=cutoff)
             | Q(status=Status.REQUIRES_ACTION, updated_at__lt=hold_cutoff)
         )
@@ -42,13 +42,13 @@ def list_stale_transaction_ids() -> list[int]:
     )
 
 
-def reconcile_transaction(*, pk: int) -> str:
-    """Ask the gateway how an open transaction ended and settle it. Safe to run twice at once:
+def reconcile_order(*, pk: int) -> str:
+    """Ask the gateway how an open order ended and settle it. Safe to run twice at once:
     the status only moves under a row lock, from an open status. GatewayUnavailable propagates
     (the task retries the run); any other refusal is logged, and fails the order once its hold
     has run out."""
-    order = Transaction.objects.get(pk=pk)
-    if order.status not in Transaction.OPEN:
+    order = Order.objects.get(pk=pk)
+    if order.status not in Order.OPEN:
         return "already settled"
     try:
         result = _gateway_outcome(order)
@@ -81,7 +81,7 @@ def reconcile_transaction(*, pk: int) -> str:
     return order.status if moved else "already settled"
 
 
-def _held_too_long(order: Transaction) -> bool:
+def _held_too_long(order: Order) -> bool:
     """Stock held for a customer who must authenticate is held for PAYMENT_HOLD_MINUTES; a payment
     the gateway is still processing gets the longer RECONCILE_ABANDON_SECONDS."""
     if order.status == Status.REQUIRES_ACTION:
@@ -91,7 +91,7 @@ def _held_too_long(order: Transaction) -> bool:
     return order.updated_at < timezone.now() - held
 
 
-def _gateway_outcome(order: Transaction) -> PaymentResult | None:
+def _gateway_outcome(order: Order) -> PaymentResult | None:
     """What the gateway says of an open order; an undecided payment held too long is cancelled."""
     gateway = get_gateway()
     if order.gateway_payment_id:
@@ -113,18 +113,18 @@ def _gateway_outcome(order: Transaction) -> PaymentResult | None:
 
 
 def flag_unmatched_payments(*, since_seconds: int) -> int:
-    """Record succeeded gateway payments that no paid transaction accounts for."""
+    """Record succeeded gateway payments that no paid order accounts for."""
     since = timezone.now() - timedelta(seconds=since_seconds)
     flagged = 0
     for payment in get_gateway().list_payments(since):
         if payment.status != PaymentStatus.SUCCEEDED:
             continue
         order = (
-            Transaction.objects.filter(gateway_payment_id=payment.payment_id).first()
-            or Transaction.objects.filter(transaction_id=payment.reference).first()
+            Order.objects.filter(gateway_payment_id=payment.payment_id).first()
+            or Order.objects.filter(transaction_id=payment.reference).first()
         )
         if order is not None and order.status != Status.FAILED:
-            continue  # paid, refunded, or still open (the stale-transaction pass settles those)
+            continue  # paid, refunded, or still open (the stale-order pass settles those)
         note = "no transaction for this payment" if order is None else "transaction failed"
         result = PaymentResult(status=payment.status, payment_id=payment.payment_id)
         flagged += flag_discrepancy(

@@ -20,7 +20,7 @@ def shop_dashboard(context):
     user = context["request"].user
     today = timezone.localdate()
     panels = {"today": today}
-    if user.has_perm("checkout.view_transaction"):
+    if user.has_perm("checkout.view_order"):
         daily = dashboard.get_daily_sales(today)
         panels.update(
             sales=dashboard.get_sales_figures(today),

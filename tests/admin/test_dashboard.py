@@ -36,10 +36,10 @@ def _sale(
 
     from django.utils import timezone
 
-    from checkout.models import Transaction, TransactionLine
+    from checkout.models import Order, OrderLine
 
-    order = Transaction.objects.create(
-        transaction_id=f"t{Transaction.objects.count()}",
+    order = Order.objects.create(
+        transaction_id=f"t{Order.objects.count()}",
         status=status,
         payment_method="card",
         gateway="simulated",
@@ -51,8 +51,8 @@ def _sale(
     )
     # created_at is auto_now_add: move it afterwards to the day the sale happened
     noon = timezone.localtime().replace(hour=12, minute=0) - timedelta(days=days_ago)
-    Transaction.objects.filter(pk=order.pk).update(created_at=noon)
-    TransactionLine.objects.create(
+    Order.objects.filter(pk=order.pk).update(created_at=noon)
+    OrderLine.objects.create(
         transaction=order,
         product=product,
         product_code=product.product_id,

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import Product, StockMovement
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.factories import make_product
 
 
@@ -40,7 +40,7 @@ def snapshot() -> tuple:
     return (
         tuple(Product.objects.order_by("pk").values_list("stock", flat=True)),
         StockMovement.objects.count(),
-        Transaction.objects.count(),
+        Order.objects.count(),
     )
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import Product, StockMovement
-from checkout.models import Cart, CartLine, Transaction
+from checkout.models import Cart, CartLine, Order
 from tests.checkout.conftest import snapshot, spec_body, stock_of
 from tests.factories import make_product
 
@@ -20,7 +20,7 @@ def test_checkout_answers_the_spec_field_for_field(api_client, shop):
         {"name": "Organic Apple", "quantity": 2, "price": 1.99},
         {"name": "Banana", "quantity": 1, "price": 0.99},
     ]
-    order = Transaction.objects.get(transaction_id=body["transaction_id"])
+    order = Order.objects.get(transaction_id=body["transaction_id"])
     assert order.status == "succeeded" and order.total == Decimal("4.97")
     assert order.customer_id == "789" and order.gateway == "simulated"
     assert [(e.from_status, e.to_status) for e in order.events.all()] == [
@@ -34,9 +34,7 @@ def test_checkout_answers_the_spec_field_for_field(api_client, shop):
 def test_lines_snapshot_what_was_sold(api_client, shop):
     body = api_client.post("/api/checkout", spec_body(), format="json").json()
     Product.objects.filter(product_id="12345").update(price=Decimal("9.99"), name="Renamed")
-    line = Transaction.objects.get(transaction_id=body["transaction_id"]).lines.get(
-        product_code="12345"
-    )
+    line = Order.objects.get(transaction_id=body["transaction_id"]).lines.get(product_code="12345")
     assert (line.name, line.unit_price, line.quantity, line.discount, line.line_total) == (
         "Organic Apple",
         Decimal("1.99"),
@@ -144,7 +142,7 @@ def test_replay_with_the_same_key_answers_the_same_and_charges_once(api_client, 
     again = api_client.post("/api/checkout", spec_body(), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
-    assert Transaction.objects.count() == 1
+    assert Order.objects.count() == 1
     assert stock_of("12345") == 118
     assert StockMovement.objects.filter(reason="sale").count() == 2  # two products, once each
 
@@ -162,7 +160,7 @@ def test_same_key_with_another_body_is_a_422(api_client, shop):
 def test_without_a_key_each_request_is_its_own_checkout(api_client, shop):
     api_client.post("/api/checkout", spec_body(), format="json")
     api_client.post("/api/checkout", spec_body(), format="json")
-    assert Transaction.objects.count() == 2 and stock_of("12345") == 116
+    assert Order.objects.count() == 2 and stock_of("12345") == 116
 
 
 def test_a_declined_card_gives_the_stock_back_once(api_client, shop):
@@ -175,7 +173,7 @@ def test_a_declined_card_gives_the_stock_back_once(api_client, shop):
     assert "declined" in body["message"].lower()
     assert stock_of("12345") == 120 and stock_of("23456") == 50
     assert StockMovement.objects.filter(reason="release").count() == 2
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     assert order.status == "failed" and order.stock_released
     assert body["receipt"]["exit_code"] is None
 
@@ -191,13 +189,13 @@ def test_authentication_then_confirmation(api_client, shop):
     confirmed = api_client.post(f"/api/checkout/{body['transaction_id']}/confirm")
     assert confirmed.status_code == 200
     assert confirmed.json()["status"] == "success"
-    assert Transaction.objects.get().status == "succeeded"
+    assert Order.objects.get().status == "succeeded"
     # a second confirmation answers the same and changes nothing
     assert (
         api_client.post(f"/api/checkout/{body['transaction_id']}/confirm").json()["status"]
         == "success"
     )
-    assert Transaction.objects.get().events.count() == 3
+    assert Order.objects.get().events.count() == 3
 
 
 def test_confirming_someone_elses_transaction_is_a_404(api_client, shop):
@@ -236,7 +234,7 @@ def test_quote_prices_like_checkout(api_client, shop):
         "/api/checkout/quote", {"cart": [{"product_id": "x", "quantity": 1}]}, format="json"
     )
     assert bad.status_code == 404 and bad.json()["code"] == "unknown_product"
-    assert Transaction.objects.count() == 0
+    assert Order.objects.count() == 0
 
 
 def test_config_lists_the_simulated_outcomes(api_client):
@@ -287,7 +285,7 @@ def test_another_client_with_the_same_key_gets_its_own_checkout(api_client, shop
     assert theirs["transaction_id"] != first["transaction_id"]
     assert theirs["cart_token"] != first["cart_token"]
     assert theirs["receipt"]["exit_code"] != first["receipt"]["exit_code"]
-    assert Transaction.objects.count() == 2 and stock_of("12345") == 116
+    assert Order.objects.count() == 2 and stock_of("12345") == 116
     # and a different body from the stranger is its own checkout too, not a 422 naming ours
     other = keyed_checkout(
         stranger, "key-2", cart=[{"product_id": "12345", "quantity": 1}], total_amount=1.99
@@ -306,7 +304,7 @@ def test_a_signed_in_customer_replays_from_any_device(shop, staff_user):
     again = keyed_checkout(tablet, "k-user")
     assert first.status_code == again.status_code == 201
     assert first.json()["transaction_id"] == again.json()["transaction_id"]
-    assert Transaction.objects.get().idempotency_scope == f"user:{staff_user.pk}"
+    assert Order.objects.get().idempotency_scope == f"user:{staff_user.pk}"
 
 
 def test_a_replay_of_a_checkout_in_flight_answers_at_once(api_client, shop):
@@ -314,11 +312,11 @@ def test_a_replay_of_a_checkout_in_flight_answers_at_once(api_client, shop):
 
     first = keyed_checkout(api_client, "k-flight").json()
     # As if the first request were still waiting for the bank.
-    Transaction.objects.update(status="pending")
+    Order.objects.update(status="pending")
     started = time.monotonic()
     response = keyed_checkout(api_client, "k-flight")
     assert time.monotonic() - started < 1
     assert response.status_code == 202 and response["Retry-After"] == "2"
     body = response.json()
     assert body["status"] == "pending" and body["transaction_id"] == first["transaction_id"]
-    assert Transaction.objects.count() == 1
+    assert Order.objects.count() == 1

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from checkout.gateway import PaymentResult, PaymentStatus
-from checkout.models import GatewayDiscrepancy, Transaction
+from checkout.models import GatewayDiscrepancy, Order
 from checkout.services.payments import apply_payment_result
 from tests.checkout.conftest import spec_body
 
@@ -76,7 +76,7 @@ def test_resolving_without_a_reason_changes_nothing(clerk, discrepancy):
 def test_a_late_payment_refunded_automatically_is_logged_as_the_shops_doing(api_client, shop):
     body = spec_body(payment_token="tok_decline")
     failed = api_client.post("/api/checkout", body, format="json").json()
-    order = Transaction.objects.get(transaction_id=failed["transaction_id"])
+    order = Order.objects.get(transaction_id=failed["transaction_id"])
 
     late = PaymentResult(status=PaymentStatus.SUCCEEDED, payment_id="sim_pi_late")
     apply_payment_result(order, late, source="webhook")

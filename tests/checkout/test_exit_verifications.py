@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from checkout.models import ExitVerification, Transaction
+from checkout.models import ExitVerification, Order
 from tests.checkout.conftest import spec_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -51,7 +51,7 @@ def test_a_second_scan_says_the_code_was_already_used_and_by_whom(api_client, sh
 
 def test_refused_codes_are_not_recorded(api_client, shop, staff_client):
     tx_id, code = paid_code(api_client)
-    Transaction.objects.filter(transaction_id=tx_id).update(status="refunded")
+    Order.objects.filter(transaction_id=tx_id).update(status="refunded")
     assert verify(staff_client, code).status_code == 404
     assert verify(api_client, code).status_code in (401, 403)
     assert not ExitVerification.objects.exists()
@@ -75,8 +75,8 @@ def test_the_transaction_page_lists_its_door_scans(api_client, shop, staff_clien
     boss = get_user_model().objects.create_superuser("boss", password="pw-boss-123")
     admin = Client()
     admin.force_login(boss)
-    order = Transaction.objects.get(transaction_id=tx_id)
-    page = admin.get(f"/admin/checkout/transaction/{order.pk}/change/").content.decode()
+    order = Order.objects.get(transaction_id=tx_id)
+    page = admin.get(f"/admin/checkout/order/{order.pk}/change/").content.decode()
     assert "exit verifications (scans at the door)" in page.lower()
     assert "clerk" in page
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from checkout.models import GatewayDiscrepancy, Transaction
+from checkout.models import GatewayDiscrepancy, Order
 from checkout.services import reconciliation
 from tests.checkout.conftest import spec_body, stock_of
 
@@ -36,12 +36,12 @@ def test_payment_after_reconciliation_failed_the_order_is_refunded(shop, fake_st
     while fake_stripe.calls("POST /v1/payment_intents") == 0 and time.monotonic() < deadline:
         time.sleep(0.01)
     # meanwhile reconciliation finds the order open, and no payment at Stripe for it
-    (pk,) = reconciliation.list_stale_transaction_ids()
-    assert reconciliation.reconcile_transaction(pk=pk) == "failed"
+    (pk,) = reconciliation.list_stale_order_ids()
+    assert reconciliation.reconcile_order(pk=pk) == "failed"
     assert stock_of("12345") == 120
     buyer.join(10)
 
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     assert order.status == "failed" and answers["response"].status_code == 402
     assert fake_stripe.charges == 1
     flagged = GatewayDiscrepancy.objects.get()

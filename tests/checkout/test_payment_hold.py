@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from checkout.models import Transaction
+from checkout.models import Order
 from checkout.services import reconciliation
 from tests.checkout.conftest import spec_body, stock_of
 
@@ -17,27 +17,25 @@ def waiting(api_client, shop, fake_stripe):
     body = spec_body(payment_token="pm_card_authenticationRequired")
     assert api_client.post("/api/checkout", body, format="json").status_code == 202
     assert stock_of("12345") == 118
-    return Transaction.objects.get()
+    return Order.objects.get()
 
 
-def age(order: Transaction, minutes: float) -> None:
-    Transaction.objects.filter(pk=order.pk).update(
-        updated_at=timezone.now() - timedelta(minutes=minutes)
-    )
+def age(order: Order, minutes: float) -> None:
+    Order.objects.filter(pk=order.pk).update(updated_at=timezone.now() - timedelta(minutes=minutes))
 
 
 def test_within_the_hold_the_order_waits(waiting, settings):
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 9)
-    assert waiting.pk in reconciliation.list_stale_transaction_ids()  # older than RECONCILE_AFTER
-    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "waiting"
+    assert waiting.pk in reconciliation.list_stale_order_ids()  # older than RECONCILE_AFTER
+    assert reconciliation.reconcile_order(pk=waiting.pk) == "waiting"
     assert stock_of("12345") == 118
 
 
 def test_past_the_hold_reconciliation_cancels_and_frees_the_stock(waiting, fake_stripe, settings):
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 11)
-    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "failed"
+    assert reconciliation.reconcile_order(pk=waiting.pk) == "failed"
     assert fake_stripe.intents[waiting.gateway_payment_id]["status"] == "canceled"
     assert stock_of("12345") == 120
 
@@ -46,8 +44,8 @@ def test_a_hold_shorter_than_the_reconcile_delay_is_still_honoured(waiting, sett
     settings.RECONCILE_AFTER_SECONDS = 300
     settings.PAYMENT_HOLD_MINUTES = 2
     age(waiting, 3)
-    assert reconciliation.list_stale_transaction_ids() == [waiting.pk]
-    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "failed"
+    assert reconciliation.list_stale_order_ids() == [waiting.pk]
+    assert reconciliation.reconcile_order(pk=waiting.pk) == "failed"
 
 
 def test_paid_just_as_the_hold_ran_out_is_paid(waiting, fake_stripe, settings):
@@ -63,7 +61,7 @@ def test_paid_just_as_the_hold_ran_out_is_paid(waiting, fake_stripe, settings):
 
     fake_stripe.route = succeed_first
     try:
-        assert reconciliation.reconcile_transaction(pk=waiting.pk) == "succeeded"
+        assert reconciliation.reconcile_order(pk=waiting.pk) == "succeeded"
     finally:
         fake_stripe.route = real_route
     assert stock_of("12345") == 118
@@ -75,7 +73,7 @@ def test_a_gateway_refusal_during_reconciliation_is_logged_not_raised(
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 6)  # stale, but still within its hold
     fake_stripe.fail("GET /v1/payment_intents/", "401", times=5)
-    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "gateway error"
+    assert reconciliation.reconcile_order(pk=waiting.pk) == "gateway error"
     assert "refused" in caplog.text
     waiting.refresh_from_db()
     assert waiting.status == "requires_action" and stock_of("12345") == 118
@@ -85,6 +83,6 @@ def test_past_the_hold_a_gateway_refusal_still_frees_the_stock(waiting, fake_str
     settings.PAYMENT_HOLD_MINUTES = 10
     age(waiting, 11)
     fake_stripe.fail("GET /v1/payment_intents/", "403", times=5)
-    assert reconciliation.reconcile_transaction(pk=waiting.pk) == "failed"
+    assert reconciliation.reconcile_order(pk=waiting.pk) == "failed"
     waiting.refresh_from_db()
     assert waiting.failure_code == "gateway_misconfigured" and stock_of("12345") == 120

@@ -11,7 +11,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from catalog.models import StockCountRequest, StockMovement
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.checkout.conftest import spec_body, stock_of
 from tests.factories import make_product
 
@@ -48,8 +48,8 @@ def test_same_key_twice_at_once_is_one_transaction_charged_once(shop, settings):
     assert all(seconds < 2 for _, seconds in in_flight)
     assert len({answer["transaction_id"] for _, answer, _ in results}) == 1
     assert post_checkout(body, "race-key")[0] == 201  # asked again: the settled answer
-    assert Transaction.objects.count() == 1
-    order = Transaction.objects.get()
+    assert Order.objects.count() == 1
+    order = Order.objects.get()
     assert order.status == "succeeded"
     assert order.events.filter(to_status="succeeded").count() == 1
     assert stock_of("12345") == 118 and stock_of("23456") == 49
@@ -83,8 +83,8 @@ def test_200_buyers_for_50_units_sell_exactly_50_under_reserve(settings):
     scarce.refresh_from_db()
     assert scarce.stock == 0
     assert stock_of("plenty") == 950  # the losers' partial takes were rolled back
-    assert Transaction.objects.filter(status="succeeded").count() == 50
-    assert Transaction.objects.count() == 50  # a refused buyer leaves no transaction behind
+    assert Order.objects.filter(status="succeeded").count() == 50
+    assert Order.objects.count() == 50  # a refused buyer leaves no transaction behind
     assert StockMovement.objects.filter(product=scarce, reason="sale").count() == 50
 
 

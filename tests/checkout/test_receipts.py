@@ -7,7 +7,7 @@ from django.core import signing
 from PIL import Image
 from rest_framework.test import APIClient
 
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.checkout.conftest import spec_body
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +112,7 @@ def test_unpaid_or_refunded_transactions_have_no_valid_exit_code(api_client, sho
     declined = buy(api_client, payment_token="tok_decline")
     assert declined["receipt"]["exit_code"] is None
     paid = buy(api_client)
-    Transaction.objects.filter(transaction_id=paid["transaction_id"]).update(status="refunded")
+    Order.objects.filter(transaction_id=paid["transaction_id"]).update(status="refunded")
     code = paid["receipt"]["exit_code"]
     assert (
         staff_client.post("/api/receipts/exit/verify", {"code": code}, format="json").status_code
@@ -127,4 +127,4 @@ def test_vat_included_is_shown_when_configured(api_client, shop, settings):
     assert receipt["total"] == 4.97
     assert receipt["tax"] == 0.41  # 4.97 - 4.97 / 1.09 = 0.4103
     assert receipt["tax_rate"] == 0.09
-    assert Transaction.objects.get().tax == Decimal("0.41")
+    assert Order.objects.get().tax == Decimal("0.41")

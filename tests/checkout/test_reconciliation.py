@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.models import StockMovement
-from checkout.models import GatewayDiscrepancy, Transaction, WebhookEvent
+from checkout.models import GatewayDiscrepancy, Order, WebhookEvent
 from checkout.services import reconciliation
 from checkout.tasks import reconcile_payments_task
 from tests.checkout.conftest import WEBHOOK_SECRET, spec_body, stock_of
@@ -33,7 +33,7 @@ def worker_env(fake, **extra):
     }
 
 
-def awaiting_authentication(n: int) -> list[Transaction]:
+def awaiting_authentication(n: int) -> list[Order]:
     """Checkouts whose customers went to authenticate and never came back to confirm."""
     orders = []
     for _ in range(n):
@@ -44,19 +44,19 @@ def awaiting_authentication(n: int) -> list[Transaction]:
         )
         response = APIClient().post("/api/checkout", body, format="json")
         assert response.json()["status"] == "requires_action"
-        orders.append(Transaction.objects.get(transaction_id=response.json()["transaction_id"]))
+        orders.append(Order.objects.get(transaction_id=response.json()["transaction_id"]))
     stale = timezone.now() - timedelta(minutes=10)
-    Transaction.objects.filter(pk__in=[o.pk for o in orders]).update(updated_at=stale)
+    Order.objects.filter(pk__in=[o.pk for o in orders]).update(updated_at=stale)
     return orders
 
 
-def settled(order: Transaction) -> str:
+def settled(order: Order) -> str:
     order.refresh_from_db()
     return order.status
 
 
-def settle_events(order: Transaction) -> int:
-    return order.events.exclude(to_status__in=Transaction.OPEN).count()
+def settle_events(order: Order) -> int:
+    return order.events.exclude(to_status__in=Order.OPEN).count()
 
 
 def wait_for(condition, timeout=30.0):
@@ -71,10 +71,8 @@ def test_reconciliation_settles_what_the_gateway_decided(shop, fake_stripe, cele
     paid, refused, abandoned, fresh = awaiting_authentication(4)  # all ten minutes old
     # just created: not stale yet, reconciliation leaves it alone
     (newest,) = awaiting_authentication(1)
-    Transaction.objects.filter(pk=newest.pk).update(updated_at=timezone.now())
-    Transaction.objects.filter(pk=abandoned.pk).update(
-        updated_at=timezone.now() - timedelta(hours=1)
-    )
+    Order.objects.filter(pk=newest.pk).update(updated_at=timezone.now())
+    Order.objects.filter(pk=abandoned.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     fake_stripe.set_status(paid.gateway_payment_id, "succeeded")  # authenticated, phone died
     fake_stripe.set_status(
         refused.gateway_payment_id, "requires_payment_method"
@@ -180,6 +178,6 @@ def test_signed_webhook_is_processed_by_the_worker_once(shop, fake_stripe, celer
 def test_reconcile_service_directly_is_idempotent(shop, fake_stripe):
     (order,) = awaiting_authentication(1)
     fake_stripe.set_status(order.gateway_payment_id, "succeeded")
-    assert reconciliation.reconcile_transaction(pk=order.pk) == "succeeded"
-    assert reconciliation.reconcile_transaction(pk=order.pk) == "already settled"
+    assert reconciliation.reconcile_order(pk=order.pk) == "succeeded"
+    assert reconciliation.reconcile_order(pk=order.pk) == "already settled"
     assert settle_events(order) == 1

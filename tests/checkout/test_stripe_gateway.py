@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 from catalog.models import StockMovement
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.checkout.conftest import GATEWAY_DOWN_URL, snapshot, spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +20,7 @@ def checkout(api_client, token, **headers):
 def test_a_card_payment_is_a_confirmed_payment_intent(api_client, shop, fake_stripe):
     response = checkout(api_client, "pm_card_visa")
     assert response.status_code == 201 and response.json()["status"] == "success"
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     intent = fake_stripe.intents[order.gateway_payment_id]
     assert intent["amount"] == 497 and intent["currency"] == "eur"
     assert intent["metadata"] == {"transaction_id": order.transaction_id}
@@ -34,7 +34,7 @@ def test_a_decline_fails_the_transaction_and_returns_the_stock(api_client, shop,
     assert body["status"] == "failed" and body["code"] == "payment_declined"
     assert "declined" in body["message"]
     assert stock_of("12345") == 120 and stock_of("23456") == 50
-    assert Transaction.objects.get().gateway_payment_id.startswith("pi_fake")
+    assert Order.objects.get().gateway_payment_id.startswith("pi_fake")
     assert fake_stripe.calls("POST /v1/payment_intents") == 1  # a decline is an answer: no retry
 
 
@@ -72,7 +72,7 @@ def test_gateway_down_is_a_clear_error_and_the_stock_comes_back(
     assert body["code"] == "payment_unavailable" and body["status"] == "failed"
     assert "nothing was charged" in body["message"]
     assert stock_of("12345") == 120 and stock_of("23456") == 50
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     assert order.failure_code == "gateway_unavailable" and order.stock_released
     assert StockMovement.objects.filter(reason="release").count() == 2
     assert snapshot()[0] == before[0]
@@ -92,7 +92,7 @@ def test_requires_action_hands_the_client_secret_over_and_confirms_after(
     response = checkout(api_client, "pm_card_authenticationRequired")
     assert response.status_code == 202
     body = response.json()
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     assert body["status"] == "requires_action"
     assert body["client_secret"] == f"{order.gateway_payment_id}_secret_fake"
     assert body["next_action"] == {"type": "use_stripe_sdk"}
@@ -107,7 +107,7 @@ def test_requires_action_hands_the_client_secret_over_and_confirms_after(
 
 def test_failed_authentication_returns_the_stock(api_client, shop, fake_stripe):
     checkout(api_client, "pm_card_authenticationRequired")
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     fake_stripe.set_status(order.gateway_payment_id, "requires_payment_method")
     assert api_client.post(f"/api/checkout/{order.transaction_id}/confirm").status_code == 402
     assert stock_of("12345") == 120
@@ -139,7 +139,7 @@ def test_zero_total_is_refused_before_anything_is_reserved(api_client, fake_stri
 
 
 def assert_failed_and_stock_back(failure_code: str) -> None:
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     assert order.status == "failed" and order.failure_code == failure_code
     assert order.stock_released
     assert stock_of("12345") == 120 and stock_of("23456") == 50
@@ -198,7 +198,7 @@ def test_confirming_when_the_gateway_errs_is_a_503_and_keeps_the_order(
     api_client, shop, fake_stripe, fault
 ):
     checkout(api_client, "pm_card_authenticationRequired")
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     fake_stripe.fail(f"GET /v1/payment_intents/{order.gateway_payment_id}", fault, times=10)
     response = api_client.post(f"/api/checkout/{order.transaction_id}/confirm")
     assert response.status_code == 503 and response.json()["code"] == "payment_unavailable"
@@ -206,9 +206,9 @@ def test_confirming_when_the_gateway_errs_is_a_503_and_keeps_the_order(
     assert order.status == "requires_action"  # reconciliation decides once the hold runs out
 
 
-def paid_order(api_client) -> Transaction:
+def paid_order(api_client) -> Order:
     assert checkout(api_client, "pm_card_visa").status_code == 201
-    return Transaction.objects.get()
+    return Order.objects.get()
 
 
 @pytest.mark.parametrize(
@@ -216,13 +216,13 @@ def paid_order(api_client) -> Transaction:
 )
 def test_a_refused_refund_changes_nothing(api_client, shop, fake_stripe, fault, error):
     from checkout.models import Refund
-    from checkout.services.refunds import refund_transaction
+    from checkout.services.refunds import refund_order
     from grocery.errors import DomainError
 
     order = paid_order(api_client)
     fake_stripe.fail("POST /v1/refunds", fault)
     with pytest.raises(DomainError) as raised:
-        refund_transaction(order=order, amount=Decimal("1.00"))
+        refund_order(order=order, amount=Decimal("1.00"))
     assert raised.value.code == error
     order.refresh_from_db()
     assert order.refunded_amount == 0 and order.status == "succeeded"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.checkout.conftest import spec_body
 from tests.factories import make_product
 
@@ -102,9 +102,9 @@ def test_quotes_and_checkouts_have_their_own_limits(api_client, rates):
     assert_throttled(api_client.post("/api/checkout/quote", quote, format="json"))
     assert api_client.post("/api/checkout", spec_body(), format="json").status_code == 201
     assert_throttled(api_client.post("/api/checkout", spec_body(), format="json"))
-    paid = Transaction.objects.get()
+    paid = Order.objects.get()
     assert_throttled(api_client.post(f"/api/checkout/{paid.transaction_id}/confirm"))
-    assert Transaction.objects.count() == 1
+    assert Order.objects.count() == 1
 
 
 def closed_port() -> int:

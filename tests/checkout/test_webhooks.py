@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from checkout.models import Transaction, WebhookEvent
+from checkout.models import Order, WebhookEvent
 from checkout.tasks import reconcile_payments_task
 from checkout.webhooks import process_webhook_event
 from tests.checkout.conftest import WEBHOOK_SECRET, spec_body, stock_of
@@ -33,7 +33,7 @@ def waiting_order(shop, fake_stripe, api_client):
     body = api_client.post(
         "/api/checkout", spec_body(payment_token="pm_card_authenticationRequired"), format="json"
     ).json()
-    return Transaction.objects.get(transaction_id=body["transaction_id"])
+    return Order.objects.get(transaction_id=body["transaction_id"])
 
 
 @pytest.mark.parametrize("kind", ["missing", "empty", "garbage", "other_body", "wrong_secret"])

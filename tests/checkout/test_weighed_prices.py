@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from catalog.labels import unit_price_text
 from catalog.models import Product, Unit
 from catalog.selectors import product_payload
-from checkout.models import Transaction
+from checkout.models import Order
 from checkout.pricing import RequestedLine, quote_cart
 from grocery.money import round_money
 from tests.checkout.conftest import spec_body, stock_of
@@ -62,7 +62,7 @@ def test_checkout_charges_and_takes_stock_in_kg_for_a_per_100g_price(api_client)
         "/api/checkout", spec_body(cart=cart, total_amount=9.95), format="json"
     )
     assert response.status_code == 201, response.json()
-    order = Transaction.objects.get()
+    order = Order.objects.get()
     assert order.total == Decimal("9.95")
     assert order.lines.get().line_total == Decimal("9.95")
     assert stock_of("cheddar") == Decimal("4.5")  # kilograms, whatever the price unit

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Product
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.factories import make_product
 from tests.frontend.test_checkout_flow import add_to_cart
 
@@ -34,4 +34,4 @@ def test_a_stock_refusal_shows_the_servers_cart(live_server, page, settings):
     expect(page).to_have_url(f"{live_server.url}/cart", timeout=10_000)
     expect(page.locator("#toast")).to_contain_text("Nothing was charged")
     expect(page.locator(".notice.error")).to_contain_text("Only 1 of Forest Honey left.")
-    assert not Transaction.objects.filter(status=Transaction.Status.SUCCEEDED).exists()
+    assert not Order.objects.filter(status=Order.Status.SUCCEEDED).exists()

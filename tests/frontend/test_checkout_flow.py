@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from catalog.models import Product
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.factories import make_product, make_promotion
 from tests.frontend.conftest import ConsoleWatch
 
@@ -78,8 +78,8 @@ def test_two_products_an_offer_and_a_paid_receipt_with_exit_qr(live_server, page
     page.wait_for_function("() => document.querySelector('#exit-qr').naturalWidth > 0")
     shot(page, "receipt")
 
-    order = Transaction.objects.get()
-    assert order.status == Transaction.Status.SUCCEEDED
+    order = Order.objects.get()
+    assert order.status == Order.Status.SUCCEEDED
     assert order.total == Decimal("6.60")
     assert page.url == f"{live_server.url}/receipts/{order.transaction_id}"
     assert Product.objects.get(pk=apples.pk).stock == 48
@@ -110,15 +110,15 @@ def test_declined_card_says_so_and_a_retry_pays_once(live_server, page, basket, 
     expect(page.locator("#pay-status")).to_contain_text("Nothing was charged")
     expect(page.get_by_role("button", name="Try again: pay €6.60")).to_be_enabled()
     shot(page, "checkout-declined")
-    assert Transaction.objects.get().status == Transaction.Status.FAILED
+    assert Order.objects.get().status == Order.Status.FAILED
     assert Product.objects.get(pk=apples.pk).stock == 50
 
     # when they retry with a card that works, a new attempt pays once
     page.get_by_label("Succeeds", exact=True).check()
     page.get_by_role("button", name="Try again: pay €6.60").click()
     expect(page.locator("h1")).to_have_text("Paid. Thank you!", timeout=15_000)
-    statuses = sorted(Transaction.objects.values_list("status", flat=True))
-    assert statuses == [Transaction.Status.FAILED, Transaction.Status.SUCCEEDED]
+    statuses = sorted(Order.objects.values_list("status", flat=True))
+    assert statuses == [Order.Status.FAILED, Order.Status.SUCCEEDED]
     assert Product.objects.get(pk=apples.pk).stock == 48
     assert only_declines(console.errors) == []
 
@@ -137,8 +137,8 @@ def test_slow_bank_shows_progress_and_a_double_tap_charges_once(live_server, pag
     expect(page.locator("#pay")).to_be_disabled()
     shot(page, "checkout-slow")
     expect(page.locator("h1")).to_have_text("Paid. Thank you!", timeout=20_000)
-    order = Transaction.objects.get()
-    assert order.status == Transaction.Status.SUCCEEDED
+    order = Order.objects.get()
+    assert order.status == Order.Status.SUCCEEDED
     assert Product.objects.get(pk=apples.pk).stock == 48
     assert console.errors == []
 
@@ -153,7 +153,7 @@ def test_needs_authentication_then_confirms(live_server, page, basket):
     )
     page.get_by_role("button", name="Confirm payment").click()
     expect(page.locator("h1")).to_have_text("Paid. Thank you!", timeout=15_000)
-    assert Transaction.objects.get().status == Transaction.Status.SUCCEEDED
+    assert Order.objects.get().status == Order.Status.SUCCEEDED
     assert console.errors == []
 
 

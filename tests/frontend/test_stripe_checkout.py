@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.checkout.fake_stripe import FakeStripe
 from tests.factories import make_product
 from tests.frontend.conftest import ConsoleWatch
@@ -89,13 +89,13 @@ def test_stripe_payment_element_pays_and_a_decline_is_explained(live_server, pag
     page.get_by_label("Test card (fake Payment Element)").select_option("pm_card_chargeDeclined")
     page.get_by_role("button", name="Pay €7.49").click()
     expect(page.locator("#pay-status")).to_contain_text("declined", timeout=15_000)
-    assert Transaction.objects.get().status == Transaction.Status.FAILED
+    assert Order.objects.get().status == Order.Status.FAILED
 
     # a good card pays, once
     page.get_by_label("Test card (fake Payment Element)").select_option("pm_card_visa")
     page.get_by_role("button", name="Try again: pay €7.49").click()
     expect(page.locator("h1")).to_have_text("Paid. Thank you!", timeout=15_000)
-    paid = Transaction.objects.get(status=Transaction.Status.SUCCEEDED)
+    paid = Order.objects.get(status=Order.Status.SUCCEEDED)
     assert paid.total == Decimal("7.49")
     assert [i["payment_method"] for i in stripe_gateway.intents.values()] == [
         "pm_card_chargeDeclined",

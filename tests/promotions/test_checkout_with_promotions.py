@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from checkout.models import Transaction
+from checkout.models import Order
 from tests.factories import make_category, make_product, make_promotion
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def test_checkout_total_includes_stacked_and_non_stacked_discounts_as_quoted(
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["status"] == "success" and body["receipt"]["total"] == 16.58
-    order = Transaction.objects.get(transaction_id=body["transaction_id"])
+    order = Order.objects.get(transaction_id=body["transaction_id"])
     assert order.total == Decimal("16.58") and order.discount_total == Decimal("6.39")
 
     receipt = client.get(
@@ -118,4 +118,4 @@ def test_the_old_total_is_refused_once_a_promotion_starts(shop_with_promotions):
         format="json",
     )
     assert response.status_code == 409
-    assert Transaction.objects.count() == 0
+    assert Order.objects.count() == 0
