@@ -1,14 +1,20 @@
 import os
 
 import pytest
-from django.contrib.auth import get_user_model
 from hypothesis import settings as hypothesis_settings
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from grocery.cache import reset_breaker
 from promotions.selectors import forget_active_promotions
 from tests.service_env import AVAILABLE
+
+# Shared fixtures, one module per concern; helpers that go with them are imported from there.
+pytest_plugins = [
+    "tests.fixtures.people",
+    "tests.fixtures.checkout",
+    "tests.fixtures.celery",
+    "tests.fixtures.browser",
+]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 
@@ -52,25 +58,14 @@ def api_client():
     return APIClient()
 
 
-@pytest.fixture
-def staff_user(db):
-    from django.contrib.auth.models import Permission
-
-    user = get_user_model().objects.create_user("clerk", password="pw-clerk-123", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="adjust_stock"))
-    return user
-
-
-@pytest.fixture
-def staff_client(staff_user):
-    client = APIClient()
-    client.force_authenticate(staff_user)
-    return client
-
-
-@pytest.fixture
-def staff_token(staff_user):
-    return Token.objects.create(user=staff_user).key
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Pages link static files by name; tests run without collectstatic, so there is no manifest of
+    hashed names (the production names are exercised by bench/lighthouse.sh)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings as django_settings
 
 from catalog.models import Product, StockCountRequest, StockMovement, Unit
-from tests.checkout.conftest import snapshot, spec_body, stock_of
 from tests.factories import make_product
+from tests.fixtures.checkout import snapshot, spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,12 +4,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.admin.conftest import _member
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
@@ -42,13 +40,8 @@ def test_a_token_works_until_its_time_is_up_then_is_deleted(staff_token, setting
     assert not Token.objects.filter(key=staff_token).exists()
 
 
-def test_a_manager_revokes_a_token_in_the_admin(staff_token, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    manager = Client()
-    manager.force_login(_member("mia", "Store manager"))
+def test_a_manager_revokes_a_token_in_the_admin(staff_token, manager_client):
+    manager = manager_client
     assert manager.get("/admin/authtoken/tokenproxy/").status_code == 200  # listed for managers
     owner = Token.objects.get(key=staff_token).user_id  # the token admin addresses them by user
     response = manager.post(f"/admin/authtoken/tokenproxy/{owner}/delete/", {"post": "yes"})

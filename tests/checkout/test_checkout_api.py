@@ -4,8 +4,8 @@ import pytest
 
 from catalog.models import Product, StockMovement
 from checkout.models import Cart, CartLine, Order
-from tests.checkout.conftest import snapshot, spec_body, stock_of
 from tests.factories import make_product
+from tests.fixtures.checkout import snapshot, spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,18 +8,13 @@ from django.contrib.auth.models import Permission
 from checkout.gateway import PaymentResult, PaymentStatus
 from checkout.models import GatewayDiscrepancy, Order
 from checkout.services.payments import apply_payment_result
-from tests.checkout.conftest import spec_body
+from tests.fixtures.checkout import spec_body
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def clerk(client, django_user_model, settings):
-    # Admin pages link static files; tests run without collectstatic's manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     user = django_user_model.objects.create_user("clerk", password="pw-clerk-123", is_staff=True)
     user.user_permissions.add(
         Permission.objects.get(codename="view_gatewaydiscrepancy"),

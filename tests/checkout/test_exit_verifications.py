@@ -11,7 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from checkout.models import ExitVerification, Order
-from tests.checkout.conftest import spec_body
+from tests.fixtures.checkout import spec_body
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -66,10 +66,6 @@ def test_the_exit_qr_is_never_kept_by_shared_caches(api_client, shop):
 
 
 def test_the_transaction_page_lists_its_door_scans(api_client, shop, staff_client, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     tx_id, code = paid_code(api_client)
     verify(staff_client, code)
     boss = get_user_model().objects.create_superuser("boss", password="pw-boss-123")

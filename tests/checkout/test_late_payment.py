@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from checkout.models import GatewayDiscrepancy, Order
 from checkout.services import reconciliation
-from tests.checkout.conftest import spec_body, stock_of
+from tests.fixtures.checkout import spec_body, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

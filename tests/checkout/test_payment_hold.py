@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from checkout.models import Order
 from checkout.services import reconciliation
-from tests.checkout.conftest import spec_body, stock_of
+from tests.fixtures.checkout import spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from rest_framework.test import APIClient
 
 from catalog.models import StockCountRequest, StockMovement
 from checkout.models import Order
-from tests.checkout.conftest import spec_body, stock_of
 from tests.factories import make_product
+from tests.fixtures.checkout import spec_body, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from checkout.models import Order
-from tests.checkout.conftest import spec_body
+from tests.fixtures.checkout import spec_body
 
 pytestmark = pytest.mark.django_db
 

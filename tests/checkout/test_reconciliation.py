@@ -12,8 +12,8 @@ from catalog.models import StockMovement
 from checkout.models import GatewayDiscrepancy, Order, WebhookEvent
 from checkout.services import reconciliation
 from checkout.tasks import reconcile_payments_task
-from tests.checkout.conftest import WEBHOOK_SECRET, spec_body, stock_of
-from tests.checkout.fake_stripe import sign_webhook
+from tests.fixtures.checkout import WEBHOOK_SECRET, spec_body, stock_of
+from tests.fixtures.fake_stripe import sign_webhook
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 

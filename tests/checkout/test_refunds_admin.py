@@ -4,18 +4,13 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from checkout.models import Order
-from tests.checkout.conftest import GATEWAY_DOWN_URL, spec_body
+from tests.fixtures.checkout import GATEWAY_DOWN_URL, spec_body
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def manager(client, django_user_model, settings):
-    # Admin pages link static files; tests run without collectstatic's manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     user = django_user_model.objects.create_user(
         "manager", password="pw-manager-123", is_staff=True
     )

@@ -6,7 +6,7 @@ import pytest
 
 from catalog.models import StockMovement
 from checkout.models import Order
-from tests.checkout.conftest import GATEWAY_DOWN_URL, snapshot, spec_body, stock_of
+from tests.fixtures.checkout import GATEWAY_DOWN_URL, snapshot, spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
 

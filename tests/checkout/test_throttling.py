@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 
 from checkout.models import Order
-from tests.checkout.conftest import spec_body
 from tests.factories import make_product
+from tests.fixtures.checkout import spec_body
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 from checkout.models import Order, WebhookEvent
 from checkout.tasks import reconcile_payments_task
 from checkout.webhooks import process_webhook_event
-from tests.checkout.conftest import WEBHOOK_SECRET, spec_body, stock_of
-from tests.checkout.fake_stripe import sign_webhook
+from tests.fixtures.checkout import WEBHOOK_SECRET, spec_body, stock_of
+from tests.fixtures.fake_stripe import sign_webhook
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from catalog.selectors import product_payload
 from checkout.models import Order
 from checkout.pricing import RequestedLine, quote_cart
 from grocery.money import round_money
-from tests.checkout.conftest import spec_body, stock_of
 from tests.factories import make_category, make_product
+from tests.fixtures.checkout import spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
 

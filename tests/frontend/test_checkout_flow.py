@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from catalog.models import Product
 from checkout.models import Order
 from tests.factories import make_product, make_promotion
-from tests.frontend.conftest import ConsoleWatch
+from tests.fixtures.browser import ConsoleWatch
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 

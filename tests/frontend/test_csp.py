@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from frontend.models import CspViolation
 from tests.factories import make_product, make_promotion
-from tests.frontend.conftest import PHONE, ConsoleWatch, qr_video
+from tests.fixtures.browser import PHONE, ConsoleWatch, qr_video
 from tests.frontend.test_checkout_flow import add_to_cart
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,6 @@ managers on the dashboard (tamper detection for the payment page)."""
 import json
 
 import pytest
-from django.test import Client
 
 from frontend.models import CspViolation
 
@@ -124,28 +123,9 @@ def test_reports_are_rate_limited_per_client(client, settings):
     assert CspViolation.objects.get().count == 3
 
 
-def test_managers_see_recent_violations_on_the_dashboard(client, django_user_model, settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
+def test_managers_see_recent_violations_on_the_dashboard(client, manager_client, shop_staff_client):
     post(client, legacy_report())
-    from django.contrib.auth.models import Group
-
-    from shop.roles import STAFF, STORE_MANAGER, sync_role_permissions
-
-    sync_role_permissions()
-    manager = django_user_model.objects.create_user("mia", password="pw-mia-12345", is_staff=True)
-    manager.groups.add(Group.objects.get(name=STORE_MANAGER))
-    staff = django_user_model.objects.create_user("sam", password="pw-sam-12345", is_staff=True)
-    staff.groups.add(Group.objects.get(name=STAFF))
-
-    as_manager = Client()
-    as_manager.force_login(manager)
-    page = as_manager.get("/admin/").content.decode()
+    page = manager_client.get("/admin/").content.decode()
     assert "Payment page integrity" in page
     assert "https://evil.example/skim.js" in page and "/checkout" in page
-
-    as_staff = Client()
-    as_staff.force_login(staff)
-    assert "Payment page integrity" not in as_staff.get("/admin/").content.decode()
+    assert "Payment page integrity" not in shop_staff_client.get("/admin/").content.decode()

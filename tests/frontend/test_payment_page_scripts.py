@@ -26,10 +26,6 @@ def test_a_changed_script_makes_the_check_fail(tmp_path, monkeypatch):
 
 @pytest.mark.django_db
 def test_the_page_sends_the_hashes_the_inventory_lists(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
     listed = dict(DOC_HASH.findall(payment_page_scripts.DOC.read_text()))
     html = Client().get("/checkout").content.decode()
     assert f'src="/static/frontend/app.js" integrity="{listed["frontend/app.js"]}"' in html

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from catalog.models import Unit
 from tests.factories import make_product
-from tests.frontend.conftest import ConsoleWatch
+from tests.fixtures.browser import ConsoleWatch
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 

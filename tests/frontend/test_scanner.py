@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import make_product
-from tests.frontend.conftest import PHONE, ConsoleWatch, ean13_video, qr_video
+from tests.fixtures.browser import PHONE, ConsoleWatch, ean13_video, qr_video
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
 

@@ -6,14 +6,6 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _unhashed_static_names(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 def directives(response) -> dict[str, list[str]]:
     policy = response["Content-Security-Policy"]
     return {d.split()[0]: d.split()[1:] for d in policy.split("; ")}

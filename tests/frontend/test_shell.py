@@ -10,14 +10,6 @@ from tests.factories import make_product
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _unhashed_static_names(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.mark.parametrize(
     "path",
     ["/", "/scan", "/promotions", "/promo/7", "/cart", "/checkout", "/receipts", "/receipts/abc"],

@@ -8,9 +8,9 @@ import pytest
 from playwright.sync_api import expect
 
 from checkout.models import Order
-from tests.checkout.fake_stripe import FakeStripe
 from tests.factories import make_product
-from tests.frontend.conftest import ConsoleWatch
+from tests.fixtures.browser import ConsoleWatch
+from tests.fixtures.fake_stripe import FakeStripe
 from tests.frontend.test_checkout_flow import add_to_cart, only_declines
 from tests.frontend.test_csp import WATCH_VIOLATIONS, violations
 

@@ -9,22 +9,10 @@ from django.utils import timezone
 
 from promotions.models import Promotion
 from shop.roles import STAFF, STORE_MANAGER
-from tests.admin.test_labels import decode_page, page_count
 from tests.factories import make_category, make_promotion
+from tests.fixtures.pdf import decode_page, page_count
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, settings):
-    # Admin pages link static files; the manifest storage needs collectstatic, tests do not.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    user = get_user_model().objects.create_superuser("boss", password="pw-boss-123")
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from checkout.models import Order
-from tests.checkout.conftest import shop, spec_body  # noqa: F401 - the shop fixture
+from tests.fixtures.checkout import spec_body
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def paid_order(api_client) -> Order:
     return Order.objects.get(transaction_id=body["transaction_id"])
 
 
-def test_store_manager_refunds_in_full_with_the_action(api_client, shop, manager_client):  # noqa: F811
+def test_store_manager_refunds_in_full_with_the_action(api_client, shop, manager_client):
     order = paid_order(api_client)
     assert order.status == "succeeded"
     listing = manager_client.get("/admin/checkout/order/?status__exact=succeeded")
@@ -34,7 +34,7 @@ def test_store_manager_refunds_in_full_with_the_action(api_client, shop, manager
     assert order.refunds.get().gateway_refund_id.startswith("sim_re_")
 
 
-def test_staff_cannot_see_or_refund_orders(api_client, shop, shop_staff_client):  # noqa: F811
+def test_staff_cannot_see_or_refund_orders(api_client, shop, shop_staff_client):
     order = paid_order(api_client)
     assert shop_staff_client.get("/admin/checkout/order/").status_code == 403
     refused = shop_staff_client.post(
@@ -60,7 +60,7 @@ def test_staff_cannot_see_or_refund_orders(api_client, shop, shop_staff_client):
 )
 def test_old_transaction_admin_links_lead_to_the_order(
     api_client,
-    shop,  # noqa: F811
+    shop,
     manager_client,
     old,
     new,
@@ -72,7 +72,7 @@ def test_old_transaction_admin_links_lead_to_the_order(
     assert manager_client.get(response["Location"], follow=True).status_code == 200
 
 
-def test_an_old_link_opened_signed_out_asks_to_sign_in_for_the_order(api_client, shop, client):  # noqa: F811
+def test_an_old_link_opened_signed_out_asks_to_sign_in_for_the_order(api_client, shop, client):
     order = paid_order(api_client)
     response = client.get(f"/admin/checkout/transaction/{order.pk}/change/", follow=True)
     assert response.redirect_chain[0] == (f"/admin/checkout/order/{order.pk}/change/", 301)

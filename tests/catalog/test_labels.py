@@ -2,28 +2,17 @@
 
 from decimal import Decimal
 
-import pypdfium2
 import pytest
-import zxingcpp
 
 from catalog.labels import unit_price_text
 from catalog.models import Unit
 from tests.factories import make_product
+from tests.fixtures.pdf import decode_page, page_count
 
 pytestmark = pytest.mark.django_db
 
 
 # PDFium comes as a wheel, so these tests need no poppler (or any other system program).
-def page_count(pdf: bytes) -> int:
-    return len(pypdfium2.PdfDocument(pdf))
-
-
-def decode_page(pdf: bytes, page: int, dpi: int = 300) -> list[str]:
-    document = pypdfium2.PdfDocument(pdf)
-    image = document[page - 1].render(scale=dpi / 72).to_pil()  # PDF units are 1/72 inch
-    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)]
-
-
 def test_every_label_qr_decodes_to_its_product_url(shop_staff_client, settings):
     products = [
         make_product(

@@ -12,17 +12,13 @@ from tests.factories import make_category
 
 @pytest.mark.postgres
 @pytest.mark.redis
-def test_large_import_runs_in_the_worker_with_progress(celery_worker_process, settings):
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-    from django.test import Client
-
+def test_large_import_runs_in_the_worker_with_progress(
+    transactional_db, celery_worker_factory, manager_client, settings
+):
     settings.CATALOG_IMPORT_INLINE_ROWS = 100
+    celery_worker_factory()
     make_category("Pantry")
-    manager = get_user_model().objects.create_user("mo", password="pw-mo-12345", is_staff=True)
-    manager.groups.add(Group.objects.get(name="Store manager"))
-    client = Client()
-    client.force_login(manager)
+    client = manager_client
     lines = ["product_id,name,category,price,stock"]
     lines += [f"Q{i:05d},Jar {i},Pantry,2.{i % 100:02d},{i % 9}" for i in range(3_000)]
     response = client.post(
