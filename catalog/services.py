@@ -82,14 +82,9 @@ def save_category(*, category: Category) -> Category:
 
 
 def delete_categories(categories: QuerySet[Category]) -> None:
-    """Delete categories. Today a category with products cannot go (PROTECT: ProtectedError,
-    nothing committed); their payloads are forgotten on commit all the same, so that no cached
-    payload outlives its category should products ever be moved or deleted with it."""
-    with transaction.atomic():
-        _forget_on_commit(
-            Product.objects.filter(category__in=categories).values_list("product_id", flat=True)
-        )
-        categories.delete()
+    """Delete categories. A category with products cannot go (PROTECT raises ProtectedError), so no
+    cached product payload can name a deleted one: there is nothing to forget."""
+    categories.delete()
 
 
 def set_stock(
