@@ -37,6 +37,14 @@ def reconcile_payments_task() -> dict:
 @shared_task(
     autoretry_for=(GatewayUnavailable,), retry_backoff=True, retry_backoff_max=300, max_retries=6
 )
+def reconcile_order_task(order_pk: int) -> str:
+    """Settle one order the charge left without an answer, as soon as the gateway can say."""
+    return reconciliation.reconcile_order(pk=order_pk)
+
+
+@shared_task(
+    autoretry_for=(GatewayUnavailable,), retry_backoff=True, retry_backoff_max=300, max_retries=6
+)
 def process_webhook_event_task(event_pk: int) -> str:
     return process_webhook_event(pk=event_pk)
 

@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, celeryd_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocery.settings")
 
@@ -27,3 +27,14 @@ def refuse_a_misconfigured_payment_gateway(**kwargs):
     from grocery.checks import refuse_to_start
 
     refuse_to_start()
+
+
+@celeryd_init.connect
+@beat_init.connect
+def reconnect_for_ever(sender=None, **kwargs):
+    """A request tries the broker once (settings.REDIS_BROKER_TRANSPORT_OPTIONS), but a worker or
+    beat that gave up on a restarting Redis would simply exit: these retry until it is back."""
+    options = dict(app.conf.broker_transport_options or {})
+    if "max_retries" in options:
+        options.update(max_retries=None, interval_start=0.5, interval_step=0.5, interval_max=3)
+        app.conf.broker_transport_options = options

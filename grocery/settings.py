@@ -164,6 +164,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
 )
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_BROKER_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers and beat outlive a Redis restart: they reconnect for ever (grocery.celery lifts the
+# one-try limit above for them); a request still tries once.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Payments before everything else: with PAYMENTS_QUEUE set, checkout tasks go to that queue and
+# a worker of their own (`-Q payments`) takes them, so a long catalog import or a stock-alert
+# run never delays a reconciliation. Unset (the Procfile's one worker): one default queue.
+PAYMENTS_QUEUE = env("PAYMENTS_QUEUE", default="")
+CELERY_TASK_ROUTES = {"checkout.tasks.*": {"queue": PAYMENTS_QUEUE}} if PAYMENTS_QUEUE else {}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {  # for callers that publish with retry=True (.delay)
     "max_retries": 1,
     "interval_start": 0,
@@ -356,6 +365,8 @@ STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
 STRIPE_MAX_RETRIES = env.int("STRIPE_MAX_RETRIES", default=2)
 STRIPE_RETRY_BASE_SECONDS = env.float("STRIPE_RETRY_BASE_SECONDS", default=0.5)
 RECONCILE_AFTER_SECONDS = env.int("RECONCILE_AFTER_SECONDS", default=300)
+# A charge that got no answer is settled this soon by its own task (the periodic pass is the net).
+RECONCILE_UNANSWERED_SECONDS = env.float("RECONCILE_UNANSWERED_SECONDS", default=15.0)
 # How long stock stays held for a customer who must authenticate (3-D Secure); reconciliation then
 # cancels the payment and gives the stock back. A payment the gateway is still processing is
 # given RECONCILE_ABANDON_SECONDS instead.

@@ -16,7 +16,10 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue_on_commit(
-    task_name: str, *args, when_not_sent: Callable[[], None] | None = None
+    task_name: str,
+    *args,
+    when_not_sent: Callable[[], None] | None = None,
+    countdown: float | None = None,
 ) -> None:
     """Send `task_name(*args)` once the transaction commits, trying the broker once. If it is
     down, the periodic reconciliation finds whatever the task would have done; a caller with no
@@ -24,7 +27,7 @@ def enqueue_on_commit(
 
     def send():
         try:
-            app.send_task(task_name, args=args, retry=False)
+            app.send_task(task_name, args=args, retry=False, countdown=countdown)
         except Exception:  # any broker/transport failure: kombu raises several kinds
             if when_not_sent is None:
                 logger.exception(

@@ -24,6 +24,7 @@ from checkout.models import Order, OrderEvent, OrderLine
 from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
 from checkout.services.payments import apply_payment_result, transition_order
 from grocery.money import ZERO, round_money
+from grocery.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 Status = Order.Status
@@ -176,11 +177,28 @@ def _charge(order: Order, payment_token: str) -> None:
                 idempotency_key=f"charge-{order.transaction_id}",
             )
         )
+    except GatewayUnavailable as exc:
+        # No answer (a timeout, a 5xx, a body nobody can read): the gateway may well have taken
+        # the money. Failing the order would give the stock back and tell a charged customer
+        # "not charged". It stays pending, stock held; the customer is told to wait (202), and
+        # reconciliation settles it from the gateway's own record of our reference.
+        logger.warning("Charge for %s got no answer: %s", order.transaction_id, exc)
+        with transaction.atomic():
+            OrderEvent.objects.create(
+                transaction=order,
+                from_status=Status.PENDING,
+                to_status=Status.PENDING,
+                reason=f"charge: no answer, reconciliation will settle it: {exc}"[:255],
+            )
+            enqueue_on_commit(
+                "checkout.tasks.reconcile_order_task",
+                order.pk,
+                countdown=settings.RECONCILE_UNANSWERED_SECONDS,
+            )
+        return
     except GatewayError as exc:
-        log = logger.warning if isinstance(exc, GatewayUnavailable) else logger.error
-        log("Charge for %s failed: %s", order.transaction_id, exc)
-        # Nothing was charged as far as anyone can tell: give the stock back now. Should the
-        # gateway have taken the money after all, reconciliation flags the payment for a refund.
+        # A refusal (our key, the request's data): an answer, and nothing was charged.
+        logger.error("Charge for %s refused: %s", order.transaction_id, exc)
         transition_order(
             order,
             to=Status.FAILED,
