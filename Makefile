@@ -12,7 +12,8 @@ run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: export PORT := $(PORT)
 run: export HOST := $(HOST)
 
-.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean
+.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean \
+	stack stack-stop stack-status stack-check stack-check-short
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,3 +64,16 @@ bench-pwa: install-dev
 
 clean:
 	rm -rf var/celery var/staticfiles
+
+# The production shape on this machine (deploy/stack.sh): HAProxy TLS, 2 web nodes, PostgreSQL
+# primary + replica, Redis TLS, 2 Celery workers + beat, the fake Stripe. Installs what it needs.
+stack:
+	deploy/stack.sh up
+stack-stop:
+	deploy/stack.sh stop
+stack-status:
+	deploy/stack.sh status
+stack-check:
+	deploy/stack.sh check
+stack-check-short:
+	deploy/stack.sh check --short

@@ -15,6 +15,7 @@ from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
 from catalog.models import Product, price_per_kg, product_url
 from grocery.cache import cache_add, cache_delete, cache_get, cache_set, cache_set_many
+from grocery.metrics import count_cache_lookup
 from grocery.money import json_money
 
 # What forget_products leaves in a product's key for a moment. A reader that loaded the old row
@@ -101,7 +102,9 @@ def get_product_json(product_id: str) -> bytes:
 
     Raises ProductNotFound. This is the hot path of every scan: keep it to one cache round trip.
     """
-    return cache_get(product_key(product_id)) or _load_product_json(product_id=product_id)
+    body = cache_get(product_key(product_id))
+    count_cache_lookup(hit=body is not None)
+    return body or _load_product_json(product_id=product_id)
 
 
 def get_product_payload(product_id: str) -> dict:

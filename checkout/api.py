@@ -36,6 +36,7 @@ from checkout.services import carts, exits, orders, payments
 from checkout.webhooks import receive_stripe_event
 from grocery.customer import CART_COOKIE, cart_token_of
 from grocery.errors import error_body
+from grocery.metrics import CHECKOUTS
 from grocery.parsers import StoredJSONParser
 from grocery.qr import qr_response
 from grocery.schema import ErrorSerializer, documented_by
@@ -229,6 +230,7 @@ class CheckoutApi(APIView):
             ),
             idempotency_key=key,
         )
+        CHECKOUTS.labels(status=selectors.STATUS_WORDS[order.status]).inc()
         return with_cart_cookie(checkout_response(order), token)
 
 

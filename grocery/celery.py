@@ -3,6 +3,8 @@ import os
 from celery import Celery
 from celery.signals import beat_init, celeryd_init, worker_init
 
+import grocery.observability  # noqa: F401 - its signals carry request ids into tasks
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "grocery.settings")
 
 app = Celery("grocery")

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "grocery.observability.RequestIdMiddleware",  # first: every log line below carries the id
+    "grocery.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # First after security: bad input (NUL bytes, oversized API bodies) is refused before any
     # other middleware reads it, and API errors from anywhere below leave as JSON.
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "grocery.dbrouters.ReplicaReadsMiddleware",  # customers' GETs may read products from a replica
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # turns a locked-out login into its refusal page
@@ -95,6 +98,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Seconds a new connection keeps trying a database that refuses it (a restarting primary).
+DB_CONNECT_RETRY_SECONDS = env.float("DB_CONNECT_RETRY_SECONDS", default=0)
+if DB_CONNECT_RETRY_SECONDS and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["ENGINE"] = "grocery.postgresql"
+# A streaming replica for product and promotion reads (grocery/dbrouters.py). Its connection
+# lists the replica's host, then the primary's: should the replica be down, libpq connects to
+# the primary instead and the reads go on.
+if env("DATABASE_REPLICA_URL", default=""):
+    primary = DATABASES["default"]
+    replica = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"] = {
+        **primary,
+        **replica,
+        "HOST": f"{replica['HOST']},{primary['HOST']}",
+        "PORT": f"{replica['PORT']},{primary['PORT']}",
+        "OPTIONS": {**replica.get("OPTIONS", {}), "connect_timeout": 2},
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["grocery.dbrouters.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
@@ -148,6 +170,8 @@ REDIS_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": REDIS_BROKER_TIMEOUT,
     "retry_on_timeout": False,
     "max_retries": 0,  # connecting to publish: once, no retry loop inside a request
+    # A task taken by a worker that then died (acks late) is handed out again after this long.
+    "visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     REDIS_BROKER_TRANSPORT_OPTIONS
@@ -186,6 +210,7 @@ CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the message for 
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # workers log through LOGGING: same format, request ids
 # Every periodic task, in one place; the intervals are settings of the apps that own the tasks.
 CELERY_BEAT_SCHEDULE = {
     "reconcile-payments": {
@@ -343,8 +368,18 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "grocery.observability.JsonFormatter"},
+    },
+    "filters": {"request_id": {"()": "grocery.observability.RequestIdFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": env("LOG_FORMAT", default="plain"),  # json: one object a line
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

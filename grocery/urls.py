@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("promotions.urls")),
     path("", include("checkout.urls")),
+    path("", include("shop.urls")),  # /metrics, staff only
     path("", include("frontend.urls")),
 ]
 

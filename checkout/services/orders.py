@@ -23,6 +23,7 @@ from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, ge
 from checkout.models import Order, OrderEvent, OrderLine
 from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
 from checkout.services.payments import apply_payment_result, transition_order
+from grocery.metrics import CHARGES
 from grocery.money import ZERO, round_money
 from grocery.tasks import enqueue_on_commit
 
@@ -183,6 +184,7 @@ def _charge(order: Order, payment_token: str) -> None:
         # "not charged". It stays pending, stock held; the customer is told to wait (202), and
         # reconciliation settles it from the gateway's own record of our reference.
         logger.warning("Charge for %s got no answer: %s", order.transaction_id, exc)
+        CHARGES.labels(outcome="no_answer").inc()
         with transaction.atomic():
             OrderEvent.objects.create(
                 transaction=order,
@@ -199,6 +201,7 @@ def _charge(order: Order, payment_token: str) -> None:
     except GatewayError as exc:
         # A refusal (our key, the request's data): an answer, and nothing was charged.
         logger.error("Charge for %s refused: %s", order.transaction_id, exc)
+        CHARGES.labels(outcome="refused").inc()
         transition_order(
             order,
             to=Status.FAILED,
@@ -206,4 +209,5 @@ def _charge(order: Order, payment_token: str) -> None:
             failure_code=exc.failure_code,
         )
         return
+    CHARGES.labels(outcome="answered").inc()
     apply_payment_result(order, result, source="charge")
