@@ -4,7 +4,7 @@
 #   HAProxy (TLS, HTTP/2, HSTS, /readyz checks, retries) -> 2 gunicorn nodes (threaded, DEBUG off)
 #   -> PostgreSQL primary + streaming replica (TLS) and Redis (TLS; cache + Celery broker);
 #   2 Celery workers (payments | everything else), exactly one beat; the fake Stripe as gateway.
-# Usage: deploy/stack.sh up|stop|status|env|fault NAME|rolling-restart|check [--short]
+# Usage: deploy/stack.sh up|stop|status|env|manage ARGS|fault NAME|rolling-restart|pitr-drill|browser-check|check [--short]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -203,7 +203,8 @@ defaults
     # sent twice; it carries an Idempotency-Key for the client's own retries.
     retries 2
     option redispatch 1
-    retry-on conn-failure empty-response response-timeout 502 503 504
+    # 500 too: a statement cut by a database restart fails once; a GET is safe to ask again.
+    retry-on conn-failure empty-response response-timeout 500 502 503 504
 frontend shop
     bind :$LB_HTTPS ssl crt $TLS/lb.pem alpn h2,http/1.1   # every interface: phones on the LAN
     bind :$LB_HTTP
@@ -339,7 +340,8 @@ rolling_restart() {  # a deploy: each node drained at the LB, restarted, checked
     port=$((BASE + n))
     hap "set server web/web$n state drain" >/dev/null
     for _ in $(seq 100); do
-      [ "$(hap "show servers conn web" | awk -v s="web$n" '$2==s {print $7}')" = "0" ] && break; sleep 0.1
+      # current sessions on the node (show stat: pxname,svname,qcur,qmax,scur,...)
+      [ "$(hap "show stat" | awk -F, -v s="web$n" '$1=="web" && $2==s {print $5}')" = "0" ] && break; sleep 0.1
     done
     hap "set server web/web$n state maint" >/dev/null
     stop_supervised "web$n"
@@ -371,6 +373,46 @@ fault() {
   esac
 }
 
+pitr_drill() {  # base backup + WAL archive -> a fresh cluster at a point in time; the shop reads it
+  local B=$STACK_DIR/pitr PORT=$((BASE + 442)) P=${PITR_PRODUCT:-10000} Q was target got answer
+  Q() { PG psql -h "$STACK_DIR/pg" -p "$1" -U postgres -d grocery -XAtq -c "$2"; }
+  rm -rf "$B"; install -d -o postgres -g postgres "$B"
+  say "base backup of the primary (WAL from the archive only: -X none)"
+  PG "$PGBIN/pg_basebackup" -h "$STACK_DIR/pg" -p "$PG1" -U postgres -D "$B/data" -X none -c fast
+  was=$(Q "$PG1" "select stock from catalog_product where product_id = '$P'")
+  Q "$PG1" "update catalog_product set stock = 1111 where product_id = '$P'"
+  sleep 1; target=$(Q "$PG1" "select now()"); sleep 1
+  Q "$PG1" "update catalog_product set stock = 2222 where product_id = '$P'"   # the mistake to undo
+  local wal; wal=$(Q "$PG1" "select pg_walfile_name(pg_current_wal_lsn())")
+  Q "$PG1" "select pg_switch_wal()" >/dev/null
+  for _ in $(seq 100); do [ -f "$STACK_DIR/pg/wal-archive/$wal" ] && break; sleep 0.1; done
+  say "restore into a fresh cluster on :$PORT, recovery_target_time = '$target'"
+  rm -f "$B/data/standby.signal" "$B/data/postmaster.pid"; PG touch "$B/data/recovery.signal"
+  cat >> "$B/data/postgresql.auto.conf" <<CONF
+port = $PORT
+archive_mode = off
+primary_conninfo = ''
+primary_slot_name = ''
+restore_command = 'cp $STACK_DIR/pg/wal-archive/%f %p'
+recovery_target_time = '$target'
+recovery_target_action = 'promote'
+CONF
+  sed -i "s|^unix_socket_directories = .*|unix_socket_directories = '$B'|" "$B/data/postgresql.conf"
+  PG "$PGBIN/pg_ctl" -D "$B/data" -l "$LOG/pg-pitr.log" -w start >/dev/null
+  for _ in $(seq 100); do [ "$(PG psql -h "$B" -p "$PORT" -U postgres -XAtq -c 'select pg_is_in_recovery()')" = f ] && break; sleep 0.2; done
+  got=$(PG psql -h "$B" -p "$PORT" -U postgres -d grocery -XAtq -c "select stock from catalog_product where product_id = '$P'")
+  answer=$(cd "$ROOT" && set -a && . "$STACK_DIR/app.env" && set +a && \
+    DATABASE_URL="postgres://grocery@127.0.0.1:$PORT/grocery?sslmode=verify-full&sslrootcert=$TLS/ca.crt" \
+    DATABASE_REPLICA_URL='' REDIS_URL='' "$PY" manage.py shell -c "
+from django.test import Client
+r = Client(SERVER_NAME='127.0.0.1').get('/api/products/$P', secure=True)
+print(r.status_code, r.json()['stock'])" 2>/dev/null | tail -n1)
+  PG "$PGBIN/pg_ctl" -D "$B/data" -m fast -w stop >/dev/null; rm -rf "$B"
+  Q "$PG1" "update catalog_product set stock = $was where product_id = '$P'"
+  echo "product $P: 1111 before $target, 2222 after; restored cluster has $got; the shop on it answers: $answer"
+  [ "$got" = "1111.000" ] && [ "$answer" = "200 1111.0" ]
+}
+
 case ${1:-} in
   up) up;;
   stop) stop;;
@@ -379,6 +421,12 @@ case ${1:-} in
   manage) shift; app "$@";;
   fault) fault "$2";;
   rolling-restart) rolling_restart;;
+  pitr-drill) pitr_drill;;
+  browser-check)  # the camera scan through the LB in Chromium trusting the stack's CA
+    dpkg -s libnss3-tools >/dev/null 2>&1 || { say "installing libnss3-tools (certutil)"; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libnss3-tools >/dev/null; }
+    P=${2:-10000}
+    NAME=$(PG psql -h "$STACK_DIR/pg" -p "$PG1" -U postgres -d grocery -XAtq -c "select name from catalog_product where product_id = '$P'")
+    STACK_LB="https://127.0.0.1:$LB_HTTPS" STACK_CA="$TLS/ca.crt" "$PY" deploy/browser_check.py "$P" "$NAME" "${3:-}";;
   check) shift; (set -a; . "$STACK_DIR/app.env"; set +a; export STACK_LB="https://127.0.0.1:$LB_HTTPS" STACK_CA="$TLS/ca.crt" STACK_STRIPE="http://127.0.0.1:$STRIPE"; "$PY" deploy/stack_check.py "$@");;
   *) echo "usage: $0 up|stop|status|env|manage ARGS|fault NAME|rolling-restart|check [--short]" >&2; exit 2;;
 esac

@@ -102,6 +102,9 @@ async def customer(run, products, each_products, stop_at, think):
         timeout=httpx.Timeout(40.0, connect=5.0),
         limits=httpx.Limits(max_connections=2, max_keepalive_connections=1),
     ) as client:
+        # As the PWA does on opening: the cart token it gets is who this customer is (its
+        # rate limits are its own, not the shop Wi-Fi address's).
+        await call(run, client, "cart", "GET", "/api/cart")
         while time.monotonic() < stop_at:
             await asyncio.sleep(random.expovariate(1 / think))
             roll = random.random()
