@@ -284,7 +284,8 @@ stop_supervised() {
   local name=$1
   if [ -f "$RUN/$name.sup" ]; then
     kill -TERM "$(cat "$RUN/$name.sup")" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$(cat "$RUN/$name.sup")" 2>/dev/null || break; sleep 0.1; done
+    # gunicorn finishes its requests first (graceful_timeout, 30 s)
+    for _ in $(seq 400); do kill -0 "$(cat "$RUN/$name.sup")" 2>/dev/null || break; sleep 0.1; done
     rm -f "$RUN/$name.sup"
   fi
 }
@@ -427,6 +428,6 @@ case ${1:-} in
     P=${2:-10000}
     NAME=$(PG psql -h "$STACK_DIR/pg" -p "$PG1" -U postgres -d grocery -XAtq -c "select name from catalog_product where product_id = '$P'")
     STACK_LB="https://127.0.0.1:$LB_HTTPS" STACK_CA="$TLS/ca.crt" "$PY" deploy/browser_check.py "$P" "$NAME" "${3:-}";;
-  check) shift; (set -a; . "$STACK_DIR/app.env"; set +a; export STACK_LB="https://127.0.0.1:$LB_HTTPS" STACK_CA="$TLS/ca.crt" STACK_STRIPE="http://127.0.0.1:$STRIPE"; "$PY" deploy/stack_check.py "$@");;
+  check) shift; (set -a; . "$STACK_DIR/app.env"; set +a; export STACK_LB="https://127.0.0.1:$LB_HTTPS" STACK_CA="$TLS/ca.crt" STACK_STRIPE="http://127.0.0.1:$STRIPE"; exec "$PY" deploy/stack_check.py "$@");;
   *) echo "usage: $0 up|stop|status|env|manage ARGS|fault NAME|rolling-restart|check [--short]" >&2; exit 2;;
 esac

@@ -5,7 +5,12 @@ set -u
 name=$1; shift
 pidfile="$STACK_DIR/run/$name.pid"
 child=0
-stop() { [ "$child" -gt 0 ] && kill -TERM "$child" 2>/dev/null && wait "$child"; rm -f "$pidfile"; exit 0; }
+stop() {
+  [ "$child" -gt 0 ] && kill -TERM "$child" 2>/dev/null && wait "$child"
+  # A successor may already be running under the same name: leave its pid file alone.
+  [ "$(cat "$pidfile" 2>/dev/null)" = "$child" ] && rm -f "$pidfile"
+  exit 0
+}
 trap stop TERM INT
 while :; do
   "$@" &
