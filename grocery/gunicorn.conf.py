@@ -19,3 +19,9 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
 accesslog = "-"
 control_socket_disable = True
+if os.environ.get("LOG_FORMAT") == "json":  # one JSON object a line, like the app's own logs
+    access_log_format = (
+        '{"time": "%(t)s", "level": "INFO", "logger": "gunicorn.access", '
+        '"request_id": "%({x-request-id}i)s", "method": "%(m)s", "path": "%(U)s", '
+        '"status": %(s)s, "bytes": "%(B)s", "ms": %(M)s}'
+    )
