@@ -9,6 +9,8 @@ admin) reads the primary, so a staff member always reads back their own writes.
 
 from contextvars import ContextVar
 
+from django.conf import settings
+
 REPLICA = "replica"
 REPLICA_APPS = frozenset({"catalog", "promotions"})
 
@@ -38,7 +40,7 @@ def _from_staff(request) -> bool:
     return (
         "HTTP_AUTHORIZATION" in request.META
         or request.path_info.startswith("/admin/")
-        or bool(request.COOKIES.get("sessionid"))
+        or bool(request.COOKIES.get(settings.SESSION_COOKIE_NAME))
     )
 
 
