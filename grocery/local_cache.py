@@ -44,8 +44,9 @@ logger = logging.getLogger(__name__)
 
 EPOCH_KEY = "local-cache:epoch"
 CHANNEL = b"__redis__:invalidate"
-# Rough bytes per entry beyond its key and value: the OrderedDict's node and hash slot.
-ENTRY_OVERHEAD = 100
+# Bytes per entry beyond its key and value: the OrderedDict's node and hash slots (measured
+# with tracemalloc by bench/local_cache_memory.py).
+ENTRY_OVERHEAD = 160
 POLL_SECONDS = 0.05  # how often the listener looks at its flags between messages
 START_WAIT_SECONDS = 0.2  # a new process's first lookup waits this long at most for tracking
 RECONNECT_SECONDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)  # backoff while Redis is away
@@ -131,6 +132,7 @@ def _encode(*args) -> bytes:
 class LocalCache:
     def __init__(self, max_bytes: int, *, new_epoch_due: bool = False):
         self.pid = os.getpid()
+        self._make_key = cache.make_key  # bound once: the proxy's lookup costs on every hit
         self.lru = LRU(max_bytes)
         self._lock = threading.Lock()
         self._inflight: dict[str, list[_Ticket]] = {}
@@ -152,7 +154,7 @@ class LocalCache:
 
     def get(self, key: str, fetch: Callable[[], bytes | None]) -> bytes | None:
         """The value of a tracked logical key: from memory, else fetch() (kept if still valid)."""
-        full = cache.make_key(key)
+        full = self._make_key(key)
         with self._lock:
             value = self.lru.get(full)
             if value is not None:
@@ -359,18 +361,24 @@ _lost_before_reset = False  # a lost invalidation outlives the instance that saw
 _instance_lock = threading.Lock()
 
 
+_enabled: bool | None = None  # worked out once (and again when a test changes the settings)
+
+
 def enabled() -> bool:
-    return settings.LOCAL_CACHE and hasattr(cache, "client") and hasattr(cache, "make_key")
+    global _enabled
+    if _enabled is None:
+        _enabled = bool(settings.LOCAL_CACHE) and hasattr(cache, "client")
+    return _enabled
 
 
 def current() -> LocalCache | None:
     """This process's local cache (its listener started on first use), None when switched off."""
     global _instance, _lost_before_reset
-    if not enabled():
-        return None
     instance = _instance
     if instance is not None and instance.pid == os.getpid():
         return instance
+    if not enabled():
+        return None
     with _instance_lock:
         if _instance is None or _instance.pid != os.getpid():  # first use, or a forked child
             _instance = LocalCache(settings.LOCAL_CACHE_BYTES, new_epoch_due=_lost_before_reset)
@@ -437,5 +445,7 @@ def reset() -> None:
 
 @receiver(setting_changed)
 def _settings_changed(*, setting, **kwargs):
+    global _enabled
     if setting in ("CACHES", "LOCAL_CACHE", "LOCAL_CACHE_BYTES"):
+        _enabled = None
         reset()
