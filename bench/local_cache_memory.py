@@ -45,6 +45,7 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
+    from django.core.cache import cache
 
     from catalog.selectors import product_key
     from grocery import local_cache
@@ -59,7 +60,7 @@ def main() -> None:
     misses = 0
     for n, product_id in enumerate(ids):
         key = product_key(str(product_id), epoch)
-        if local.lru.get(key) is None:
+        if local.lru.get(cache.make_key(key)) is None:
             misses += 1
         local.get(key, lambda pid=product_id: body(pid))
         if n % 100_000 == 0:

@@ -18,7 +18,7 @@ default with Redis; BENCH_LOCAL_CACHE=0 measures it off). Each section prints th
 before and after it: ratios measured on a busy machine (load above the 2 cores) say little. Knobs: BENCH_WORKERS (3), BENCH_PORT (8180; the 1M server takes
 the next port), BENCH_SECONDS (15, split in 3 turns),
 BENCH_PG (postgres://postgres@127.0.0.1:5432), REDIS_URL (redis://127.0.0.1:6379/11),
-BENCH_LOCAL_CACHE (1).
+BENCH_LOCAL_CACHE (1), BENCH_COLD (1; 0 skips part 3).
 """
 
 import asyncio
@@ -53,6 +53,7 @@ RATE = 800
 FIRST_ID = 10_000  # catalog.demo numbers products from here
 HEADERS = {"X-Forwarded-Proto": "https"}  # as behind the TLS proxy, so no SSL redirect
 LOCAL_CACHE = os.environ.get("BENCH_LOCAL_CACHE", "1")
+COLD = os.environ.get("BENCH_COLD", "1") == "1"  # 0: skip part 3 (and seeding the million)
 
 
 def load_average() -> float:
@@ -272,8 +273,10 @@ def main() -> None:
         "local_cache": LOCAL_CACHE == "1",
     }
     url_10k = ensure_catalog("grocery_bench_10k", 10_000)
-    url_1m = ensure_catalog("grocery_bench_1m", 1_000_000)
-    ids_10k, ids_1m = write_ids("10k", 10_000), write_ids("1m", 1_000_000)
+    ids_10k = write_ids("10k", 10_000)
+    if COLD:
+        url_1m = ensure_catalog("grocery_bench_1m", 1_000_000)
+        ids_1m = write_ids("1m", 1_000_000)
 
     log(
         f"\n== gunicorn, {WORKERS} sync workers, PostgreSQL + Redis, 10,000 products, "
@@ -326,30 +329,36 @@ def main() -> None:
                     "a late sender): this machine is too busy; its p99 says nothing."
                 )
 
-    log(
-        "\n== cold cache: 1,000,000 products against 10,000, every id asked once (all from "
-        f"PostgreSQL); two servers, {SLICES} x {COLD_SECONDS}s each, taking turns"
-    )
-    with Server(url_10k, "bench-10k") as small, Server(url_1m, "bench-1m", PORT + 1) as big:
-
-        def cold(server: Server, ids_file: str) -> dict:
-            forget_cached_products(server.key_prefix)
-            return wrk(
-                "/api/products/", ids_file, mode="unique", seconds=COLD_SECONDS, port=server.port
-            )
-
-        cold_10k, cold_1m = (
-            combine_wrk(runs)
-            for runs in alternate(lambda: cold(small, ids_10k), lambda: cold(big, ids_1m))
+    cold_figures: dict = {}
+    if COLD:
+        log(
+            "\n== cold cache: 1,000,000 products against 10,000, every id asked once (all from "
+            f"PostgreSQL); two servers, {SLICES} x {COLD_SECONDS}s each, taking turns"
         )
-    show("cold cache, 10k", cold_10k)
-    show("cold cache, 1M", cold_1m)
-    slower = 1 - cold_1m["rps"] / cold_10k["rps"]
-    log(
-        f"  1M cold is {slower:+.1%} slower than 10k cold in req/s (goal <= 10 %); "
-        f"p50 {cold_1m['p50_ms']} vs {cold_10k['p50_ms']} ms"
-    )
+        with Server(url_10k, "bench-10k") as small, Server(url_1m, "bench-1m", PORT + 1) as big:
 
+            def cold(server: Server, ids_file: str) -> dict:
+                forget_cached_products(server.key_prefix)
+                return wrk(
+                    "/api/products/",
+                    ids_file,
+                    mode="unique",
+                    seconds=COLD_SECONDS,
+                    port=server.port,
+                )
+
+            cold_10k, cold_1m = (
+                combine_wrk(runs)
+                for runs in alternate(lambda: cold(small, ids_10k), lambda: cold(big, ids_1m))
+            )
+        show("cold cache, 10k", cold_10k)
+        show("cold cache, 1M", cold_1m)
+        slower = 1 - cold_1m["rps"] / cold_10k["rps"]
+        log(
+            f"  1M cold is {slower:+.1%} slower than 10k cold in req/s (goal <= 10 %); "
+            f"p50 {cold_1m['p50_ms']} vs {cold_10k['p50_ms']} ms"
+        )
+        cold_figures = dict(cold_10k=cold_10k, cold_1m=cold_1m, cold_1m_slower=round(slower, 3))
     results.update(
         wrk_ceiling=ceiling,
         wrk_lookup=lookup,
@@ -359,9 +368,7 @@ def main() -> None:
         open_loop_ceiling=ceiling_ol,
         open_loop_lookup=lookup_ol,
         p99_ratio=round(p99_ratio, 3),
-        cold_10k=cold_10k,
-        cold_1m=cold_1m,
-        cold_1m_slower=round(slower, 3),
+        **cold_figures,
         total_seconds=round(time.perf_counter() - started, 1),
     )
     (OUT / "product_lookup.json").write_text(json.dumps(results, indent=2))

@@ -25,6 +25,7 @@ after an epoch change.
 import contextlib
 import logging
 import os
+import select
 import socket
 import sys
 import threading
@@ -46,7 +47,7 @@ EPOCH_KEY = "local-cache:epoch"
 CHANNEL = b"__redis__:invalidate"
 # Bytes per entry beyond its key and value: the OrderedDict's node and hash slots (measured
 # with tracemalloc by bench/local_cache_memory.py).
-ENTRY_OVERHEAD = 160
+ENTRY_OVERHEAD = 176
 POLL_SECONDS = 0.05  # how often the listener looks at its flags between messages
 START_WAIT_SECONDS = 0.2  # a new process's first lookup waits this long at most for tracking
 RECONNECT_SECONDS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0)  # backoff while Redis is away
@@ -141,6 +142,7 @@ class LocalCache:
         self._new_epoch_due = new_epoch_due  # an invalidation was lost: replace the epoch first
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
+        self._poller: select.poll | None = None  # readable: messages not handled yet
         self.connects = 0  # how many times tracking came up (tests wait on it)
         self.invalidations = 0  # messages handled (tests wait on it)
         self._changed = threading.Condition(self._lock)
@@ -157,7 +159,7 @@ class LocalCache:
         full = self._make_key(key)
         with self._lock:
             value = self.lru.get(full)
-            if value is not None:
+            if value is not None and not self._pending():
                 return value
             trusted = self._epoch is not None
             generation = self._generation
@@ -240,6 +242,7 @@ class LocalCache:
                     before_reconnect()
                 failures += 1
             finally:
+                self._poller = None
                 if self._sock is not None:
                     self._sock.close()
                     self._sock = None
@@ -271,6 +274,9 @@ class LocalCache:
         call("CLIENT", "TRACKING", "ON", "REDIRECT", client_id, "BCAST",
              *[part for prefix in prefixes for part in ("PREFIX", prefix)])  # fmt: skip
         call("SUBSCRIBE", CHANNEL)
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        self._poller = poller
         # Tracked from here on. A reconnect (or a lost invalidation) means changes may have been
         # missed, by this process or, for all it knows, by others: a new epoch voids them all.
         if reconnect:
@@ -286,11 +292,19 @@ class LocalCache:
             if self._new_epoch_due:
                 self._new_epoch(client)
                 self._load_epoch(client)
-            message = self._read(reader, sock, deadline=None)
-            if message is None:
+            try:  # peeked, and taken off the socket only once handled: see _pending
+                data = sock.recv(65536, socket.MSG_PEEK)
+            except TimeoutError:
                 continue
-            if not (isinstance(message, list) and message[0] == b"message"):
-                continue
+            if not data:
+                raise ConnectionResetError("Redis closed the tracking connection")
+            reader.feed(data)
+            while (message := reader.gets()) is not False:
+                self._handle(message, client)
+            sock.recv(len(data))
+
+    def _handle(self, message, client) -> None:
+        if isinstance(message, list) and message[0] == b"message":
             keys = message[2]
             if keys is None:  # FLUSHDB / FLUSHALL
                 with self._lock:
@@ -303,12 +317,23 @@ class LocalCache:
                     with self._lock:
                         self._distrust()
                     self._load_epoch(client)
-            with self._lock:
-                self.invalidations += 1
-                self._changed.notify_all()
+        with self._lock:
+            self.invalidations += 1
+            self._changed.notify_all()
 
-    def _read(self, reader, sock, *, deadline: float | None):
-        """One reply; None when the poll interval passes without one (deadline None only)."""
+    def _pending(self) -> bool:
+        """Whether a message has reached this process that the listener has not handled yet.
+
+        The listener only peeks at the socket and takes the bytes off once it has dropped the
+        keys they name, so a reader that finds the socket readable knows its memory may be behind
+        and asks Redis instead. A change thus counts as soon as Redis's message is in this
+        process's socket, however late the listener thread is scheduled on a busy machine.
+        """
+        poller = self._poller
+        return poller is None or bool(poller.poll(0))
+
+    def _read(self, reader, sock, *, deadline: float):
+        """One reply to a command of the connection's setup."""
         while True:
             reply = reader.gets()
             if reply is not False:
@@ -316,8 +341,6 @@ class LocalCache:
             try:
                 data = sock.recv(65536)
             except TimeoutError:
-                if deadline is None:
-                    return None
                 if time.monotonic() > deadline:
                     raise
                 continue

@@ -300,3 +300,28 @@ def test_with_redis_down_lookups_answer_from_the_database(redis_server, apple, a
         assert response.status_code == 200 and response.json()["stock"] == stock_now
     assert api_client.get("/api/products/nope").status_code == 404
     assert local_cache.epoch() is None
+
+
+@pytest.mark.django_db
+@needs_redis_server
+def test_a_promotion_change_reaches_product_lookups_when_redis_says_so(redis_server, settings):
+    """The lookup reads the promotions version token from memory: no memo period, no round trip;
+    what makes another process's change show is Redis's message about the token."""
+    from django.core.cache import cache
+
+    from promotions.selectors import VERSION_KEY, promotions_for_product
+    from tests.factories import make_category, make_promotion
+
+    settings.PROMOTIONS_MEMO_SECONDS = 3600  # no time-based expiry could explain what follows
+    fruit = make_category("Fruit")
+    kiwi = make_product(product_id="kiwi", category=fruit)
+    payload = get_product_payload("kiwi")
+    local = tracking()
+    assert promotions_for_product(payload) == []
+    promotions_for_product(payload)  # the token is now held in memory
+    assert local.lru.get(cache.make_key(VERSION_KEY)) is not None
+    make_promotion(code="kiwi10", products=[kiwi])  # its on-commit forget does not run here
+    assert promotions_for_product(payload) == []  # memory still holds the old token
+    redis_server.client().delete(cache.make_key(VERSION_KEY))  # another process's forget
+    assert local.wait(lambda c: c.lru.get(cache.make_key(VERSION_KEY)) is None)
+    assert [p["id"] for p in promotions_for_product(payload)] == ["kiwi10"]
