@@ -1,7 +1,9 @@
 """Reads of the catalog. Product payloads are cached; forget_products is the one invalidation.
 
 The cache holds each product's response body as JSON bytes, so the hot path serves a hit
-without decoding or re-encoding anything.
+without decoding or re-encoding anything. With LOCAL_CACHE on, each process also keeps the
+bodies it served in memory (grocery.local_cache), dropped the moment Redis reports a change,
+and the Redis keys embed the local cache's epoch.
 """
 
 import json
@@ -14,6 +16,7 @@ from django.urls import reverse
 from catalog.errors import ProductNotFound
 from catalog.gtin import ScannedCode, parse_scanned_code
 from catalog.models import Product, price_per_kg, product_url
+from grocery import local_cache
 from grocery.cache import cache_add, cache_delete, cache_get, cache_set, cache_set_many
 from grocery.metrics import count_cache_lookup
 from grocery.money import json_money
@@ -28,8 +31,16 @@ FORGOTTEN = b""
 PRODUCT_CACHE_FORMAT = 3
 
 
-def product_key(product_id: str) -> str:
-    return f"product:v{PRODUCT_CACHE_FORMAT}:{product_id}"
+PRODUCT_PREFIX = f"product:v{PRODUCT_CACHE_FORMAT}:"
+local_cache.track(PRODUCT_PREFIX)
+
+# The epoch argument of the helpers below: "" when the local cache is off (keys carry no epoch);
+# None when it is on but not tracking, so Redis is not to be read or filled at all.
+NO_EPOCH = ""
+
+
+def product_key(product_id: str, epoch: str = NO_EPOCH) -> str:
+    return f"{PRODUCT_PREFIX}{epoch}:{product_id}" if epoch else f"{PRODUCT_PREFIX}{product_id}"
 
 
 def _gtin_key(gtin: str) -> str:
@@ -37,6 +48,14 @@ def _gtin_key(gtin: str) -> str:
 
 
 def forget_products(product_ids) -> None:
+    if local_cache.enabled():
+        local_cache.set_in_epoch(
+            PRODUCT_PREFIX,
+            [f":{pid}" for pid in product_ids],
+            FORGOTTEN,
+            settings.CACHE_FORGET_SECONDS,
+        )
+        return
     cache_set_many(
         {product_key(pid): FORGOTTEN for pid in product_ids},
         timeout=settings.CACHE_FORGET_SECONDS,
@@ -85,26 +104,37 @@ def product_payload(product: Product) -> dict:
     }
 
 
-def _load_product_json(**lookup) -> bytes:
+def _load_product_json(epoch: str | None, **lookup) -> bytes:
     try:
         product = Product.objects.select_related("category").get(**lookup)
     except Product.DoesNotExist:
         raise ProductNotFound(detail_lookup=lookup) from None
     body = json.dumps(product_payload(product), separators=(",", ":")).encode()
-    cache_add(product_key(product.product_id), body)
-    if product.gtin:
-        cache_set(_gtin_key(product.gtin), product.product_id)
+    if epoch is not None:
+        cache_add(product_key(product.product_id, epoch), body)
+        if product.gtin:
+            cache_set(_gtin_key(product.gtin), product.product_id)
     return body
 
 
 def get_product_json(product_id: str) -> bytes:
-    """The product's response body: cache first, then the database (which refills the cache).
-
-    Raises ProductNotFound. This is the hot path of every scan: keep it to one cache round trip.
+    """The product's response body: process memory, then Redis, then the database (which refills
+    Redis). Raises ProductNotFound. This is the hot path of every scan: at most one round trip.
     """
-    body = cache_get(product_key(product_id))
+    local = local_cache.current()
+    if local is None:
+        return _shared_or_database(product_key(product_id), NO_EPOCH, product_id)
+    epoch = local.epoch()
+    if epoch is None:  # not tracking changes right now: only the database is sure
+        return _load_product_json(None, product_id=product_id)
+    key = product_key(product_id, epoch)
+    return local.get(key, lambda: _shared_or_database(key, epoch, product_id))
+
+
+def _shared_or_database(key: str, epoch: str | None, product_id: str) -> bytes:
+    body = cache_get(key)
     count_cache_lookup(hit=body is not None)
-    return body or _load_product_json(product_id=product_id)
+    return body or _load_product_json(epoch, product_id=product_id)
 
 
 def get_product_payload(product_id: str) -> dict:
@@ -115,12 +145,14 @@ def get_product_payload_by_gtin(gtin: str) -> dict:
     """A product by its GTIN-14. Raises ProductNotFound."""
     product_id = cache_get(_gtin_key(gtin))
     if product_id is not None:
-        body = cache_get(product_key(product_id))
-        if body:
-            payload = json.loads(body)
-            if payload["gtin"] == gtin:  # the GTIN may have moved to another product
-                return payload
-    return json.loads(_load_product_json(gtin=gtin))
+        try:
+            payload = get_product_payload(product_id)
+        except ProductNotFound:
+            payload = None
+        if payload is not None and payload["gtin"] == gtin:  # the GTIN may have moved
+            return payload
+    epoch = local_cache.epoch() if local_cache.enabled() else NO_EPOCH
+    return json.loads(_load_product_json(epoch, gtin=gtin))
 
 
 def resolve_code(code: str) -> tuple[dict, ScannedCode]:

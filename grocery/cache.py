@@ -7,6 +7,8 @@ request, and it is logged once when it starts and once when it ends. Deletes tha
 during an outage are retried when the cache comes back, before anything is read, so no stale
 entry outlives it. (Each process holds back its own deletes; every entry also expires after
 CACHE_TIMEOUT, which bounds what a process that died during an outage could leave behind.)
+A held-back delete also tells the local cache (grocery.local_cache), which then trusts neither
+memory nor Redis until it has set a new epoch, voiding everything Redis held before.
 """
 
 import logging
@@ -15,6 +17,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+from grocery import local_cache
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +113,7 @@ def cache_set_many(values: dict, timeout: int) -> None:
             return
     with _lock:
         _unsent_deletes.update(values)
+    local_cache.invalidation_lost()
 
 
 def cache_delete(*keys: str) -> None:
@@ -124,6 +129,7 @@ def cache_delete(*keys: str) -> None:
             return
     with _lock:
         _unsent_deletes.update(keys)
+    local_cache.invalidation_lost()
 
 
 def cache_count(key: str, timeout: int) -> int | None:

@@ -154,6 +154,11 @@ READYZ_CHECK_SECONDS = env.float("READYZ_CHECK_SECONDS", default=1.0)
 CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
 # How long a changed product is read from the database before the cache may hold it again.
 CACHE_FORGET_SECONDS = env.int("CACHE_FORGET_SECONDS", default=2)
+# Each process keeps product bodies (and the promotions version token) in memory in front of
+# Redis, dropped the moment Redis reports a change (grocery.local_cache). Needs Redis >= 6.
+LOCAL_CACHE = env.bool("LOCAL_CACHE", default=bool(REDIS_URL))
+# Its bound, per process: about 750 bytes per product body with its bookkeeping.
+LOCAL_CACHE_BYTES = env.int("LOCAL_CACHE_BYTES", default=32 * 1024 * 1024)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_FS_ROOT = VAR_DIR / "celery"

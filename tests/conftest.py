@@ -4,6 +4,7 @@ import pytest
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+from grocery import local_cache
 from grocery.cache import reset_breaker
 from promotions.selectors import forget_active_promotions
 from tests.service_env import AVAILABLE
@@ -48,6 +49,7 @@ def _fresh_cache():
         cache.delete_pattern("*")  # only this run's prefixed keys: Redis is shared
     else:
         cache.clear()
+    local_cache.reset()  # its memory outlives the rolled-back rows; a fresh one rereads the epoch
     forget_active_promotions()  # the per-process memo outlives the rolled-back rows
     yield
     reset_breaker()
