@@ -57,6 +57,8 @@ class ProductForm(forms.ModelForm):
             "unit",
             "reorder_level",
             "gtin",
+            "min_age",
+            "control_weight",
         )
 
     def __init__(self, *args, **kwargs):
