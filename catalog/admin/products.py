@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from catalog.forms import (
     AdjustStockForm,
+    CategoryForm,
     ImportForm,
     LatestMovementsFormSet,
     ProductForm,
@@ -320,6 +321,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = CategoryForm
     list_display = ("name", "slug", "min_age", "control_weight", "product_count", "active_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
