@@ -283,3 +283,24 @@ def test_a_manager_creates_a_gate_and_sees_its_token_once(db):
     )
     device.refresh_from_db()
     assert device.revoked_at is not None
+
+
+def test_managers_see_audits_on_the_dashboard_and_the_order_page(
+    api_client, shop, staff_client, manager_client
+):
+    code = audited_purchase(api_client)["receipt"]["exit_code"]
+    staff_client.post(
+        "/api/exit/audit",
+        {"code": code, "missing": [{"product_id": "23456", "quantity": 1}]},
+        format="json",
+    )
+    other = audited_purchase(api_client)["receipt"]["exit_code"]
+    staff_client.post("/api/exit/audit", {"code": other}, format="json")
+    page = manager_client.get("/admin/").content.decode()
+    panel = page.split('id="exit-audits"')[1].split("</section>")[0]
+    assert "2 audits" in panel and "50 % with a discrepancy" in panel
+    assert "€0.99 charged" in panel and "€0.00 written off" in panel
+    order = ExitAudit.objects.get(outcome="charged").transaction
+    history = manager_client.get(f"/admin/checkout/order/{order.pk}/change/").content.decode()
+    assert "exit audit (basket rescanned at the door)" in history.lower()
+    assert "Audit done: 0.99 EUR charged." in history  # the go that followed, with its reason
