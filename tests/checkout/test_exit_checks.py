@@ -304,3 +304,12 @@ def test_managers_see_audits_on_the_dashboard_and_the_order_page(
     history = manager_client.get(f"/admin/checkout/order/{order.pk}/change/").content.decode()
     assert "exit audit (basket rescanned at the door)" in history.lower()
     assert "Audit done: 0.99 EUR charged." in history  # the go that followed, with its reason
+
+
+def test_exit_verification_query_count_is_pinned(
+    api_client, shop, staff_client, no_random_audits, django_assert_max_num_queries
+):
+    # a gate at 50 scans/s: authenticate, lock the order, its first exit, record, the basket
+    code = pay(api_client)["receipt"]["exit_code"]
+    with django_assert_max_num_queries(8):
+        assert verify(staff_client, code).json()["decision"] == "go"
