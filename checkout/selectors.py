@@ -187,7 +187,9 @@ def verify_exit_code(code: str) -> Order | None:
 
 
 def first_exit(order: Order) -> ExitVerification | None:
-    """The scan that let this order's goods out: the code is used up from then on."""
+    """The scan that let this order's goods out: the code is used up from then on. Read after
+    the order row is locked (not with it): a subquery in the locking SELECT would see the
+    snapshot from before the wait, and two gates would both answer go."""
     return (
         ExitVerification.objects.filter(transaction=order, decision=ExitDecision.GO)
         .select_related("verified_by", "device")
@@ -211,7 +213,8 @@ def exit_answer_payload(order: Order | None, decision: str, reason: str) -> dict
         currency=order.currency,
         min_age=order.min_age,
         id_check=order.id_check or None,
-        audited=hasattr(order, "exit_audit") and order.exit_audit is not None,
+        # Only a basket picked for an audit can have one: no query for the others.
+        audited=order.audit_required and hasattr(order, "exit_audit"),
         lines=[
             {
                 "product_id": line.product_code,
