@@ -137,3 +137,25 @@ def test_a_customer_on_the_staff_screen_learns_nothing(shop, staff_phone, shot):
     expect(page.locator(".exit-line")).to_have_count(0)
     assert axe_violations(page) == []
     shot(page, "staff-sign-in")
+
+
+def test_an_audit_rescan_with_the_camera_ticks_the_line(
+    live_server, camera_browser, tmp_path, staff_user, shop
+):
+    from catalog.models import Product
+    from tests.fixtures.browser import ean13_video
+
+    Product.objects.filter(product_id="12345").update(gtin="04006381333931")
+    set_audit_rules(audit_rate=0, force_next=1)
+    _, code = paid_exit_code()
+    # the camera shows the apple's pack barcode; the exit code is typed from the receipt
+    browser = camera_browser(ean13_video(tmp_path, "400638133393"))
+    context = browser.new_context(**PHONE)
+    sign_in(context, live_server.url, staff_user)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/staff")
+    page.get_by_label("Or type the exit code from the receipt").fill(code)
+    page.get_by_role("button", name="Check").click()
+    decision(page, "audit")
+    expect(page.get_by_label("2 × Organic Apple")).to_be_checked(timeout=20_000)
+    expect(page.get_by_label("1 × Banana")).not_to_be_checked()
