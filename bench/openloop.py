@@ -87,13 +87,15 @@ async def run_open_loop(
     duration: float,
     headers: dict[str, str] | None = None,
     timeout: float = 5.0,
+    next_body: Callable[[], bytes] | None = None,
 ) -> OpenLoopResult:
+    """GETs of next_path(), or with next_body POSTs of its JSON to next_path()."""
     result = OpenLoopResult(rate=rate, duration=duration)
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     loop = asyncio.get_running_loop()
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    async def one(scheduled: float, path: str) -> None:
+    async def one(scheduled: float, path: str, body: bytes | None) -> None:
         result.lateness_ms.append((loop.time() - scheduled) * 1000)
         conn = None
 
@@ -101,9 +103,14 @@ async def run_open_loop(
             nonlocal conn
             conn = idle.pop() if idle else await asyncio.open_connection(host, port)
             reader, writer = conn
-            writer.write(
-                f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n".encode("latin-1")
-            )
+            if body is None:
+                head = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n"
+            else:
+                head = (
+                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                )
+            writer.write(head.encode("latin-1") + (body or b""))
             return await _read_response(reader)
 
         try:
@@ -132,7 +139,8 @@ async def run_open_loop(
         delay = scheduled - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(scheduled, next_path())))
+        body = next_body() if next_body else None
+        tasks.append(asyncio.create_task(one(scheduled, next_path(), body)))
         result.sent += 1
     await asyncio.gather(*tasks)
     result.elapsed = loop.time() - start

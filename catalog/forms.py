@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 from django.forms.models import BaseInlineFormSet
 
-from catalog.models import Product, StockMovement, Unit, quantity_fits_unit
+from catalog.models import Category, Product, StockMovement, Unit, quantity_fits_unit
 
 # Reasons a person picks when changing stock by hand; sales and refunds come from checkout.
 MANUAL_REASONS = [
@@ -29,7 +29,25 @@ class LatestMovementsFormSet(BaseInlineFormSet):
         return super().get_queryset()[:15]
 
 
-class ProductForm(forms.ModelForm):
+class ControlWeightOptional:
+    """The control weight may be left out (older forms, imports of the page): 1, the normal."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "control_weight" in self.fields:  # absent on a read-only page
+            self.fields["control_weight"].required = False
+
+    def clean_control_weight(self):
+        return self.cleaned_data.get("control_weight") or Decimal(1)
+
+
+class CategoryForm(ControlWeightOptional, forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ("name", "slug", "min_age", "control_weight")
+
+
+class ProductForm(ControlWeightOptional, forms.ModelForm):
     """The product's data plus a stock figure; the figure goes through catalog.services.set_stock."""
 
     new_stock = forms.DecimalField(
@@ -57,6 +75,8 @@ class ProductForm(forms.ModelForm):
             "unit",
             "reorder_level",
             "gtin",
+            "min_age",
+            "control_weight",
         )
 
     def __init__(self, *args, **kwargs):

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -21,6 +22,15 @@ def product_url(product_id: str) -> str:
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    # Age-restricted goods (alcohol, tobacco): the exit asks staff to see an ID. The stricter of
+    # the product's and its category's figure applies.
+    min_age = models.PositiveSmallIntegerField(
+        "minimum age", null=True, blank=True, choices=[(16, "16"), (18, "18")]
+    )
+    # How much more likely a basket holding this is to be audited at the exit (1 = normal).
+    control_weight = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(1)]
+    )
 
     class Meta:
         ordering = ["name"]
@@ -112,6 +122,12 @@ class Product(models.Model):
     reorder_level = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
     image = models.ImageField(upload_to="products/", blank=True)
     is_active = models.BooleanField("active", default=True)
+    min_age = models.PositiveSmallIntegerField(
+        "minimum age", null=True, blank=True, choices=[(16, "16"), (18, "18")]
+    )
+    control_weight = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(1)]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -141,6 +157,11 @@ class Product(models.Model):
                 raise ValidationError({"gtin": str(exc)}) from exc
         else:
             self.gtin = None
+
+    @property
+    def required_age(self) -> int | None:
+        """The stricter of the product's and its category's minimum age."""
+        return max(self.min_age or 0, self.category.min_age or 0) or None
 
     @property
     def sold_by_weight(self) -> bool:
@@ -177,6 +198,7 @@ class StockMovement(models.Model):
         SALE = "sale", "sale"
         RELEASE = "release", "payment failed, stock returned"
         REFUND = "refund", "refund, back on shelf"
+        WRITE_OFF = "write_off", "taken unpaid, written off (exit audit)"
         CORRECTION = "correction", "correction"
         IMPORT = "import", "catalog import"
         SEED = "seed", "demo data"

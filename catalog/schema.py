@@ -31,6 +31,9 @@ class ProductOutput(serializers.Serializer):
     gtin = serializers.CharField(allow_null=True)
     active = serializers.BooleanField()
     stock_state = serializers.ChoiceField(choices=StockState.values)
+    min_age = serializers.IntegerField(
+        allow_null=True, help_text="age-restricted (16, 18): an ID is checked at the exit"
+    )
     image_url = serializers.CharField(allow_null=True)
     url = serializers.URLField()
     qr_url = serializers.URLField()

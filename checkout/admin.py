@@ -5,11 +5,16 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
+from checkout.authentication import new_device_token
 from checkout.forms import DiscrepancyResolutionForm, RefundForm
 from checkout.models import (
+    AuditSettings,
+    ExitAudit,
     ExitVerification,
+    GateDevice,
     GatewayDiscrepancy,
     GatewayDiscrepancyEvent,
     Order,
@@ -60,9 +65,16 @@ class RefundInline(PartOfParentInline):
 
 class ExitVerificationInline(PartOfParentInline):
     model = ExitVerification
-    fields = ["verified_at", "verified_by"]
+    fields = ["verified_at", "verified_by", "device", "decision", "reason"]
     readonly_fields = fields
     verbose_name_plural = "exit verifications (scans at the door)"
+
+
+class ExitAuditInline(PartOfParentInline):
+    model = ExitAudit
+    fields = ["created_at", "audited_by", "outcome", "amount", "missing", "extra"]
+    readonly_fields = [*fields, "gateway_payment_id"]
+    verbose_name_plural = "exit audit (basket rescanned at the door)"
 
 
 @admin.register(Order)
@@ -80,7 +92,7 @@ class OrderAdmin(ReadOnlyAdmin):
     list_filter = ["status", "created_at", "gateway", "payment_method"]
     search_fields = ["transaction_id", "gateway_payment_id", "customer_id", "idempotency_key"]
     date_hierarchy = "created_at"
-    inlines = [LineInline, EventInline, RefundInline, ExitVerificationInline]
+    inlines = [LineInline, EventInline, RefundInline, ExitVerificationInline, ExitAuditInline]
     actions = ["refund_in_full"]
     readonly_fields = ["refund_link"]
     exclude = ["client_secret", "request_fingerprint"]
@@ -193,3 +205,51 @@ class GatewayDiscrepancyAdmin(admin.ModelAdmin):
 class WebhookEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["event_id", "type", "received_at", "processed_at"]
     list_filter = ["type", "received_at"]
+
+
+@admin.register(GateDevice)
+class GateDeviceAdmin(admin.ModelAdmin):
+    """A manager adds a gate and sees its token once; revoking stops it at once."""
+
+    list_display = ["name", "created_at", "created_by", "revoked_at"]
+    fields = ["name"]
+    actions = ["revoke"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a device is created or revoked, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # kept, so its scans still name it
+
+    def save_model(self, request, obj, form, change):
+        token, obj.token_hash = new_device_token()
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        self.message_user(
+            request,
+            format_html(
+                "Token for {}: <code>{}</code> — copy it into the gate now: it is not shown "
+                "again. The gate sends it as <code>Authorization: Device &lt;token&gt;</code>.",
+                obj.name,
+                token,
+            ),
+            messages.WARNING,
+        )
+
+    @admin.action(description="Revoke the selected devices' tokens", permissions=["add"])
+    def revoke(self, request, queryset):
+        done = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        self.message_user(request, f"{done} device token(s) revoked.", messages.SUCCESS)
+
+
+@admin.register(AuditSettings)
+class AuditSettingsAdmin(admin.ModelAdmin):
+    """One row: the audit rate, the risk factors, and audits forced for the next N baskets."""
+
+    list_display = ["__str__", "force_next", "updated_at"]
+
+    def has_add_permission(self, request):
+        return not AuditSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -16,16 +16,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from checkout import selectors
+from checkout.authentication import GateDeviceAuthentication, IsStaffOrGate
 from checkout.errors import InvalidExitCode, InvalidWebhookEvent
-from checkout.fields import AmountField, CartLineInput, cart_field, quantity_field, requested_lines
+from checkout.fields import (
+    AmountField,
+    CartLineInput,
+    ExitItemInput,
+    cart_field,
+    exit_code_field,
+    quantity_field,
+    requested_lines,
+)
 from checkout.gateway import get_gateway
-from checkout.models import Order
+from checkout.models import GateDevice, Order
 from checkout.pricing import quote_cart
 from checkout.schema import (
     CHECKOUT_ANSWERS,
     CartOutput,
     CheckoutConfigOutput,
-    ExitVerifyOutput,
+    ExitAnswerOutput,
     QuoteOutput,
     ReceiptListOutput,
     ReceiptOutput,
@@ -336,32 +345,97 @@ class ExitQrApi(APIView):
 documented_by(exit_qr, ExitQrApi)
 
 
-class ExitVerifyApi(APIView):
-    permission_classes = [IsAdminUser]
+def _staff_or_gate(request) -> tuple:
+    """(user, device) of whoever is checking: one of the two is None."""
+    if isinstance(request.auth, GateDevice):
+        return None, request.auth
+    return request.user, None
 
-    @extend_schema_serializer(component_name="ExitCodeInput")
-    class InputSerializer(serializers.Serializer):
-        code = serializers.CharField(max_length=200)
+
+def exit_answer(answer: exits.ExitAnswer) -> Response:
+    return Response(selectors.exit_answer_payload(answer.order, answer.decision, answer.reason))
+
+
+class ExitCodeInput(serializers.Serializer):
+    code = exit_code_field()
+
+
+class ExitVerifyApi(APIView):
+    # The device scheme first: a caller without credentials is told how to send them (401).
+    authentication_classes = [GateDeviceAuthentication, *APIView.authentication_classes]
+    permission_classes = [IsStaffOrGate]
 
     @extend_schema(
-        summary="Staff at the door: is this exit code a paid receipt, and was it used before?",
+        operation_id="exit_verify",
+        summary="The exit check for staff phones and gates: go, audit, ID check or stop",
+        description="Single-use: the first scan answered go uses the code up; a later scan "
+        "answers stop, naming when and by whom. Staff (session or API token) or a gate "
+        "(`Authorization: Device <token>`).",
+        request=ExitCodeInput,
+        responses={200: ExitAnswerOutput, **errors(400, 401, 403)},
+    )
+    def post(self, request):
+        given = ExitCodeInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        user, device = _staff_or_gate(request)
+        return exit_answer(
+            exits.verify_exit(code=given.validated_data["code"], user=user, device=device)
+        )
+
+
+class ExitAuditApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema_serializer(component_name="ExitAuditInput")
+    class InputSerializer(serializers.Serializer):
+        code = exit_code_field()
+        missing = ExitItemInput(many=True, required=False, max_length=100)
+        extra = ExitItemInput(many=True, required=False, max_length=100)
+        missing_action = serializers.ChoiceField(["charge", "write_off"], default="charge")
+
+    @extend_schema(
+        operation_id="exit_audit",
+        summary="Record a rescanned basket: missing items charged now or written off",
         request=InputSerializer,
-        responses={200: ExitVerifyOutput, **errors(400, 401, 403, 404)},
+        responses={200: ExitAnswerOutput, **errors(400, 401, 403, 404, 409, 503)},
     )
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        order = verify_exit_code(given.validated_data["code"])
-        if order is None:
-            raise InvalidExitCode()
-        first, already_used = exits.record_exit_verification(order=order, user=request.user)
-        return Response(
-            {
-                "valid": True,
-                **selectors.receipt_payload(order),
-                **selectors.exit_verification_payload(first, already_used=already_used),
-            }
+        data = given.validated_data
+        return exit_answer(
+            exits.record_audit(
+                code=data["code"],
+                missing=self._items(data.get("missing", [])),
+                extra=self._items(data.get("extra", [])),
+                charge=data["missing_action"] == "charge",
+                user=request.user,
+            )
         )
+
+    @staticmethod
+    def _items(given: list[dict]) -> list[exits.CountedItem]:
+        return [exits.CountedItem(i["product_id"], i["quantity"]) for i in given]
+
+
+class ExitIdCheckApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema_serializer(component_name="ExitIdCheckInput")
+    class InputSerializer(serializers.Serializer):
+        code = exit_code_field()
+        approved = serializers.BooleanField()
+
+    @extend_schema(
+        operation_id="exit_id_check",
+        summary="Staff saw an ID: approve, or refuse (the age-restricted lines are refunded)",
+        request=InputSerializer,
+        responses={200: ExitAnswerOutput, **errors(400, 401, 403, 409, 503)},
+    )
+    def post(self, request):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        return exit_answer(exits.check_id(**given.validated_data, user=request.user))
 
 
 # --- Stripe webhooks ------------------------------------------------------------------------

@@ -82,3 +82,15 @@ class PaymentUnavailable(DomainError):
 class InvalidExitCode(NotFound):
     code = "invalid_exit_code"
     message = "Not a valid exit code: not paid, refunded, expired or forged."
+
+
+class ExitCheckNotAllowed(DomainError):
+    code = "exit_check_not_allowed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This exit code is not waiting for that check."
+
+
+class AuditChargeFailed(DomainError):
+    code = "audit_charge_failed"
+    status_code = status.HTTP_402_PAYMENT_REQUIRED
+    message = "The missing items could not be charged: write them off, or take payment at a till."

@@ -95,3 +95,22 @@ def cart_field() -> serializers.ListField:
 
 def requested_lines(cart: list[dict]) -> list[RequestedLine]:
     return [RequestedLine(line["product_id"], line["quantity"]) for line in cart]
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: DRF's CharField would take 0 or true and make a string of it."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def exit_code_field() -> StrictCharField:
+    return StrictCharField(max_length=200, help_text="the exit code from the receipt's QR")
+
+
+@extend_schema_serializer(component_name="ExitItemInput")
+class ExitItemInput(serializers.Serializer):
+    product_id = StrictCharField(max_length=32)
+    quantity = quantity_field()

@@ -111,6 +111,10 @@ class Gateway:
     def charge(self, request: ChargeRequest) -> PaymentResult:
         raise NotImplementedError
 
+    def charge_again(self, *, original_payment_id: str, request: ChargeRequest) -> PaymentResult:
+        """A further charge, with the customer away, to what paid `original_payment_id`."""
+        raise NotImplementedError
+
     def retrieve(self, payment_id: str) -> PaymentResult:
         raise NotImplementedError
 
@@ -155,6 +159,18 @@ class SimulatedGateway(Gateway):
         status = self.OUTCOMES[token][1]
         payment_id = f"sim_{status}_{request.reference}"
         return self._result(payment_id, request.amount, request.currency, request.reference)
+
+    def charge_again(self, *, original_payment_id: str, request: ChargeRequest) -> PaymentResult:
+        # The original's outcome decides, as its token did: a declined card stays declined.
+        status = self._result(original_payment_id).status
+        if status not in (PaymentStatus.SUCCEEDED, "confirmed"):
+            return PaymentResult(status=PaymentStatus.DECLINED, message="Card declined.")
+        return self._result(
+            f"sim_succeeded_{request.idempotency_key.replace('_', '-')}",
+            request.amount,
+            request.currency,
+            request.reference,
+        )
 
     def _result(self, payment_id, amount=None, currency="", reference="") -> PaymentResult:
         status = payment_id.removeprefix("sim_").rsplit("_", 1)[0]  # references have no "_"
@@ -311,6 +327,39 @@ class StripeGateway(Gateway):
             # Cards only, no redirects: the PWA finishes 3-D Secure in place with Stripe.js.
             "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
         }
+        options = {"idempotency_key": request.idempotency_key}
+        try:
+            intent = self._call("charge", self.client.v1.payment_intents.create, params, options)
+        except CardDeclined as exc:
+            return PaymentResult(
+                status=PaymentStatus.DECLINED, payment_id=exc.payment_id, message=str(exc)
+            )
+        return self.result_of(intent)
+
+    def charge_again(self, *, original_payment_id: str, request: ChargeRequest) -> PaymentResult:
+        """An off-session PaymentIntent on the card that paid the original. Stripe lets a card be
+        used again only when it is attached to a Customer; a guest's card is not, so Stripe
+        refuses and the caller tells staff to write the items off or take payment at a till."""
+        original = _plain(
+            self._call("retrieve", self.client.v1.payment_intents.retrieve, original_payment_id)
+        )
+        with _readable("PaymentIntent"):
+            method = original["payment_method"]
+            method = method["id"] if isinstance(method, dict) else method
+            customer = original.get("customer")
+            customer = customer["id"] if isinstance(customer, dict) else customer
+        if not method:
+            raise PaymentRejected("The original payment has no card to charge again.")
+        params = {
+            "amount": to_cents(request.amount),
+            "currency": request.currency.lower(),
+            "payment_method": method,
+            "off_session": True,
+            "confirm": True,
+            "metadata": {"transaction_id": request.reference, "purpose": "exit_audit"},
+        }
+        if customer:
+            params["customer"] = customer
         options = {"idempotency_key": request.idempotency_key}
         try:
             intent = self._call("charge", self.client.v1.payment_intents.create, params, options)

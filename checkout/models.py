@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -38,6 +39,11 @@ class CartLine(models.Model):
 
     def __str__(self):
         return f"{self.quantity} × {self.product_id}"
+
+
+class IdCheck(models.TextChoices):
+    APPROVED = "approved", "ID seen, old enough"
+    REFUSED = "refused", "refused: age-restricted lines returned"
 
 
 class Order(models.Model):
@@ -88,6 +94,12 @@ class Order(models.Model):
         max_length=32, blank=True
     )  # declined | gateway_unavailable | ...
     failure_reason = models.CharField(max_length=255, blank=True)
+    # Decided when the order is paid (checkout.services.audits) and never shown to the customer.
+    audit_required = models.BooleanField(default=False)
+    audit_reasons = models.CharField(max_length=255, blank=True)
+    # The strictest minimum age of what was bought; the exit asks for an ID until staff answer.
+    min_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    id_check = models.CharField(max_length=8, choices=IdCheck.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -229,9 +241,68 @@ class GatewayDiscrepancyEvent(models.Model):
         return f"{'resolved' if self.resolved else 'reopened'}: {self.reason}"
 
 
+class ExitDecision(models.TextChoices):
+    GO = "go", "go"
+    AUDIT = "audit", "audit"
+    ID_CHECK = "id_check", "ID check"
+    STOP = "stop", "stop"
+
+
+class GateDevice(models.Model):
+    """A turnstile or gate that verifies exit codes with its own token. Only a hash is kept: the
+    token is shown once, when a manager creates the device; revoking it stops it at once."""
+
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name if self.revoked_at is None else f"{self.name} (revoked)"
+
+    # DRF asks request.user/auth for these; a gate is authenticated but is nobody.
+    is_authenticated = True
+    is_staff = False
+
+
+class AuditSettings(models.Model):
+    """The shop's one row of exit-audit settings, edited in admin."""
+
+    audit_rate = models.DecimalField(
+        "audit rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    force_next = models.PositiveIntegerField("force audits for the next N paid baskets", default=0)
+    # Risk: each signal multiplies the chance.
+    high_value = models.DecimalField(
+        "basket value counted as high", max_digits=10, decimal_places=2, default=Decimal("100.00")
+    )
+    high_value_factor = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2"))
+    many_weighed = models.PositiveSmallIntegerField("weighed lines counted as many", default=5)
+    many_weighed_factor = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("2"))
+    first_visit_factor = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("1.5"))
+    discrepancy_factor = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("4"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "exit audit settings"
+
+    def __str__(self):
+        return f"audit {self.audit_rate} %"
+
+
 class ExitVerification(models.Model):
-    """Every scan of an exit code at the door: a second scan of the same code is a warning sign
-    (a screenshot passed on), so staff see who let it through first, and when."""
+    """Every scan of an exit code at the door, by a staff member or a gate, with the answer it
+    got. The first "go" uses the code up: a later scan is a screenshot passed on."""
 
     transaction = models.ForeignKey(
         Order, on_delete=models.PROTECT, related_name="exit_verifications"
@@ -239,6 +310,11 @@ class ExitVerification(models.Model):
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    device = models.ForeignKey(
+        GateDevice, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decision = models.CharField(max_length=8, choices=ExitDecision.choices, default="go")
+    reason = models.CharField(max_length=255, blank=True)
     verified_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -247,3 +323,40 @@ class ExitVerification(models.Model):
 
     def __str__(self):
         return f"exit of {self.transaction_id} at {self.verified_at:%Y-%m-%d %H:%M:%S}"
+
+    @property
+    def by(self) -> str:
+        if self.verified_by_id:
+            return self.verified_by.get_username()
+        return self.device.name if self.device_id else "unknown"
+
+
+class ExitAudit(models.Model):
+    """A basket rescanned at the door: what was found missing from the receipt or extra on it,
+    and what became of the missing goods (charged now, or written off)."""
+
+    class Outcome(models.TextChoices):
+        CLEAN = "clean", "nothing missing"
+        CHARGED = "charged", "missing items charged"
+        WRITTEN_OFF = "written_off", "missing items written off"
+
+    transaction = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="exit_audit")
+    audited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    missing = models.JSONField(default=list)  # [{"product_id", "name", "quantity", "amount"}]
+    extra = models.JSONField(default=list)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    gateway_payment_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"audit of {self.transaction_id}: {self.get_outcome_display()}"
+
+    @property
+    def discrepancy(self) -> bool:
+        return bool(self.missing or self.extra)

@@ -1,5 +1,6 @@
 """OpenAPI documentation of the checkout's answers (the payloads are built in checkout.selectors)."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -35,6 +36,9 @@ class PricedLineOutput(serializers.Serializer):
     discount = money()
     total = money()
     discounts = DiscountOutput(many=True)
+    min_age = serializers.IntegerField(
+        allow_null=True, required=False, help_text="age-restricted: staff check an ID at the exit"
+    )
 
 
 class CartLineOutput(PricedLineOutput):
@@ -130,13 +134,31 @@ class CheckoutConfigOutput(serializers.Serializer):
     test_outcomes = TestOutcomeOutput(many=True)
 
 
-class ExitVerifyOutput(ReceiptOutput):
-    valid = serializers.BooleanField()
-    already_used = serializers.BooleanField(
-        help_text="True when this code was verified before: check the first_verified_* fields."
+class ExitLineOutput(serializers.Serializer):
+    product_id = serializers.CharField()
+    gtin = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = serializers.FloatField()
+    total = serializers.FloatField()
+    min_age = serializers.IntegerField(allow_null=True)
+
+
+class ExitAnswerOutput(serializers.Serializer):
+    decision = serializers.ChoiceField(["go", "audit", "id_check", "stop"])
+    reason = serializers.CharField(
+        help_text="What staff read on screen, e.g. 'Already used at 14:02 by clerk.'"
     )
-    first_verified_at = serializers.DateTimeField(help_text="The code's first scan at the door.")
-    first_verified_by = serializers.CharField(allow_null=True, help_text="Who scanned it first.")
+    lines = ExitLineOutput(many=True, help_text="Empty when the code names no order of ours.")
+    total = serializers.FloatField(allow_null=True)
+    transaction_id = serializers.CharField(required=False)
+    status = serializers.CharField(required=False)
+    paid_at = serializers.DateTimeField(required=False)
+    refunded_amount = serializers.FloatField(required=False)
+    currency = serializers.CharField(required=False)
+    min_age = serializers.IntegerField(required=False, allow_null=True)
+    id_check = serializers.CharField(required=False, allow_null=True)
+    audited = serializers.BooleanField(required=False)
 
 
 def errors(*statuses: int) -> dict:
@@ -153,3 +175,16 @@ CHECKOUT_ANSWERS = {
         "charged and the stock was returned.",
     ),
 }
+
+
+class GateDeviceScheme(OpenApiAuthenticationExtension):
+    target_class = "checkout.authentication.GateDeviceAuthentication"
+    name = "gateDevice"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A gate's token from the admin, sent as `Device <token>`.",
+        }

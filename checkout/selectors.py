@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.selectors import json_price_per_kg, json_quantity
 from catalog.services import refuses_beyond_stock
 from checkout.errors import OrderNotFound
-from checkout.models import Cart, ExitVerification, Order
+from checkout.models import Cart, ExitDecision, ExitVerification, Order
 from checkout.pricing import Quote, price_lines
 from grocery.money import ZERO, json_money
 
@@ -62,6 +62,7 @@ def quote_payload(quote: Quote) -> dict:
                 "discount": json_money(line.discount),
                 "total": json_money(line.total),
                 "discounts": [_discount_payload(d) for d in line.discounts],
+                "min_age": line.product.required_age,
             }
             for line in quote.lines
         ],
@@ -160,32 +161,74 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
 
 
 def exit_code(order: Order) -> str:
-    return signing.Signer(salt=EXIT_SALT).sign(order.transaction_id)
+    """The signed door code of a paid order; it names the store, so another store refuses it."""
+    return signing.Signer(salt=EXIT_SALT).sign(f"{settings.STORE_ID}.{order.transaction_id}")
+
+
+def read_exit_code(code: str) -> tuple[str, str] | None:
+    """(store id, transaction id) of a genuine code, or None for a forged or damaged one."""
+    try:
+        store, _, transaction_id = signing.Signer(salt=EXIT_SALT).unsign(code).rpartition(".")
+    except signing.BadSignature:
+        return None
+    return (store, transaction_id) if store and transaction_id else None
 
 
 def verify_exit_code(code: str) -> Order | None:
-    """The paid order a door code belongs to, or None (forged, unpaid, refunded, too old)."""
-    try:
-        transaction_id = signing.Signer(salt=EXIT_SALT).unsign(code)
-    except signing.BadSignature:
+    """The paid order a door code of this store belongs to, or None (forged, another store's,
+    unpaid, refunded, too old)."""
+    read = read_exit_code(code)
+    if read is None or read[0] != settings.STORE_ID:
         return None
     cutoff = timezone.now() - timedelta(hours=settings.EXIT_CODE_VALID_HOURS)
+    return Order.objects.filter(
+        transaction_id=read[1], status__in=Order.PAID, created_at__gte=cutoff
+    ).first()
+
+
+def first_exit(order: Order) -> ExitVerification | None:
+    """The scan that let this order's goods out: the code is used up from then on. Read after
+    the order row is locked (not with it): a subquery in the locking SELECT would see the
+    snapshot from before the wait, and two gates would both answer go."""
     return (
-        Order.objects.filter(
-            transaction_id=transaction_id, status__in=Order.PAID, created_at__gte=cutoff
-        )
-        .prefetch_related("lines")
+        ExitVerification.objects.filter(transaction=order, decision=ExitDecision.GO)
+        .select_related("verified_by", "device")
         .first()
     )
 
 
-def exit_verification_payload(first: ExitVerification, *, already_used: bool) -> dict:
-    """The door's answer beside the receipt: a code already let through is a warning sign."""
-    return {
-        "already_used": already_used,
-        "first_verified_at": first.verified_at.isoformat(),
-        "first_verified_by": first.verified_by.get_username() if first.verified_by else None,
-    }
+def exit_answer_payload(order: Order | None, decision: str, reason: str) -> dict:
+    """The door's answer for staff and gates: the decision in words, and the basket to look at.
+    A stop for a code that names no order of ours says nothing about any basket."""
+    payload = {"decision": decision, "reason": reason, "lines": [], "total": None}
+    if order is None:
+        return payload
+    lines = list(order.lines.select_related("product__category"))
+    payload.update(
+        transaction_id=order.transaction_id,
+        status=STATUS_WORDS[order.status],
+        paid_at=order.created_at.isoformat(),
+        total=json_money(order.total),
+        refunded_amount=json_money(order.refunded_amount),
+        currency=order.currency,
+        min_age=order.min_age,
+        id_check=order.id_check or None,
+        # Only a basket picked for an audit can have one: no query for the others.
+        audited=order.audit_required and hasattr(order, "exit_audit"),
+        lines=[
+            {
+                "product_id": line.product_code,
+                "gtin": line.product.gtin,
+                "name": line.name,
+                "unit": line.unit,
+                "quantity": json_quantity(line.quantity),
+                "total": json_money(line.line_total),
+                "min_age": line.product.required_age,
+            }
+            for line in lines
+        ],
+    )
+    return payload
 
 
 def receipt_payload(order: Order) -> dict:

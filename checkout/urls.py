@@ -16,7 +16,9 @@ urlpatterns = [
         name="checkout-confirm",
     ),
     path("api/receipts", api.ReceiptListApi.as_view(), name="receipt-list"),
-    path("api/receipts/exit/verify", api.ExitVerifyApi.as_view(), name="exit-verify"),
+    path("api/exit/verify", api.ExitVerifyApi.as_view(), name="exit-verify"),
+    path("api/exit/audit", api.ExitAuditApi.as_view(), name="exit-audit"),
+    path("api/exit/id-check", api.ExitIdCheckApi.as_view(), name="exit-id-check"),
     path("api/receipts/exit/<str:code>/qr.svg", api.exit_qr, name="exit-qr"),
     path("api/receipts/<str:transaction_id>", api.ReceiptApi.as_view(), name="receipt-detail"),
 ]

@@ -94,6 +94,11 @@ APP_MODULES = [
         "one Idempotency-Key per attempt.",
     ),
     _app_module("screens/receipts.js", "Receipts and the exit code.", "app.js, checkout screen"),
+    _app_module(
+        "screens/staff.js",
+        "The staff screen at the exit: exit checks, audits and ID checks; imports scanner.js "
+        "when it shows.",
+    ),
 ]
 PAGE_SCRIPTS = [
     *APP_MODULES,

@@ -6,13 +6,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from catalog.models import Product, StockCountRequest
-from checkout.models import Order, OrderLine
+from checkout.models import ExitAudit, Order, OrderLine
 from frontend.models import CspViolation
 from promotions.models import Promotion
 
@@ -211,4 +212,40 @@ def list_csp_violations(limit: int = 8) -> dict:
     return {
         "recent": list(CspViolation.objects.order_by("-last_seen")[:limit]),
         "kinds": CspViolation.objects.count(),
+    }
+
+
+@_no_jit
+def list_exit_audits(today: date, days: int = 7) -> dict:
+    """Exit audits per local day of this store (STORE_ID): how many, how many found a discrepancy,
+    and the value charged or written off. One aggregate."""
+    first = today - timedelta(days=days - 1)
+    discrepancy = ~Q(missing=[], extra=[])
+    rows = (
+        ExitAudit.objects.filter(created_at__gte=_day_start(first))
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(
+            audits=Count("pk"),
+            discrepancies=Count("pk", filter=discrepancy),
+            charged=Coalesce(Sum("amount", filter=Q(outcome=ExitAudit.Outcome.CHARGED)), ZERO),
+            written_off=Coalesce(
+                Sum("amount", filter=Q(outcome=ExitAudit.Outcome.WRITTEN_OFF)), ZERO
+            ),
+        )
+        .order_by("-day")
+    )
+    days_found = [
+        {**row, "rate": round(100 * row["discrepancies"] / row["audits"]) if row["audits"] else 0}
+        for row in rows
+    ]
+    audits = sum(d["audits"] for d in days_found)
+    flagged = sum(d["discrepancies"] for d in days_found)
+    return {
+        "days": days_found,
+        "audits": audits,
+        "rate": round(100 * flagged / audits) if audits else 0,
+        "charged": sum((d["charged"] for d in days_found), ZERO),
+        "written_off": sum((d["written_off"] for d in days_found), ZERO),
+        "store": settings.STORE_ID,
     }

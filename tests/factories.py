@@ -8,8 +8,10 @@ from catalog.models import Category, Product
 _numbers = itertools.count(50_000)
 
 
-def make_category(name: str = "Dairy") -> Category:
-    category, _ = Category.objects.get_or_create(slug=name.lower(), defaults={"name": name})
+def make_category(name: str = "Dairy", **fields) -> Category:
+    category, _ = Category.objects.get_or_create(
+        slug=name.lower(), defaults={"name": name, **fields}
+    )
     return category
 
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 
 from catalog.forms import (
     AdjustStockForm,
+    CategoryForm,
     ImportForm,
     LatestMovementsFormSet,
     ProductForm,
@@ -106,6 +107,7 @@ class ProductAdmin(admin.ModelAdmin):
             ("Price", {"fields": ("price", "unit")}),
             ("Stock", {"fields": (*(("stock_summary",) if obj else ()), *stock, "reorder_level")}),
             ("Barcode and shelf label", {"fields": ("gtin", *(("qr_preview",) if obj else ()))}),
+            ("At the exit", {"fields": ("min_age", "control_weight")}),
             ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
         ]
 
@@ -319,7 +321,8 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "product_count", "active_count")
+    form = CategoryForm
+    list_display = ("name", "slug", "min_age", "control_weight", "product_count", "active_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 

@@ -14,6 +14,7 @@ from catalog.services import StockLine, return_stock
 from checkout.errors import NotConfirmable, PaymentUnavailable
 from checkout.gateway import GatewayError, PaymentResult, PaymentStatus, get_gateway
 from checkout.models import CartLine, Order, OrderEvent
+from checkout.services import audits
 from checkout.services.discrepancies import flag_discrepancy, refund_late_payment
 
 Status = Order.Status
@@ -95,6 +96,8 @@ def transition_order(
         row = Order.objects.select_for_update().get(pk=order.pk)
         moved = row.status in from_statuses
         if moved:
+            if to == Status.SUCCEEDED:
+                fields.update(audits.audit_fields(row))  # decided once, when paid
             OrderEvent.objects.create(
                 transaction=row, from_status=row.status, to_status=to, reason=reason
             )

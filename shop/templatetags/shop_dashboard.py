@@ -28,6 +28,7 @@ def shop_dashboard(context):
             top_products=dashboard.list_top_products(today),
             payments=dashboard.get_payment_status_counts(today),
         )
+        panels["exit_audits"] = dashboard.list_exit_audits(today)
         if user.has_perm("promotions.view_promotion"):
             panels["uptake"] = dashboard.list_promotion_uptake(today)
     if user.has_perm("catalog.view_product"):

@@ -11,6 +11,7 @@ import { productScreen } from "./screens/product.js";
 import { promotionScreen, promotionsScreen } from "./screens/promotions.js";
 import { receiptScreen, receiptsScreen } from "./screens/receipts.js";
 import { scanScreen } from "./screens/scan.js";
+import { staffScreen } from "./screens/staff.js";
 
 const ROUTES = [
   [/^\/$/, "home", homeScreen],
@@ -22,6 +23,7 @@ const ROUTES = [
   [/^\/checkout\/?$/, "cart", checkoutScreen],
   [/^\/receipts\/?$/, "receipts", receiptsScreen],
   [/^\/receipts\/([^/]+)\/?$/, "receipts", receiptScreen],
+  [/^\/staff\/?$/, "staff", staffScreen],
 ];
 
 function showNetwork() {

@@ -31,14 +31,14 @@ function adoptServerCart(data) {
   cart.lines = {};
   for (const l of data.lines) {
     cart.lines[l.product_id] = { product_id: l.product_id, name: l.name, unit: l.unit, quantity: l.quantity,
-      unit_price: l.unit_price, price_per_kg: l.price_per_kg, image_url: l.image_url };
+      unit_price: l.unit_price, price_per_kg: l.price_per_kg, image_url: l.image_url, min_age: l.min_age };
   }
 }
 export function setLine(product, quantity) {
   if (quantity <= 0) delete cart.lines[product.product_id];
   else cart.lines[product.product_id] = { product_id: product.product_id, name: product.name, unit: product.unit,
     quantity, unit_price: product.price ?? product.unit_price, price_per_kg: product.price_per_kg,
-    image_url: product.image_url };
+    image_url: product.image_url, min_age: product.min_age };
   cart.dirty = true;
   localChanges += 1;
   cartChanged();

@@ -1,5 +1,5 @@
-"""The exit gate: every scan of an exit code is recorded, and a second scan says when and by whom
-the code was first let through (a screenshot passed on to a friend shows up at once)."""
+"""The exit gate: every scan of an exit code is recorded; the code is single-use, and a second scan
+says when and by whom it was first let through (a screenshot passed on shows up at once)."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -8,12 +8,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from checkout.models import ExitVerification, Order
 from tests.fixtures.checkout import spec_body
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("no_random_audits"),
+]
 
 
 def paid_code(api_client) -> tuple[str, str]:
@@ -22,7 +27,7 @@ def paid_code(api_client) -> tuple[str, str]:
 
 
 def verify(client, code):
-    return client.post("/api/receipts/exit/verify", {"code": code}, format="json")
+    return client.post("/api/exit/verify", {"code": code}, format="json")
 
 
 def test_a_second_scan_says_the_code_was_already_used_and_by_whom(api_client, shop, staff_client):
@@ -30,30 +35,56 @@ def test_a_second_scan_says_the_code_was_already_used_and_by_whom(api_client, sh
     first = verify(staff_client, code)
     assert first.status_code == 200
     body = first.json()
-    assert body["valid"] is True and body["already_used"] is False
-    assert body["transaction_id"] == tx_id and body["first_verified_by"] == "clerk"
+    assert body["decision"] == "go" and body["transaction_id"] == tx_id
+    assert body["total"] == 4.97 and [line["product_id"] for line in body["lines"]] == [
+        "12345",
+        "23456",
+    ]
 
     other_gate = APIClient()
     other_gate.force_authenticate(
         get_user_model().objects.create_user("door2", password="pw-door-123", is_staff=True)
     )
-    second = verify(other_gate, code)
-    assert second.status_code == 200
-    again = second.json()
-    assert again["valid"] is True and again["already_used"] is True
+    again = verify(other_gate, code).json()
+    assert again["decision"] == "stop"
+    first_at = timezone.localtime(ExitVerification.objects.earliest("verified_at").verified_at)
     # the FIRST scan's time and person, not this one's
-    assert again["first_verified_at"] == body["first_verified_at"]
-    assert again["first_verified_by"] == "clerk"
+    assert again["reason"] == f"Already used at {first_at:%H:%M} by clerk."
 
     rows = ExitVerification.objects.filter(transaction__transaction_id=tx_id)
-    assert [v.verified_by.username for v in rows] == ["clerk", "door2"]
+    assert [(v.verified_by.username, v.decision) for v in rows] == [
+        ("clerk", "go"),
+        ("door2", "stop"),
+    ]
 
 
-def test_refused_codes_are_not_recorded(api_client, shop, staff_client):
+def test_refunded_unpaid_forged_and_foreign_codes_stop(api_client, shop, staff_client, settings):
     tx_id, code = paid_code(api_client)
     Order.objects.filter(transaction_id=tx_id).update(status="refunded")
-    assert verify(staff_client, code).status_code == 404
-    assert verify(api_client, code).status_code in (401, 403)
+    assert verify(staff_client, code).json()["decision"] == "stop"
+    Order.objects.filter(transaction_id=tx_id).update(status="pending")
+    assert verify(staff_client, code).json()["reason"] == "Not paid."
+    for bad in (code[:-3], code + "x", "hello", code.replace(tx_id, "tx0000")):
+        answer = verify(staff_client, bad).json()
+        assert answer == {
+            "decision": "stop",
+            "reason": answer["reason"],
+            "lines": [],
+            "total": None,
+        }
+    settings.STORE_ID = "2"
+    foreign = verify(staff_client, code).json()
+    assert foreign["decision"] == "stop" and "Another store" in foreign["reason"]
+    assert foreign["lines"] == []
+    # every scan of a real order of ours is history; forged ones name no order
+    assert list(ExitVerification.objects.values_list("decision", flat=True)) == ["stop", "stop"]
+
+
+def test_customers_cannot_call_the_exit_check(api_client, shop):
+    _, code = paid_code(api_client)
+    answer = verify(api_client, code)
+    assert answer.status_code in (401, 403)
+    assert "lines" not in answer.json() and "12345" not in answer.content.decode()
     assert not ExitVerification.objects.exists()
 
 
@@ -94,6 +125,6 @@ def test_two_gates_scanning_at_once_agree_on_which_scan_was_first(shop, staff_us
 
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(scan, range(8)))
-    assert sorted(a["already_used"] for a in answers) == [False] + [True] * 7
-    assert len({a["first_verified_at"] for a in answers}) == 1
+    assert sorted(a["decision"] for a in answers) == ["go"] + ["stop"] * 7
+    assert len({a["reason"] for a in answers if a["decision"] == "stop"}) == 1
     assert ExitVerification.objects.count() == 8

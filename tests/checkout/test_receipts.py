@@ -82,30 +82,26 @@ def test_the_exit_qr_encodes_a_signed_code_staff_can_verify(api_client, shop, st
     decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(render_qr(code, "png"))))
     assert [r.text for r in decoded] == [code]
 
-    verified = staff_client.post("/api/receipts/exit/verify", {"code": code}, format="json")
+    verified = staff_client.post("/api/exit/verify", {"code": code}, format="json")
     assert verified.status_code == 200
-    assert (
-        verified.json()["valid"] is True
-        and verified.json()["transaction_id"] == body["transaction_id"]
-    )
+    assert verified.json()["decision"] in ("go", "audit")
+    assert verified.json()["transaction_id"] == body["transaction_id"]
 
 
 def test_exit_verification_is_staff_only_and_refuses_forgeries(api_client, shop, staff_client):
     body = buy(api_client)
     code = body["receipt"]["exit_code"]
-    assert api_client.post(
-        "/api/receipts/exit/verify", {"code": code}, format="json"
-    ).status_code in (401, 403)
-    forged = signing.Signer(salt="another-salt").sign(body["transaction_id"])
-    response = staff_client.post("/api/receipts/exit/verify", {"code": forged}, format="json")
-    assert response.status_code == 404 and response.json()["code"] == "invalid_exit_code"
-    tampered = code[:-1] + ("A" if code[-1] != "A" else "B")
-    assert (
-        staff_client.post(
-            "/api/receipts/exit/verify", {"code": tampered}, format="json"
-        ).status_code
-        == 404
+    assert api_client.post("/api/exit/verify", {"code": code}, format="json").status_code in (
+        401,
+        403,
     )
+    forged = signing.Signer(salt="another-salt").sign(f"1.{body['transaction_id']}")
+    response = staff_client.post("/api/exit/verify", {"code": forged}, format="json")
+    assert response.status_code == 200 and response.json()["decision"] == "stop"
+    assert response.json()["lines"] == []
+    tampered = code[:-1] + ("A" if code[-1] != "A" else "B")
+    answer = staff_client.post("/api/exit/verify", {"code": tampered}, format="json").json()
+    assert answer["decision"] == "stop" and "Forged" in answer["reason"]
 
 
 def test_unpaid_or_refunded_transactions_have_no_valid_exit_code(api_client, shop, staff_client):
@@ -114,10 +110,8 @@ def test_unpaid_or_refunded_transactions_have_no_valid_exit_code(api_client, sho
     paid = buy(api_client)
     Order.objects.filter(transaction_id=paid["transaction_id"]).update(status="refunded")
     code = paid["receipt"]["exit_code"]
-    assert (
-        staff_client.post("/api/receipts/exit/verify", {"code": code}, format="json").status_code
-        == 404
-    )
+    answer = staff_client.post("/api/exit/verify", {"code": code}, format="json").json()
+    assert answer["decision"] == "stop" and answer["reason"].startswith("Refunded")
     assert api_client.get(f"/api/receipts/exit/{code}/qr.svg").status_code == 404
 
 

@@ -25,6 +25,7 @@ export function cartScreen(view) {
           <div class="line-head"><a href="${productPath(l.product_id)}"><strong>${l.name}</strong></a>
             <b class="line-total">${fmtMoney(s ? s.line_total : lineEstimate(l, l.quantity))}</b></div>
           <p class="muted small">${fmtMoney(l.unit_price)} ${unitLabel(l.unit) || ""}</p>
+          ${raw((s?.min_age ?? l.min_age) ? html`<p class="notice age-notice small">${s?.min_age ?? l.min_age}+: ID checked at the exit</p>` : "")}
           ${raw((s?.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}
           <div class="line-actions">
             <div class="stepper small">
