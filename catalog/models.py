@@ -7,6 +7,7 @@ from django.db.models import F, Q
 
 from catalog.gtin import InvalidGtin, normalize_gtin
 from grocery.money import round_money
+from grocery.tax import TaxClass
 
 
 def product_path(product_id: str) -> str:
@@ -21,6 +22,8 @@ def product_url(product_id: str) -> str:
 class Category(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    # What its products are taxed at unless a product says otherwise (food: reduced).
+    tax_class = models.CharField(max_length=8, choices=TaxClass.choices, default=TaxClass.STANDARD)
 
     class Meta:
         ordering = ["name"]
@@ -112,6 +115,15 @@ class Product(models.Model):
     reorder_level = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
     image = models.ImageField(upload_to="products/", blank=True)
     is_active = models.BooleanField("active", default=True)
+    # Blank: the category's tax class.
+    tax_class = models.CharField(
+        max_length=8, choices=TaxClass.choices, blank=True, help_text="Blank: the category's."
+    )
+    # Per item, on its own receipt line and never discounted; taxed at its own class.
+    deposit = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    deposit_tax_class = models.CharField(
+        max_length=8, choices=TaxClass.choices, default=TaxClass.STANDARD
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -123,6 +135,12 @@ class Product(models.Model):
         # negative figure is what asks staff to count (StockCountRequest).
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            # A deposit is per bottle or crate: weighed goods carry none.
+            models.CheckConstraint(
+                condition=Q(deposit=0) | (Q(deposit__gt=0) & Q(unit="each")),
+                name="product_deposit_on_items_sold_each",
+                violation_error_message="Only items sold each carry a deposit; none is negative.",
+            ),
         ]
         indexes = [models.Index(fields=["category", "product_id"])]
         permissions = [
@@ -141,6 +159,10 @@ class Product(models.Model):
                 raise ValidationError({"gtin": str(exc)}) from exc
         else:
             self.gtin = None
+
+    @property
+    def effective_tax_class(self) -> str:
+        return self.tax_class or self.category.tax_class
 
     @property
     def sold_by_weight(self) -> bool:

@@ -17,7 +17,14 @@ from rest_framework.views import APIView
 
 from checkout import selectors
 from checkout.errors import InvalidExitCode, InvalidWebhookEvent
-from checkout.fields import AmountField, CartLineInput, cart_field, quantity_field, requested_lines
+from checkout.fields import (
+    AmountField,
+    CartLineInput,
+    cart_field,
+    quantity_field,
+    requested_lines,
+    vouchers_field,
+)
 from checkout.gateway import get_gateway
 from checkout.models import Order
 from checkout.pricing import quote_cart
@@ -33,6 +40,7 @@ from checkout.schema import (
 )
 from checkout.selectors import verify_exit_code
 from checkout.services import carts, exits, orders, payments
+from checkout.vouchers import parse_vouchers
 from checkout.webhooks import receive_stripe_event
 from grocery.customer import CART_COOKIE, cart_token_of
 from grocery.errors import error_body
@@ -170,6 +178,7 @@ class QuoteApi(APIView):
     class InputSerializer(serializers.Serializer):
         customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
         cart = cart_field()
+        vouchers = vouchers_field()
 
     @extend_schema(
         summary="What a checkout of this cart would charge",
@@ -179,7 +188,10 @@ class QuoteApi(APIView):
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        quote = quote_cart(requested_lines(given.validated_data["cart"]))
+        quote = quote_cart(
+            requested_lines(given.validated_data["cart"]),
+            vouchers=parse_vouchers(given.validated_data["vouchers"]),
+        )
         return Response(selectors.quote_payload(quote))
 
 
@@ -201,6 +213,7 @@ class CheckoutApi(APIView):
         cart_token = serializers.CharField(
             max_length=64, required=False, allow_blank=True, default=""
         )
+        vouchers = vouchers_field()
 
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
@@ -226,6 +239,7 @@ class CheckoutApi(APIView):
                 payment_token=data["payment_token"],
                 cart_token=token,
                 user=request.user,
+                vouchers=data["vouchers"],
             ),
             idempotency_key=key,
         )
@@ -299,7 +313,7 @@ class ReceiptListApi(APIView):
     def get(self, request):
         visible = selectors.visible_orders(
             user=request.user, cart_token=cart_token_of(request)
-        ).prefetch_related("lines")[:50]
+        ).prefetch_related(*selectors.RECEIPT_PREFETCH)[:50]
         return Response({"receipts": [selectors.receipt_payload(order) for order in visible]})
 
 

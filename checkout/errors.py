@@ -82,3 +82,27 @@ class PaymentUnavailable(DomainError):
 class InvalidExitCode(NotFound):
     code = "invalid_exit_code"
     message = "Not a valid exit code: not paid, refunded, expired or forged."
+
+
+class InvalidVoucher(DomainError):
+    code = "invalid_voucher"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "This is not a deposit voucher of this shop."
+
+
+class VoucherOtherShop(DomainError):
+    code = "voucher_other_shop"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "This deposit voucher was printed by another shop."
+
+
+class VoucherRedeemed(DomainError):
+    code = "voucher_redeemed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This deposit voucher was already redeemed."
+
+
+class ReturnNotAllowed(DomainError):
+    code = "return_not_allowed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "These lines cannot be returned."

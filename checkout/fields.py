@@ -95,3 +95,14 @@ def cart_field() -> serializers.ListField:
 
 def requested_lines(cart: list[dict]) -> list[RequestedLine]:
     return [RequestedLine(line["product_id"], line["quantity"]) for line in cart]
+
+
+def vouchers_field() -> serializers.ListField:
+    """Deposit-return voucher codes scanned into the cart (checkout.vouchers reads them)."""
+    return serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="EAN-13 codes of deposit-return vouchers; each is redeemed once.",
+    )

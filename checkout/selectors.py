@@ -15,6 +15,7 @@ from checkout.errors import OrderNotFound
 from checkout.models import Cart, ExitVerification, Order
 from checkout.pricing import Quote, price_lines
 from grocery.money import ZERO, json_money
+from grocery.tax import TaxEntry, taxes_for, taxes_payload
 
 EXIT_SALT = "checkout.exit-code"
 STATUS_WORDS = {
@@ -62,6 +63,8 @@ def quote_payload(quote: Quote) -> dict:
                 "discount": json_money(line.discount),
                 "total": json_money(line.total),
                 "discounts": [_discount_payload(d) for d in line.discounts],
+                "tax_rate": float(line.tax_rate),
+                "deposit": json_money(line.deposit),
             }
             for line in quote.lines
         ],
@@ -73,6 +76,49 @@ def quote_payload(quote: Quote) -> dict:
         "discounts": [
             {**_discount_payload(d), "product_id": d.product_id} for d in quote.discounts
         ],
+        **_extras_payload(
+            deposits=[
+                (
+                    line.product.product_id,
+                    line.product.name,
+                    line.quantity,
+                    line.deposit_unit,
+                    line.deposit,
+                    line.deposit_tax_rate,
+                )
+                for line in quote.lines
+                if line.deposit
+            ],
+            vouchers=[(v.voucher.code, v.voucher.amount, v.applied) for v in quote.vouchers],
+            deposit_total=quote.deposit_total,
+            voucher_total=quote.voucher_total,
+            taxes=quote.taxes,
+        ),
+    }
+
+
+def _extras_payload(*, deposits, vouchers, deposit_total, voucher_total, taxes) -> dict:
+    """Deposit lines, voucher lines and VAT per rate: the same shape on quote, cart and receipt."""
+    return {
+        "deposits": [
+            {
+                "product_id": product_id,
+                "name": f"Deposit: {name}",
+                "quantity": json_quantity(quantity),
+                "unit_amount": json_money(unit),
+                "total": json_money(total),
+                "tax_rate": float(rate),
+            }
+            for product_id, name, quantity, unit, total, rate in deposits
+        ],
+        "deposit_total": json_money(deposit_total),
+        "vouchers": [
+            {"code": code, "amount": json_money(amount), "applied": json_money(applied)}
+            for code, amount, applied in vouchers
+        ],
+        # Positive, like discount_total: the total is what is left after it.
+        "voucher_total": json_money(voucher_total),
+        "taxes": taxes_payload(taxes),
     }
 
 
@@ -151,6 +197,7 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
         "total": payload["total"],
         "tax": payload["tax"],
         "currency": quote.currency,
+        **{key: payload[key] for key in ("deposits", "deposit_total", "taxes")},
         # Weighed goods count as one item each, whatever they weigh.
         "item_count": sum(
             1 if line.product.sold_by_weight else int(line.quantity) for line in lines
@@ -174,7 +221,7 @@ def verify_exit_code(code: str) -> Order | None:
         Order.objects.filter(
             transaction_id=transaction_id, status__in=Order.PAID, created_at__gte=cutoff
         )
-        .prefetch_related("lines")
+        .prefetch_related(*RECEIPT_PREFETCH)
         .first()
     )
 
@@ -189,8 +236,13 @@ def exit_verification_payload(first: ExitVerification, *, already_used: bool) ->
 
 
 def receipt_payload(order: Order) -> dict:
-    # A checkout that just wrote its lines hands them over rather than reading them back.
-    lines = getattr(order, "sold_lines", None) or list(order.lines.all())
+    # A checkout that just wrote its lines hands them over rather than reading them back; it has
+    # no returns yet either.
+    fresh = getattr(order, "sold_lines", None)
+    lines = fresh or list(order.lines.all())
+    taxes = order.sold_taxes if fresh else list(order.taxes.all())
+    vouchers = order.redeemed_vouchers if fresh else list(order.vouchers.all())
+    returns = [] if fresh else [r for r in order.refunds.all() if r.lines.all()]
     paid = order.status in Order.PAID
     base = settings.PUBLIC_BASE_URL
     code = exit_code(order) if paid else None
@@ -210,12 +262,13 @@ def receipt_payload(order: Order) -> dict:
         "subtotal": json_money(order.subtotal),
         "discount_total": json_money(order.discount_total),
         "tax": json_money(order.tax),
-        "tax_rate": float(settings.VAT_RATE),
+        "tax_rate": float(settings.VAT_RATES["standard"] / 100),  # the standard rate; see taxes
         "refunded_amount": json_money(order.refunded_amount),
         "currency": order.currency,
         "payment_method": order.payment_method,
         "lines": [
             {
+                "line_id": line.pk,
                 "product_id": line.product_code,
                 "name": line.name,
                 "unit": line.unit,
@@ -228,12 +281,71 @@ def receipt_payload(order: Order) -> dict:
                 "discounts": [
                     {**d, "amount": json_money(Decimal(d["amount"]))} for d in line.discounts
                 ],
+                "tax_rate": float(line.tax_rate),
+                "deposit": json_money(line.deposit),
+                "returned_quantity": json_quantity(line.returned_quantity),
             }
             for line in lines
         ],
+        **_extras_payload(
+            deposits=[
+                (
+                    line.product_code,
+                    line.name,
+                    line.quantity,
+                    line.deposit / line.quantity,
+                    line.deposit,
+                    line.deposit_tax_rate,
+                )
+                for line in lines
+                if line.deposit
+            ],
+            vouchers=[(v.code, v.amount, v.applied) for v in vouchers],
+            deposit_total=sum((line.deposit for line in lines), ZERO),
+            voucher_total=sum((v.applied for v in vouchers), ZERO),
+            taxes=[TaxEntry(rate=t.rate, net=t.net, tax=t.tax, gross=t.gross) for t in taxes],
+        ),
+        "returns": [return_payload(refund) for refund in returns],
         "exit_code": code,
         "exit_qr_url": f"{base}{reverse('exit-qr', args=[code])}" if code else None,
     }
+
+
+def return_taxes(refund_lines) -> list[TaxEntry]:
+    """A return's VAT per rate: its goods at their line's rate, deposits at the deposit's."""
+    return taxes_for(
+        part
+        for rl in refund_lines
+        for part in (
+            (rl.order_line.tax_rate, rl.amount),
+            (rl.order_line.deposit_tax_rate, rl.deposit),
+        )
+        if part[1]
+    )
+
+
+def return_payload(refund) -> dict:
+    lines = list(refund.lines.all())
+    return {
+        "refund_id": refund.pk,
+        "created_at": refund.created_at.isoformat(),
+        "amount": json_money(refund.amount),
+        "lines": [
+            {
+                "line_id": rl.order_line_id,
+                "name": rl.order_line.name,
+                "quantity": json_quantity(rl.quantity),
+                "amount": json_money(rl.amount),
+                "deposit": json_money(rl.deposit),
+                "restocked": rl.restocked,
+            }
+            for rl in lines
+        ],
+        "taxes": taxes_payload(return_taxes(lines)),
+    }
+
+
+RECEIPT_PREFETCH = ("lines", "taxes", "vouchers", "refunds__lines__order_line")
 
 
 def checkout_payload(order: Order) -> dict:

@@ -103,7 +103,8 @@ class ProductAdmin(admin.ModelAdmin):
                 None,
                 {"fields": ("product_id", "name", "category", "description", "image", "is_active")},
             ),
-            ("Price", {"fields": ("price", "unit")}),
+            ("Price", {"fields": ("price", "unit", "tax_class")}),
+            ("Deposit", {"fields": ("deposit", "deposit_tax_class")}),
             ("Stock", {"fields": (*(("stock_summary",) if obj else ()), *stock, "reorder_level")}),
             ("Barcode and shelf label", {"fields": ("gtin", *(("qr_preview",) if obj else ()))}),
             ("History", {"fields": ("created_at", "updated_at"), "classes": ("collapse",)}),
@@ -319,7 +320,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "product_count", "active_count")
+    list_display = ("name", "slug", "tax_class", "product_count", "active_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 

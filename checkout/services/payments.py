@@ -105,6 +105,8 @@ def transition_order(
                 setattr(row, name, value)
             if to == Status.FAILED and not row.stock_released:
                 _release_stock(row)
+                # Nothing was paid, so the customer keeps the deposit vouchers for next time.
+                row.vouchers.all().delete()
             if to == Status.SUCCEEDED and row.cart_token:
                 bought = row.lines.values_list("product_id", flat=True)
                 CartLine.objects.filter(cart__token=row.cart_token, product__in=bought).delete()
