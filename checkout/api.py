@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from checkout import selectors
-from checkout.errors import InvalidExitCode, InvalidWebhookEvent
+from checkout.errors import InvalidExitCode, InvalidWebhookEvent, OrderNotFound
 from checkout.fields import (
     AmountField,
     CartLineInput,
@@ -36,10 +36,11 @@ from checkout.schema import (
     QuoteOutput,
     ReceiptListOutput,
     ReceiptOutput,
+    ReturnAnswerOutput,
     errors,
 )
 from checkout.selectors import verify_exit_code
-from checkout.services import carts, exits, orders, payments
+from checkout.services import carts, exits, orders, payments, returns
 from checkout.vouchers import parse_vouchers
 from checkout.webhooks import receive_stripe_event
 from grocery.customer import CART_COOKIE, cart_token_of
@@ -152,6 +153,38 @@ class CartLineApi(CartMixin, APIView):
     def delete(self, request, product_id: str):
         cart = self.cart(request)
         carts.remove_from_cart(cart=cart, product_id=product_id)
+        return self.answer(cart)
+
+
+class CartVouchersApi(CartMixin, APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "cart"
+
+    @extend_schema_serializer(component_name="CartVoucherInput")
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=32, help_text="the voucher's EAN-13")
+
+    @extend_schema(
+        summary="Add a scanned deposit-return voucher to the cart (a negative line)",
+        request=InputSerializer,
+        responses={200: CartOutput, **errors(400, 409, 422)},
+    )
+    def post(self, request):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        cart = self.cart(request)
+        carts.add_voucher(cart=cart, **given.validated_data)
+        return self.answer(cart)
+
+
+class CartVoucherApi(CartMixin, APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "cart"
+
+    @extend_schema(summary="Take a voucher out of the cart", responses={200: CartOutput})
+    def delete(self, request, code: str):
+        cart = self.cart(request)
+        carts.remove_voucher(cart=cart, code=code)
         return self.answer(cart)
 
 
@@ -346,6 +379,60 @@ class ExitQrApi(APIView):
 
 
 documented_by(exit_qr, ExitQrApi)
+
+
+@extend_schema_serializer(component_name="ReturnLineInput")
+class ReturnLineInput(serializers.Serializer):
+    line_id = serializers.IntegerField(help_text="a receipt line's line_id")
+    quantity = quantity_field()
+    restock = serializers.BooleanField(help_text="back on the shelf: it can be sold again")
+
+
+class CanRefund(IsAdminUser):
+    """Staff who may give money back (checkout.refund_order): managers."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.has_perm(
+            "checkout.refund_order"
+        )
+
+
+class ReceiptReturnsApi(APIView):
+    permission_classes = [CanRefund]
+
+    @extend_schema_serializer(component_name="ReturnInput")
+    class InputSerializer(serializers.Serializer):
+        lines = ReturnLineInput(many=True, allow_empty=False, max_length=200)
+        reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        summary="Staff: return chosen lines and quantities of a paid order, refunded through "
+        "the gateway (send an Idempotency-Key to make a retry safe)",
+        request=InputSerializer,
+        responses={201: ReturnAnswerOutput, **errors(400, 401, 403, 404, 409, 422, 503)},
+    )
+    def post(self, request, transaction_id: str):
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        order = Order.objects.filter(transaction_id=transaction_id).first()
+        if order is None:
+            raise OrderNotFound()
+        refund = returns.return_lines(
+            order=order,
+            lines=[returns.ReturnedLine(**line) for line in given.validated_data["lines"]],
+            user=request.user,
+            reason=given.validated_data["reason"],
+            idempotency_key=key[:255] if key else None,
+        )
+        order = selectors.get_order_for_receipt(order.pk)
+        return Response(
+            {
+                "return": selectors.return_payload(refund),
+                "receipt": selectors.receipt_payload(order),
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class ExitVerifyApi(APIView):

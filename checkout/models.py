@@ -40,6 +40,23 @@ class CartLine(models.Model):
         return f"{self.quantity} × {self.product_id}"
 
 
+class CartVoucher(models.Model):
+    """A deposit-return voucher scanned into a cart: priced with it, redeemed at checkout."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="vouchers")
+    code = models.CharField(max_length=13)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "code"], name="cart_voucher_once_per_cart")
+        ]
+
+    def __str__(self):
+        return self.code
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
@@ -213,12 +230,17 @@ class Refund(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A return's Idempotency-Key: the same request twice is one return.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["transaction", "idempotency_key"], name="refund_idempotency_key_per_order"
+            ),
         ]
 
     def __str__(self):

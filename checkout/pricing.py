@@ -22,7 +22,7 @@ from checkout.errors import (
 from checkout.models import VoucherRedemption
 from checkout.vouchers import Voucher
 from grocery.money import ZERO, from_cents, round_money
-from grocery.tax import TaxEntry, rate_for, taxes_for
+from grocery.tax import TaxEntry, taxes_for
 from promotions.engine import Discount, Line, Rule, apply_promotions
 from promotions.engine.cart import spread, to_cents
 from promotions.selectors import discounts_for
@@ -195,6 +195,7 @@ def price_lines(
     for discount in discounts:
         by_product.setdefault(discount.product_id, []).append(discount)
     priced = []
+    rates = settings.VAT_RATES  # read once: a settings attribute costs more than a dict lookup
     for product, quantity in items:
         gross = product.price_for(quantity)
         mine = by_product.get(product.product_id, [])
@@ -209,10 +210,10 @@ def price_lines(
                 discounts=mine,
                 discount=discount,
                 total=gross - discount,
-                tax_rate=rate_for(product.effective_tax_class),
+                tax_rate=rates[product.effective_tax_class],
                 deposit_unit=product.deposit,
                 deposit=round_money(product.deposit * quantity),
-                deposit_tax_rate=rate_for(product.deposit_tax_class),
+                deposit_tax_rate=rates[product.deposit_tax_class],
             )
         )
     subtotal = sum((line.gross for line in priced), ZERO)
@@ -256,6 +257,10 @@ def _apply_vouchers(vouchers: Sequence[Voucher], due: Decimal) -> list[AppliedVo
 def _spread_vouchers(lines: list[PricedLine], amount: Decimal) -> None:
     """Vouchers are paid like a basket-wide discount: spread over the goods and deposits in
     proportion to their amounts, cent-exact (largest remainder, ties by position), before VAT."""
+    if not amount:
+        for line in lines:
+            line.paid, line.deposit_paid = line.total, line.deposit
+        return
     weights = [to_cents(w) for line in lines for w in (line.total, line.deposit)]
     shares = spread(to_cents(amount), weights)
     for index, line in enumerate(lines):

@@ -82,12 +82,22 @@ class CartLineOutput(PricedLineOutput):
 
 
 class CartProblemOutput(serializers.Serializer):
-    product_id = serializers.CharField()
-    code = serializers.ChoiceField(choices=["inactive", "insufficient_stock", "price_changed"])
+    product_id = serializers.CharField(required=False)
+    voucher = serializers.CharField(required=False, help_text="for voucher_redeemed")
+    code = serializers.ChoiceField(
+        choices=[
+            "inactive",
+            "insufficient_stock",
+            "price_changed",
+            "voucher_redeemed",
+            "invalid_voucher",
+            "voucher_other_shop",
+        ]
+    )
     message = serializers.CharField()
 
 
-class CartOutput(TaxesMixin):
+class CartOutput(TaxesMixin, VouchersMixin):
     token = serializers.CharField()
     lines = CartLineOutput(many=True)
     subtotal = money()
@@ -154,6 +164,14 @@ class ReceiptOutput(TaxesMixin, VouchersMixin):
     returns = ReturnOutput(many=True)
     exit_code = serializers.CharField(allow_null=True)
     exit_qr_url = serializers.URLField(allow_null=True)
+
+
+class ReturnAnswerOutput(serializers.Serializer):
+    # "return" is a keyword: the field is declared under another name and renamed.
+    receipt = ReceiptOutput()
+
+
+ReturnAnswerOutput._declared_fields["return"] = ReturnOutput()
 
 
 class ReceiptListOutput(serializers.Serializer):

@@ -12,8 +12,10 @@ from django.utils import timezone
 from catalog.selectors import json_price_per_kg, json_quantity
 from catalog.services import refuses_beyond_stock
 from checkout.errors import OrderNotFound
-from checkout.models import Cart, ExitVerification, Order
+from checkout.models import Cart, ExitVerification, Order, VoucherRedemption
 from checkout.pricing import Quote, price_lines
+from checkout.vouchers import parse_voucher
+from grocery.errors import DomainError
 from grocery.money import ZERO, json_money
 from grocery.tax import TaxEntry, taxes_for, taxes_payload
 
@@ -124,16 +126,42 @@ def _extras_payload(*, deposits, vouchers, deposit_total, voucher_total, taxes) 
 
 def cart_payload(cart: Cart) -> dict:
     """The cart priced now, with every line whose product changed under it named in problems."""
-    return _cart_lines_payload(cart.token, list(cart.lines.select_related("product__category")))
+    return _cart_lines_payload(
+        cart.token,
+        list(cart.lines.select_related("product__category")),
+        list(cart.vouchers.values_list("code", flat=True)),
+    )
 
 
 def empty_cart_payload(token: str) -> dict:
     """A device's cart before its first write: the same shape, and no row behind it."""
-    return _cart_lines_payload(token, [])
+    return _cart_lines_payload(token, [], [])
 
 
-def _cart_lines_payload(token: str, lines: list) -> dict:
+def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> dict:
     problems = []
+    redeemed = set(
+        VoucherRedemption.objects.filter(code__in=voucher_codes).values_list("code", flat=True)
+        if voucher_codes
+        else ()
+    )
+    for code in sorted(redeemed):
+        problems.append(
+            {
+                "voucher": code,
+                "code": "voucher_redeemed",
+                "message": f"Voucher {code} was already redeemed.",
+            }
+        )
+    vouchers = []
+    for code in voucher_codes:
+        try:
+            voucher = parse_voucher(code)
+        except DomainError as exc:  # the shop's voucher settings changed since it was scanned
+            problems.append({"voucher": code, "code": exc.code, "message": exc.message})
+            continue
+        if code not in redeemed:
+            vouchers.append(voucher)
     for line in lines:
         product = line.product
         if not product.is_active:
@@ -162,7 +190,10 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
                 }
             )
     # Lines that can no longer be sold stay visible but are not counted.
-    quote = price_lines([(line.product, line.quantity) for line in lines if line.product.is_active])
+    quote = price_lines(
+        [(line.product, line.quantity) for line in lines if line.product.is_active],
+        vouchers=vouchers,
+    )
     priced = {p.product.product_id: p for p in quote.lines}
     payload = quote_payload(quote)
     by_id = {line["product_id"]: line for line in payload["lines"]}
@@ -197,7 +228,10 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
         "total": payload["total"],
         "tax": payload["tax"],
         "currency": quote.currency,
-        **{key: payload[key] for key in ("deposits", "deposit_total", "taxes")},
+        **{
+            key: payload[key]
+            for key in ("deposits", "deposit_total", "vouchers", "voucher_total", "taxes")
+        },
         # Weighed goods count as one item each, whatever they weigh.
         "item_count": sum(
             1 if line.product.sold_by_weight else int(line.quantity) for line in lines
@@ -370,6 +404,10 @@ def checkout_payload(order: Order) -> dict:
         payload["client_secret"] = order.client_secret
         payload["next_action"] = getattr(order, "next_action", None) or {"type": "use_stripe_sdk"}
     return payload
+
+
+def get_order_for_receipt(pk: int) -> Order:
+    return Order.objects.prefetch_related(*RECEIPT_PREFETCH).get(pk=pk)
 
 
 def visible_orders(*, user, cart_token: str | None) -> QuerySet[Order]:

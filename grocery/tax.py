@@ -1,4 +1,4 @@
-"""VAT: tax classes, their rates (settings.VAT_RATES, percent) and the breakdown per rate.
+"""VAT: tax classes (their rates in percent: settings.VAT_RATES) and the breakdown per rate.
 
 Shelf prices include VAT, so a receipt's amounts are gross: the tax inside a rate's gross is
 gross × rate / (100 + rate), rounded once per rate, and net is what is left. Summing per rate
@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import models
 
 from grocery.money import ZERO, json_money, round_money
@@ -22,11 +21,6 @@ class TaxClass(models.TextChoices):
     STANDARD = "standard", "standard rate"
     REDUCED = "reduced", "reduced rate"
     ZERO = "zero", "zero rate"
-
-
-def rate_for(tax_class: str) -> Decimal:
-    """The rate in percent of a tax class (settings.VAT_RATES; a check refuses a missing one)."""
-    return settings.VAT_RATES[tax_class or TaxClass.STANDARD]
 
 
 @dataclass(frozen=True)

@@ -159,5 +159,45 @@ class Migration(migrations.Migration):
             model_name='refundline',
             constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='refund_line_quantity_positive'),
         ),
+        migrations.AddField(
+            model_name="refund",
+            name="idempotency_key",
+            field=models.CharField(blank=True, max_length=255, null=True),
+        ),
+        migrations.AddConstraint(
+            model_name="refund",
+            constraint=models.UniqueConstraint(
+                fields=("transaction", "idempotency_key"), name="refund_idempotency_key_per_order"
+            ),
+        ),
+        migrations.CreateModel(
+            name="CartVoucher",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=13)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "cart",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vouchers",
+                        to="checkout.cart",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["added_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("cart", "code"), name="cart_voucher_once_per_cart"
+                    )
+                ],
+            },
+        ),
         migrations.RunPython(backfill_taxes, migrations.RunPython.noop),
     ]

@@ -191,3 +191,28 @@ def test_weighed_goods_carry_no_deposit(drinks):
     )
     with pytest.raises(ValidationError):
         cheese.full_clean()
+
+
+def test_a_voucher_scanned_into_the_cart_prices_it_until_checkout(api_client, drinks):
+    code = make_voucher_code("3.30")
+    api_client.post("/api/cart/lines", {"product_id": "W12", "quantity": 1}, format="json")
+    cart = api_client.post("/api/cart/vouchers", {"code": code}, format="json").json()
+    assert cart["vouchers"] == [{"code": code, "amount": 3.30, "applied": 3.30}]
+    assert cart["deposit_total"] == 3.30 and cart["total"] == 5.99
+    assert sum(t["gross"] for t in cart["taxes"]) == pytest.approx(5.99)
+    bad = api_client.post("/api/cart/vouchers", {"code": "2901000100105"}, format="json")
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_voucher"
+    response = checkout(api_client, [{"product_id": "W12", "quantity": 1}], 5.99, [code])
+    assert response.status_code == 201, response.json()
+    after = api_client.get("/api/cart").json()
+    assert after["vouchers"] == [] and after["lines"] == []  # bought and redeemed: gone
+    again = api_client.post("/api/cart/vouchers", {"code": code}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "voucher_redeemed"
+
+
+def test_a_voucher_can_be_taken_out_of_the_cart(api_client, drinks):
+    code = make_voucher_code("1.00")
+    api_client.post("/api/cart/lines", {"product_id": "B1", "quantity": 1}, format="json")
+    api_client.post("/api/cart/vouchers", {"code": code}, format="json")
+    cart = api_client.delete(f"/api/cart/vouchers/{code}").json()
+    assert cart["vouchers"] == [] and cart["total"] == 2.49

@@ -1,0 +1,5 @@
+from django.urls import path
+
+from shop import views
+
+urlpatterns = [path("vat.csv", views.vat_csv, name="shop-vat-csv")]
