@@ -7,6 +7,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 
 from catalog.models import Category, Product, StockMovement, Unit, quantity_fits_unit
+from grocery.tax import TaxClass
 
 # Reasons a person picks when changing stock by hand; sales and refunds come from checkout.
 MANUAL_REASONS = [
@@ -73,6 +74,9 @@ class ProductForm(ControlWeightOptional, forms.ModelForm):
             "is_active",
             "price",
             "unit",
+            "tax_class",
+            "deposit",
+            "deposit_tax_class",
             "reorder_level",
             "gtin",
             "min_age",
@@ -84,6 +88,16 @@ class ProductForm(ControlWeightOptional, forms.ModelForm):
         if "new_stock" in self.fields:
             stock = self.instance.stock if self.instance.pk else 0
             self.fields["new_stock"].initial = f"{Decimal(stock).normalize():f}"  # 255, not 255.000
+        # Most goods carry no deposit: left empty, it is none (at the standard rate).
+        for name in ("deposit", "deposit_tax_class"):
+            if name in self.fields:
+                self.fields[name].required = False
+
+    def clean_deposit(self):
+        return self.cleaned_data.get("deposit") or Decimal("0.00")
+
+    def clean_deposit_tax_class(self):
+        return self.cleaned_data.get("deposit_tax_class") or TaxClass.STANDARD
 
     def clean(self):
         cleaned = super().clean()

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 
 from catalog.gtin import InvalidGtin, normalize_gtin
 from grocery.money import round_money
+from grocery.tax import TaxClass
 
 
 def product_path(product_id: str) -> str:
@@ -31,6 +32,8 @@ class Category(models.Model):
     control_weight = models.DecimalField(
         max_digits=4, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(1)]
     )
+    # What its products are taxed at unless a product says otherwise (food: reduced).
+    tax_class = models.CharField(max_length=8, choices=TaxClass.choices, default=TaxClass.STANDARD)
 
     class Meta:
         ordering = ["name"]
@@ -128,6 +131,15 @@ class Product(models.Model):
     control_weight = models.DecimalField(
         max_digits=4, decimal_places=2, default=Decimal("1.00"), validators=[MinValueValidator(1)]
     )
+    # Blank: the category's tax class.
+    tax_class = models.CharField(
+        max_length=8, choices=TaxClass.choices, blank=True, help_text="Blank: the category's."
+    )
+    # Per item, on its own receipt line and never discounted; taxed at its own class.
+    deposit = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    deposit_tax_class = models.CharField(
+        max_length=8, choices=TaxClass.choices, default=TaxClass.STANDARD
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -139,6 +151,12 @@ class Product(models.Model):
         # negative figure is what asks staff to count (StockCountRequest).
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative"),
+            # A deposit is per bottle or crate: weighed goods carry none.
+            models.CheckConstraint(
+                condition=Q(deposit=0) | (Q(deposit__gt=0) & Q(unit="each")),
+                name="product_deposit_on_items_sold_each",
+                violation_error_message="Only items sold each carry a deposit; none is negative.",
+            ),
         ]
         indexes = [models.Index(fields=["category", "product_id"])]
         permissions = [
@@ -162,6 +180,9 @@ class Product(models.Model):
     def required_age(self) -> int | None:
         """The stricter of the product's and its category's minimum age."""
         return max(self.min_age or 0, self.category.min_age or 0) or None
+
+    def effective_tax_class(self) -> str:
+        return self.tax_class or self.category.tax_class
 
     @property
     def sold_by_weight(self) -> bool:

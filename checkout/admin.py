@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from checkout.authentication import new_device_token
-from checkout.forms import DiscrepancyResolutionForm, RefundForm
+from checkout.forms import DiscrepancyResolutionForm, RefundForm, ReturnForm
 from checkout.models import (
     AuditSettings,
     ExitAudit,
@@ -20,11 +20,14 @@ from checkout.models import (
     Order,
     OrderEvent,
     OrderLine,
+    OrderTax,
     Refund,
+    VoucherRedemption,
     WebhookEvent,
 )
 from checkout.services.discrepancies import set_discrepancy_resolved
 from checkout.services.refunds import refund_order
+from checkout.services.returns import ReturnedLine, return_lines
 from grocery.admin import ReadOnlyAdmin, ReadOnlyInline, ReadOnlyMixin
 from grocery.errors import DomainError
 
@@ -46,9 +49,26 @@ class LineInline(PartOfParentInline):
         "unit_price",
         "discount",
         "line_total",
+        "tax_rate",
+        "deposit",
+        "returned_quantity",
         "discounts",
     ]
     readonly_fields = fields
+
+
+class TaxInline(PartOfParentInline):
+    model = OrderTax
+    fields = ["rate", "net", "tax", "gross"]
+    readonly_fields = fields
+    verbose_name_plural = "VAT per rate (as on the receipt)"
+
+
+class VoucherInline(PartOfParentInline):
+    model = VoucherRedemption
+    fields = ["code", "amount", "applied", "created_at"]
+    readonly_fields = fields
+    verbose_name_plural = "deposit-return vouchers redeemed"
 
 
 class EventInline(PartOfParentInline):
@@ -92,7 +112,15 @@ class OrderAdmin(ReadOnlyAdmin):
     list_filter = ["status", "created_at", "gateway", "payment_method"]
     search_fields = ["transaction_id", "gateway_payment_id", "customer_id", "idempotency_key"]
     date_hierarchy = "created_at"
-    inlines = [LineInline, EventInline, RefundInline, ExitVerificationInline, ExitAuditInline]
+    inlines = [
+        LineInline,
+        TaxInline,
+        VoucherInline,
+        EventInline,
+        RefundInline,
+        ExitVerificationInline,
+        ExitAuditInline,
+    ]
     actions = ["refund_in_full"]
     readonly_fields = ["refund_link"]
     exclude = ["client_secret", "request_fingerprint"]
@@ -110,12 +138,20 @@ class OrderAdmin(ReadOnlyAdmin):
         if obj.status not in Order.PAID:
             return "-"
         url = reverse("admin:checkout_order_refund", args=[obj.pk])
-        return format_html('<a class="button" href="{}">Refund part or all…</a>', url)
+        back = reverse("admin:checkout_order_return", args=[obj.pk])
+        return format_html(
+            '<a class="button" href="{}">Return lines…</a> '
+            '<a class="button" href="{}">Refund part or all…</a>',
+            back,
+            url,
+        )
 
     def get_urls(self):
         refund = self.admin_site.admin_view(self.refund_view)
+        give_back = self.admin_site.admin_view(self.return_view)
         return [
             path("<int:pk>/refund/", refund, name="checkout_order_refund"),
+            path("<int:pk>/return/", give_back, name="checkout_order_return"),
             *super().get_urls(),
         ]
 
@@ -141,6 +177,33 @@ class OrderAdmin(ReadOnlyAdmin):
             "title": "Refund",
         }
         return render(request, "admin/checkout/order/refund.html", context)
+
+    def return_view(self, request, pk: int):
+        if not self.has_refund_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(Order, pk=pk)
+        form = ReturnForm(request.POST or None, lines=list(order.lines.all()))
+        if request.method == "POST" and form.is_valid():
+            chosen = form.returned()
+            try:
+                refund = return_lines(
+                    order=order,
+                    lines=[ReturnedLine(*row) for row in chosen],
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, f"Returned; refunded {refund.amount} {order.currency}.")
+                return redirect("admin:checkout_order_change", order.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "order": order,
+            "form": form,
+            "title": "Return lines",
+        }
+        return render(request, "admin/checkout/order/return.html", context)
 
     @admin.action(description="Refund selected orders in full", permissions=["refund"])
     def refund_in_full(self, request, queryset):

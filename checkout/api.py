@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from checkout import selectors
 from checkout.authentication import GateDeviceAuthentication, IsStaffOrGate
-from checkout.errors import InvalidExitCode, InvalidWebhookEvent
+from checkout.errors import InvalidExitCode, InvalidWebhookEvent, OrderNotFound
 from checkout.fields import (
     AmountField,
     CartLineInput,
@@ -26,6 +26,7 @@ from checkout.fields import (
     exit_code_field,
     quantity_field,
     requested_lines,
+    vouchers_field,
 )
 from checkout.gateway import get_gateway
 from checkout.models import GateDevice, Order
@@ -38,10 +39,12 @@ from checkout.schema import (
     QuoteOutput,
     ReceiptListOutput,
     ReceiptOutput,
+    ReturnAnswerOutput,
     errors,
 )
 from checkout.selectors import verify_exit_code
-from checkout.services import carts, exits, orders, payments
+from checkout.services import carts, exits, orders, payments, returns
+from checkout.vouchers import parse_vouchers
 from checkout.webhooks import receive_stripe_event
 from grocery.customer import CART_COOKIE, cart_token_of
 from grocery.errors import error_body
@@ -157,6 +160,38 @@ class CartLineApi(CartMixin, APIView):
         return self.answer(cart)
 
 
+class CartVouchersApi(CartMixin, APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "cart"
+
+    @extend_schema_serializer(component_name="CartVoucherInput")
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=32, help_text="the voucher's EAN-13")
+
+    @extend_schema(
+        summary="Add a scanned deposit-return voucher to the cart (a negative line)",
+        request=InputSerializer,
+        responses={200: CartOutput, **errors(400, 409, 422)},
+    )
+    def post(self, request):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        cart = self.cart(request)
+        carts.add_voucher(cart=cart, **given.validated_data)
+        return self.answer(cart)
+
+
+class CartVoucherApi(CartMixin, APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "cart"
+
+    @extend_schema(summary="Take a voucher out of the cart", responses={200: CartOutput})
+    def delete(self, request, code: str):
+        cart = self.cart(request)
+        carts.remove_voucher(cart=cart, code=code)
+        return self.answer(cart)
+
+
 # --- Quote and checkout ---------------------------------------------------------------------
 
 
@@ -180,6 +215,7 @@ class QuoteApi(APIView):
     class InputSerializer(serializers.Serializer):
         customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
         cart = cart_field()
+        vouchers = vouchers_field()
 
     @extend_schema(
         summary="What a checkout of this cart would charge",
@@ -189,7 +225,10 @@ class QuoteApi(APIView):
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        quote = quote_cart(requested_lines(given.validated_data["cart"]))
+        quote = quote_cart(
+            requested_lines(given.validated_data["cart"]),
+            vouchers=parse_vouchers(given.validated_data["vouchers"]),
+        )
         return Response(selectors.quote_payload(quote))
 
 
@@ -211,6 +250,7 @@ class CheckoutApi(APIView):
         cart_token = serializers.CharField(
             max_length=64, required=False, allow_blank=True, default=""
         )
+        vouchers = vouchers_field()
 
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
@@ -236,6 +276,7 @@ class CheckoutApi(APIView):
                 payment_token=data["payment_token"],
                 cart_token=token,
                 user=request.user,
+                vouchers=data["vouchers"],
             ),
             idempotency_key=key,
         )
@@ -310,7 +351,7 @@ class ReceiptListApi(APIView):
     def get(self, request):
         visible = selectors.visible_orders(
             user=request.user, cart_token=cart_token_of(request)
-        ).prefetch_related("lines")[:50]
+        ).prefetch_related(*selectors.RECEIPT_PREFETCH)[:50]
         return Response({"receipts": [selectors.receipt_payload(order) for order in visible]})
 
 
@@ -350,6 +391,60 @@ def _staff_or_gate(request) -> tuple:
     if isinstance(request.auth, GateDevice):
         return None, request.auth
     return request.user, None
+
+
+@extend_schema_serializer(component_name="ReturnLineInput")
+class ReturnLineInput(serializers.Serializer):
+    line_id = serializers.IntegerField(help_text="a receipt line's line_id")
+    quantity = quantity_field()
+    restock = serializers.BooleanField(help_text="back on the shelf: it can be sold again")
+
+
+class CanRefund(IsAdminUser):
+    """Staff who may give money back (checkout.refund_order): managers."""
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and request.user.has_perm(
+            "checkout.refund_order"
+        )
+
+
+class ReceiptReturnsApi(APIView):
+    permission_classes = [CanRefund]
+
+    @extend_schema_serializer(component_name="ReturnInput")
+    class InputSerializer(serializers.Serializer):
+        lines = ReturnLineInput(many=True, allow_empty=False, max_length=200)
+        reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        summary="Staff: return chosen lines and quantities of a paid order, refunded through "
+        "the gateway (send an Idempotency-Key to make a retry safe)",
+        request=InputSerializer,
+        responses={201: ReturnAnswerOutput, **errors(400, 401, 403, 404, 409, 422, 503)},
+    )
+    def post(self, request, transaction_id: str):
+        key = request.headers.get("Idempotency-Key", "").strip() or None
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        order = Order.objects.filter(transaction_id=transaction_id).first()
+        if order is None:
+            raise OrderNotFound()
+        refund = returns.return_lines(
+            order=order,
+            lines=[returns.ReturnedLine(**line) for line in given.validated_data["lines"]],
+            user=request.user,
+            reason=given.validated_data["reason"],
+            idempotency_key=key[:255] if key else None,
+        )
+        order = selectors.get_order_for_receipt(order.pk)
+        return Response(
+            {
+                "return": selectors.return_payload(refund),
+                "receipt": selectors.receipt_payload(order),
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 def exit_answer(answer: exits.ExitAnswer) -> Response:

@@ -94,3 +94,27 @@ class AuditChargeFailed(DomainError):
     code = "audit_charge_failed"
     status_code = status.HTTP_402_PAYMENT_REQUIRED
     message = "The missing items could not be charged: write them off, or take payment at a till."
+
+
+class InvalidVoucher(DomainError):
+    code = "invalid_voucher"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = "This is not a deposit voucher of this shop."
+
+
+class VoucherOtherShop(DomainError):
+    code = "voucher_other_shop"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = "This deposit voucher was printed by another shop."
+
+
+class VoucherRedeemed(DomainError):
+    code = "voucher_redeemed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "This deposit voucher was already redeemed."
+
+
+class ReturnNotAllowed(DomainError):
+    code = "return_not_allowed"
+    status_code = status.HTTP_409_CONFLICT
+    message = "These lines cannot be returned."

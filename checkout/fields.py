@@ -114,3 +114,14 @@ def exit_code_field() -> StrictCharField:
 class ExitItemInput(serializers.Serializer):
     product_id = StrictCharField(max_length=32)
     quantity = quantity_field()
+
+
+def vouchers_field() -> serializers.ListField:
+    """Deposit-return voucher codes scanned into the cart (checkout.vouchers reads them)."""
+    return serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        required=False,
+        default=list,
+        max_length=20,
+        help_text="EAN-13 codes of deposit-return vouchers; each is redeemed once.",
+    )

@@ -46,6 +46,23 @@ class IdCheck(models.TextChoices):
     REFUSED = "refused", "refused: age-restricted lines returned"
 
 
+class CartVoucher(models.Model):
+    """A deposit-return voucher scanned into a cart: priced with it, redeemed at checkout."""
+
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="vouchers")
+    code = models.CharField(max_length=13)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "code"], name="cart_voucher_once_per_cart")
+        ]
+
+    def __str__(self):
+        return self.code
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "pending"
@@ -141,12 +158,64 @@ class OrderLine(models.Model):
     discount = models.DecimalField(max_digits=10, decimal_places=2)
     line_total = models.DecimalField(max_digits=10, decimal_places=2)
     discounts = models.JSONField(default=list)  # [{"promotion_id", "amount", "reason"}]
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.00"))
+    # What the customer paid for these goods once vouchers were spread over the basket.
+    paid = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    deposit = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    deposit_tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.00"))
+    deposit_paid = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    returned_quantity = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # Never more back than was bought, whoever returns it and however often.
+            models.CheckConstraint(
+                condition=Q(returned_quantity__gte=0)
+                & Q(returned_quantity__lte=models.F("quantity")),
+                name="order_line_returned_within_bought",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.name}"
+
+
+class OrderTax(models.Model):
+    """The order's VAT per rate, as its receipt printed it: what the accountant sums per day."""
+
+    transaction = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="taxes")
+    rate = models.DecimalField(max_digits=5, decimal_places=2)
+    net = models.DecimalField(max_digits=10, decimal_places=2)
+    tax = models.DecimalField(max_digits=10, decimal_places=2)
+    gross = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["-rate"]
+        constraints = [
+            models.UniqueConstraint(fields=["transaction", "rate"], name="order_tax_one_per_rate")
+        ]
+
+    def __str__(self):
+        return f"{self.rate} %: {self.tax} of {self.gross}"
+
+
+class VoucherRedemption(models.Model):
+    """A deposit-return voucher spent on an order. The unique code is what makes a voucher
+    redeemable once: of two checkouts racing with it the database lets one insert in. A failed
+    payment deletes the row, so the voucher can be used again."""
+
+    code = models.CharField(max_length=13, unique=True)
+    transaction = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="vouchers")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)  # printed on it
+    applied = models.DecimalField(max_digits=10, decimal_places=2)  # what it took off
+    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["id"]
 
     def __str__(self):
-        return f"{self.quantity} × {self.name}"
+        return f"voucher {self.code} ({self.applied})"
 
 
 class OrderEvent(models.Model):
@@ -173,16 +242,43 @@ class Refund(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A return's Idempotency-Key: the same request twice is one return.
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.UniqueConstraint(
+                fields=["transaction", "idempotency_key"], name="refund_idempotency_key_per_order"
+            ),
         ]
 
     def __str__(self):
         return f"refund {self.amount} of {self.transaction_id}"
+
+
+class RefundLine(models.Model):
+    """Units of an order line given back in a return, and what they were paid."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="returns")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)  # goods, at the line's rate
+    deposit = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    restocked = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="refund_line_quantity_positive"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.order_line.name} back"
 
 
 class WebhookEvent(models.Model):

@@ -12,9 +12,19 @@ from django.utils import timezone
 from catalog.errors import OutOfStock
 from catalog.models import Product, quantity_fits_unit
 from catalog.services import refuses_beyond_stock
-from checkout.errors import EmptyCart, InvalidQuantity, ProductInactive, UnknownProducts
-from grocery.money import ZERO, round_money
-from promotions.engine import Discount, Line
+from checkout.errors import (
+    EmptyCart,
+    InvalidQuantity,
+    ProductInactive,
+    UnknownProducts,
+    VoucherRedeemed,
+)
+from checkout.models import VoucherRedemption
+from checkout.vouchers import Voucher
+from grocery.money import ZERO, from_cents, round_money
+from grocery.tax import TaxEntry, taxes_for
+from promotions.engine import Discount, Line, Rule, apply_promotions
+from promotions.engine.cart import spread, to_cents
 from promotions.selectors import discounts_for
 
 WHOLE = Decimal(1)
@@ -37,7 +47,21 @@ class PricedLine:
     gross: Decimal  # Product.price_for(quantity): price of one item or one kg × quantity
     discounts: list[Discount]
     discount: Decimal
-    total: Decimal
+    total: Decimal  # gross - discount: the goods after promotions, deposit not included
+    tax_rate: Decimal
+    deposit_unit: Decimal  # per item, never discounted
+    deposit: Decimal
+    deposit_tax_rate: Decimal
+    # What the customer pays for the goods and for the deposit once vouchers are spread over
+    # the basket: what a return of these units gives back.
+    paid: Decimal = ZERO
+    deposit_paid: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class AppliedVoucher:
+    voucher: Voucher
+    applied: Decimal  # at most what was left to pay: the total never goes below zero
 
 
 @dataclass
@@ -50,6 +74,10 @@ class Quote:
     currency: str
     priced_at: datetime
     discounts: list[Discount] = field(default_factory=list)
+    deposit_total: Decimal = ZERO
+    voucher_total: Decimal = ZERO
+    vouchers: list[AppliedVoucher] = field(default_factory=list)
+    taxes: list[TaxEntry] = field(default_factory=list)
 
 
 def quantity_problem(product: Product, quantity: Decimal) -> str | None:
@@ -83,7 +111,12 @@ def merge_lines(lines: Iterable[RequestedLine]) -> dict[str, Decimal]:
     return merged
 
 
-def quote_cart(lines: Sequence[RequestedLine], *, at: datetime | None = None) -> Quote:
+def quote_cart(
+    lines: Sequence[RequestedLine],
+    *,
+    vouchers: Sequence[Voucher] = (),
+    at: datetime | None = None,
+) -> Quote:
     """Validate a requested cart and price it; raises a DomainError naming every bad line.
 
     Nothing is written: checkout calls this before it reserves anything.
@@ -114,11 +147,31 @@ def quote_cart(lines: Sequence[RequestedLine], *, at: datetime | None = None) ->
     if short and refuses_beyond_stock():
         names = ", ".join(s["product_id"] for s in short)
         raise OutOfStock(f"Not enough stock for {names}.", lines=short)
-    return price_lines([(products[pid], qty) for pid, qty in wanted.items()], at=at)
+    if vouchers:
+        redeemed = sorted(
+            VoucherRedemption.objects.filter(code__in=[v.code for v in vouchers]).values_list(
+                "code", flat=True
+            )
+        )
+        if redeemed:
+            raise VoucherRedeemed(
+                f"Voucher {', '.join(redeemed)} was already redeemed.", vouchers=redeemed
+            )
+    return price_lines(
+        [(products[pid], qty) for pid, qty in wanted.items()], vouchers=vouchers, at=at
+    )
 
 
-def price_lines(items: Sequence[tuple[Product, Decimal]], *, at: datetime | None = None) -> Quote:
-    """Prices and promotions for (product, quantity) pairs that are already known to be valid."""
+def price_lines(
+    items: Sequence[tuple[Product, Decimal]],
+    *,
+    vouchers: Sequence[Voucher] = (),
+    at: datetime | None = None,
+    rules: Sequence[Rule] | None = None,
+) -> Quote:
+    """Prices and promotions for (product, quantity) pairs that are already known to be valid.
+
+    `rules`: the promotions to apply instead of the running ones (laws and benchmarks)."""
     at = at or timezone.now()
     engine_lines = [
         Line(
@@ -132,11 +185,17 @@ def price_lines(items: Sequence[tuple[Product, Decimal]], *, at: datetime | None
         )
         for product, quantity in items
     ]
-    discounts = discounts_for(engine_lines, at) if engine_lines else []
+    if not engine_lines:
+        discounts = []
+    elif rules is None:
+        discounts = discounts_for(engine_lines, at)
+    else:
+        discounts = apply_promotions(engine_lines, rules, at)
     by_product: dict[str, list[Discount]] = {}
     for discount in discounts:
         by_product.setdefault(discount.product_id, []).append(discount)
     priced = []
+    rates = settings.VAT_RATES  # read once: a settings attribute costs more than a dict lookup
     for product, quantity in items:
         gross = product.price_for(quantity)
         mine = by_product.get(product.product_id, [])
@@ -151,26 +210,59 @@ def price_lines(items: Sequence[tuple[Product, Decimal]], *, at: datetime | None
                 discounts=mine,
                 discount=discount,
                 total=gross - discount,
+                tax_rate=rates[product.effective_tax_class],
+                deposit_unit=product.deposit,
+                deposit=round_money(product.deposit * quantity),
+                deposit_tax_rate=rates[product.deposit_tax_class],
             )
         )
     subtotal = sum((line.gross for line in priced), ZERO)
     discount_total = sum((line.discount for line in priced), ZERO)
-    total = subtotal - discount_total
+    deposit_total = sum((line.deposit for line in priced), ZERO)
+    applied = _apply_vouchers(vouchers, subtotal - discount_total + deposit_total)
+    voucher_total = sum((v.applied for v in applied), ZERO)
+    _spread_vouchers(priced, voucher_total)
+    taxes = taxes_for(
+        part
+        for line in priced
+        for part in ((line.tax_rate, line.paid), (line.deposit_tax_rate, line.deposit_paid))
+        if part[1]
+    )
     return Quote(
         lines=priced,
         subtotal=subtotal,
         discount_total=discount_total,
-        total=total,
-        tax=included_tax(total),
+        total=subtotal - discount_total + deposit_total - voucher_total,
+        tax=sum((entry.tax for entry in taxes), ZERO),
         currency=settings.CURRENCY,
         priced_at=at,
         discounts=discounts,
+        deposit_total=deposit_total,
+        voucher_total=voucher_total,
+        vouchers=applied,
+        taxes=taxes,
     )
 
 
-def included_tax(total: Decimal) -> Decimal:
-    """The VAT inside a VAT-inclusive total (shelf prices include it), if a rate is configured."""
-    rate = Decimal(str(settings.VAT_RATE))
-    if not rate:
-        return ZERO
-    return round_money(total - total / (1 + rate))
+def _apply_vouchers(vouchers: Sequence[Voucher], due: Decimal) -> list[AppliedVoucher]:
+    """Each voucher takes what it is worth, in the order given, until nothing is left to pay."""
+    applied = []
+    for voucher in vouchers:
+        take = min(voucher.amount, max(due, ZERO))
+        applied.append(AppliedVoucher(voucher=voucher, applied=take))
+        due -= take
+    return applied
+
+
+def _spread_vouchers(lines: list[PricedLine], amount: Decimal) -> None:
+    """Vouchers are paid like a basket-wide discount: spread over the goods and deposits in
+    proportion to their amounts, cent-exact (largest remainder, ties by position), before VAT."""
+    if not amount:
+        for line in lines:
+            line.paid, line.deposit_paid = line.total, line.deposit
+        return
+    weights = [to_cents(w) for line in lines for w in (line.total, line.deposit)]
+    shares = spread(to_cents(amount), weights)
+    for index, line in enumerate(lines):
+        line.paid = line.total - from_cents(shares[2 * index])
+        line.deposit_paid = line.deposit - from_cents(shares[2 * index + 1])

@@ -39,6 +39,43 @@ class PricedLineOutput(serializers.Serializer):
     min_age = serializers.IntegerField(
         allow_null=True, required=False, help_text="age-restricted: staff check an ID at the exit"
     )
+    tax_rate = number(help_text="VAT in percent of this line's goods")
+    deposit = money(help_text="the line's deposit, also listed in deposits")
+
+
+class TaxOutput(serializers.Serializer):
+    rate = number(help_text="percent")
+    net = money()
+    tax = money()
+    gross = money(help_text="what the lines at this rate cost, VAT included")
+
+
+class DepositOutput(serializers.Serializer):
+    product_id = serializers.CharField()
+    name = serializers.CharField()
+    quantity = number()
+    unit_amount = money()
+    total = money()
+    tax_rate = number()
+
+
+class VoucherOutput(serializers.Serializer):
+    code = serializers.CharField()
+    amount = money(help_text="printed on the voucher")
+    applied = money(help_text="what it takes off: never more than is left to pay")
+
+
+class TaxesMixin(serializers.Serializer):
+    """VAT per rate: Σ gross = total and Σ net + Σ tax = total."""
+
+    taxes = TaxOutput(many=True)
+    deposits = DepositOutput(many=True)
+    deposit_total = money()
+
+
+class VouchersMixin(serializers.Serializer):
+    vouchers = VoucherOutput(many=True)
+    voucher_total = money(help_text="total = subtotal - discount_total + deposit_total - this")
 
 
 class CartLineOutput(PricedLineOutput):
@@ -49,12 +86,22 @@ class CartLineOutput(PricedLineOutput):
 
 
 class CartProblemOutput(serializers.Serializer):
-    product_id = serializers.CharField()
-    code = serializers.ChoiceField(choices=["inactive", "insufficient_stock", "price_changed"])
+    product_id = serializers.CharField(required=False)
+    voucher = serializers.CharField(required=False, help_text="for voucher_redeemed")
+    code = serializers.ChoiceField(
+        choices=[
+            "inactive",
+            "insufficient_stock",
+            "price_changed",
+            "voucher_redeemed",
+            "invalid_voucher",
+            "voucher_other_shop",
+        ]
+    )
     message = serializers.CharField()
 
 
-class CartOutput(serializers.Serializer):
+class CartOutput(TaxesMixin, VouchersMixin):
     token = serializers.CharField()
     lines = CartLineOutput(many=True)
     subtotal = money()
@@ -66,7 +113,7 @@ class CartOutput(serializers.Serializer):
     problems = CartProblemOutput(many=True)
 
 
-class QuoteOutput(serializers.Serializer):
+class QuoteOutput(TaxesMixin, VouchersMixin):
     lines = PricedLineOutput(many=True)
     subtotal = money()
     discount_total = money()
@@ -82,7 +129,29 @@ class ReceiptItemOutput(serializers.Serializer):
     price = money()
 
 
-class ReceiptOutput(serializers.Serializer):
+class ReceiptLineOutput(PricedLineOutput):
+    line_id = serializers.IntegerField(help_text="what a return names")
+    returned_quantity = number()
+
+
+class ReturnLineOutput(serializers.Serializer):
+    line_id = serializers.IntegerField()
+    name = serializers.CharField()
+    quantity = number()
+    amount = money(help_text="the goods, as paid (their share of discounts and vouchers)")
+    deposit = money()
+    restocked = serializers.BooleanField()
+
+
+class ReturnOutput(serializers.Serializer):
+    refund_id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    amount = money()
+    lines = ReturnLineOutput(many=True)
+    taxes = TaxOutput(many=True)
+
+
+class ReceiptOutput(TaxesMixin, VouchersMixin):
     total = money()
     items = ReceiptItemOutput(many=True)
     transaction_id = serializers.CharField()
@@ -95,9 +164,18 @@ class ReceiptOutput(serializers.Serializer):
     refunded_amount = money()
     currency = serializers.CharField()
     payment_method = serializers.CharField()
-    lines = PricedLineOutput(many=True)
+    lines = ReceiptLineOutput(many=True)
+    returns = ReturnOutput(many=True)
     exit_code = serializers.CharField(allow_null=True)
     exit_qr_url = serializers.URLField(allow_null=True)
+
+
+class ReturnAnswerOutput(serializers.Serializer):
+    # "return" is a keyword: the field is declared under another name and renamed.
+    receipt = ReceiptOutput()
+
+
+ReturnAnswerOutput._declared_fields["return"] = ReturnOutput()
 
 
 class ReceiptListOutput(serializers.Serializer):

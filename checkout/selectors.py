@@ -12,9 +12,12 @@ from django.utils import timezone
 from catalog.selectors import json_price_per_kg, json_quantity
 from catalog.services import refuses_beyond_stock
 from checkout.errors import OrderNotFound
-from checkout.models import Cart, ExitDecision, ExitVerification, Order
+from checkout.models import Cart, ExitDecision, ExitVerification, Order, VoucherRedemption
 from checkout.pricing import Quote, price_lines
+from checkout.vouchers import parse_voucher
+from grocery.errors import DomainError
 from grocery.money import ZERO, json_money
+from grocery.tax import TaxEntry, taxes_for, taxes_payload
 
 EXIT_SALT = "checkout.exit-code"
 STATUS_WORDS = {
@@ -63,6 +66,8 @@ def quote_payload(quote: Quote) -> dict:
                 "total": json_money(line.total),
                 "discounts": [_discount_payload(d) for d in line.discounts],
                 "min_age": line.product.required_age,
+                "tax_rate": float(line.tax_rate),
+                "deposit": json_money(line.deposit),
             }
             for line in quote.lines
         ],
@@ -74,21 +79,90 @@ def quote_payload(quote: Quote) -> dict:
         "discounts": [
             {**_discount_payload(d), "product_id": d.product_id} for d in quote.discounts
         ],
+        **_extras_payload(
+            deposits=[
+                (
+                    line.product.product_id,
+                    line.product.name,
+                    line.quantity,
+                    line.deposit_unit,
+                    line.deposit,
+                    line.deposit_tax_rate,
+                )
+                for line in quote.lines
+                if line.deposit
+            ],
+            vouchers=[(v.voucher.code, v.voucher.amount, v.applied) for v in quote.vouchers],
+            deposit_total=quote.deposit_total,
+            voucher_total=quote.voucher_total,
+            taxes=quote.taxes,
+        ),
+    }
+
+
+def _extras_payload(*, deposits, vouchers, deposit_total, voucher_total, taxes) -> dict:
+    """Deposit lines, voucher lines and VAT per rate: the same shape on quote, cart and receipt."""
+    return {
+        "deposits": [
+            {
+                "product_id": product_id,
+                "name": f"Deposit: {name}",
+                "quantity": json_quantity(quantity),
+                "unit_amount": json_money(unit),
+                "total": json_money(total),
+                "tax_rate": float(rate),
+            }
+            for product_id, name, quantity, unit, total, rate in deposits
+        ],
+        "deposit_total": json_money(deposit_total),
+        "vouchers": [
+            {"code": code, "amount": json_money(amount), "applied": json_money(applied)}
+            for code, amount, applied in vouchers
+        ],
+        # Positive, like discount_total: the total is what is left after it.
+        "voucher_total": json_money(voucher_total),
+        "taxes": taxes_payload(taxes),
     }
 
 
 def cart_payload(cart: Cart) -> dict:
     """The cart priced now, with every line whose product changed under it named in problems."""
-    return _cart_lines_payload(cart.token, list(cart.lines.select_related("product__category")))
+    return _cart_lines_payload(
+        cart.token,
+        list(cart.lines.select_related("product__category")),
+        list(cart.vouchers.values_list("code", flat=True)),
+    )
 
 
 def empty_cart_payload(token: str) -> dict:
     """A device's cart before its first write: the same shape, and no row behind it."""
-    return _cart_lines_payload(token, [])
+    return _cart_lines_payload(token, [], [])
 
 
-def _cart_lines_payload(token: str, lines: list) -> dict:
+def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> dict:
     problems = []
+    redeemed = set(
+        VoucherRedemption.objects.filter(code__in=voucher_codes).values_list("code", flat=True)
+        if voucher_codes
+        else ()
+    )
+    for code in sorted(redeemed):
+        problems.append(
+            {
+                "voucher": code,
+                "code": "voucher_redeemed",
+                "message": f"Voucher {code} was already redeemed.",
+            }
+        )
+    vouchers = []
+    for code in voucher_codes:
+        try:
+            voucher = parse_voucher(code)
+        except DomainError as exc:  # the shop's voucher settings changed since it was scanned
+            problems.append({"voucher": code, "code": exc.code, "message": exc.message})
+            continue
+        if code not in redeemed:
+            vouchers.append(voucher)
     for line in lines:
         product = line.product
         if not product.is_active:
@@ -117,7 +191,10 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
                 }
             )
     # Lines that can no longer be sold stay visible but are not counted.
-    quote = price_lines([(line.product, line.quantity) for line in lines if line.product.is_active])
+    quote = price_lines(
+        [(line.product, line.quantity) for line in lines if line.product.is_active],
+        vouchers=vouchers,
+    )
     priced = {p.product.product_id: p for p in quote.lines}
     payload = quote_payload(quote)
     by_id = {line["product_id"]: line for line in payload["lines"]}
@@ -152,6 +229,10 @@ def _cart_lines_payload(token: str, lines: list) -> dict:
         "total": payload["total"],
         "tax": payload["tax"],
         "currency": quote.currency,
+        **{
+            key: payload[key]
+            for key in ("deposits", "deposit_total", "vouchers", "voucher_total", "taxes")
+        },
         # Weighed goods count as one item each, whatever they weigh.
         "item_count": sum(
             1 if line.product.sold_by_weight else int(line.quantity) for line in lines
@@ -232,8 +313,13 @@ def exit_answer_payload(order: Order | None, decision: str, reason: str) -> dict
 
 
 def receipt_payload(order: Order) -> dict:
-    # A checkout that just wrote its lines hands them over rather than reading them back.
-    lines = getattr(order, "sold_lines", None) or list(order.lines.all())
+    # A checkout that just wrote its lines hands them over rather than reading them back; it has
+    # no returns yet either.
+    fresh = getattr(order, "sold_lines", None)
+    lines = fresh or list(order.lines.all())
+    taxes = order.sold_taxes if fresh else list(order.taxes.all())
+    vouchers = order.redeemed_vouchers if fresh else list(order.vouchers.all())
+    returns = [] if fresh else [r for r in order.refunds.all() if r.lines.all()]
     paid = order.status in Order.PAID
     base = settings.PUBLIC_BASE_URL
     code = exit_code(order) if paid else None
@@ -253,12 +339,13 @@ def receipt_payload(order: Order) -> dict:
         "subtotal": json_money(order.subtotal),
         "discount_total": json_money(order.discount_total),
         "tax": json_money(order.tax),
-        "tax_rate": float(settings.VAT_RATE),
+        "tax_rate": float(settings.VAT_RATES["standard"] / 100),  # the standard rate; see taxes
         "refunded_amount": json_money(order.refunded_amount),
         "currency": order.currency,
         "payment_method": order.payment_method,
         "lines": [
             {
+                "line_id": line.pk,
                 "product_id": line.product_code,
                 "name": line.name,
                 "unit": line.unit,
@@ -271,12 +358,71 @@ def receipt_payload(order: Order) -> dict:
                 "discounts": [
                     {**d, "amount": json_money(Decimal(d["amount"]))} for d in line.discounts
                 ],
+                "tax_rate": float(line.tax_rate),
+                "deposit": json_money(line.deposit),
+                "returned_quantity": json_quantity(line.returned_quantity),
             }
             for line in lines
         ],
+        **_extras_payload(
+            deposits=[
+                (
+                    line.product_code,
+                    line.name,
+                    line.quantity,
+                    line.deposit / line.quantity,
+                    line.deposit,
+                    line.deposit_tax_rate,
+                )
+                for line in lines
+                if line.deposit
+            ],
+            vouchers=[(v.code, v.amount, v.applied) for v in vouchers],
+            deposit_total=sum((line.deposit for line in lines), ZERO),
+            voucher_total=sum((v.applied for v in vouchers), ZERO),
+            taxes=[TaxEntry(rate=t.rate, net=t.net, tax=t.tax, gross=t.gross) for t in taxes],
+        ),
+        "returns": [return_payload(refund) for refund in returns],
         "exit_code": code,
         "exit_qr_url": f"{base}{reverse('exit-qr', args=[code])}" if code else None,
     }
+
+
+def return_taxes(refund_lines) -> list[TaxEntry]:
+    """A return's VAT per rate: its goods at their line's rate, deposits at the deposit's."""
+    return taxes_for(
+        part
+        for rl in refund_lines
+        for part in (
+            (rl.order_line.tax_rate, rl.amount),
+            (rl.order_line.deposit_tax_rate, rl.deposit),
+        )
+        if part[1]
+    )
+
+
+def return_payload(refund) -> dict:
+    lines = list(refund.lines.all())
+    return {
+        "refund_id": refund.pk,
+        "created_at": refund.created_at.isoformat(),
+        "amount": json_money(refund.amount),
+        "lines": [
+            {
+                "line_id": rl.order_line_id,
+                "name": rl.order_line.name,
+                "quantity": json_quantity(rl.quantity),
+                "amount": json_money(rl.amount),
+                "deposit": json_money(rl.deposit),
+                "restocked": rl.restocked,
+            }
+            for rl in lines
+        ],
+        "taxes": taxes_payload(return_taxes(lines)),
+    }
+
+
+RECEIPT_PREFETCH = ("lines", "taxes", "vouchers", "refunds__lines__order_line")
 
 
 def checkout_payload(order: Order) -> dict:
@@ -301,6 +447,10 @@ def checkout_payload(order: Order) -> dict:
         payload["client_secret"] = order.client_secret
         payload["next_action"] = getattr(order, "next_action", None) or {"type": "use_stripe_sdk"}
     return payload
+
+
+def get_order_for_receipt(pk: int) -> Order:
+    return Order.objects.prefetch_related(*RECEIPT_PREFETCH).get(pk=pk)
 
 
 def visible_orders(*, user, cart_token: str | None) -> QuerySet[Order]:

@@ -5,6 +5,8 @@ from checkout import api
 urlpatterns = [
     path("api/cart", api.CartApi.as_view(), name="cart"),
     path("api/cart/lines", api.CartLinesApi.as_view(), name="cart-lines"),
+    path("api/cart/vouchers", api.CartVouchersApi.as_view(), name="cart-vouchers"),
+    path("api/cart/vouchers/<str:code>", api.CartVoucherApi.as_view(), name="cart-voucher"),
     path("api/cart/lines/<str:product_id>", api.CartLineApi.as_view(), name="cart-line"),
     path("api/checkout/config", api.CheckoutConfigApi.as_view(), name="checkout-config"),
     path("api/checkout/quote", api.QuoteApi.as_view(), name="checkout-quote"),
@@ -20,5 +22,10 @@ urlpatterns = [
     path("api/exit/audit", api.ExitAuditApi.as_view(), name="exit-audit"),
     path("api/exit/id-check", api.ExitIdCheckApi.as_view(), name="exit-id-check"),
     path("api/receipts/exit/<str:code>/qr.svg", api.exit_qr, name="exit-qr"),
+    path(
+        "api/receipts/<str:transaction_id>/returns",
+        api.ReceiptReturnsApi.as_view(),
+        name="receipt-returns",
+    ),
     path("api/receipts/<str:transaction_id>", api.ReceiptApi.as_view(), name="receipt-detail"),
 ]

@@ -19,3 +19,8 @@ cp node_modules/barcode-detector/LICENSE "$dest/barcode-detector.LICENSE" 2>/dev
 cp node_modules/zxing-wasm/LICENSE "$dest/zxing-wasm.LICENSE" 2>/dev/null || true
 echo "static/vendor: barcode-detector $(node -p 'require("./node_modules/barcode-detector/package.json").version'), zxing-wasm $wasm_version"
 ls -l "$dest"
+# axe-core for the browser tests' accessibility checks (tests/fixtures/browser.py: axe_violations).
+mkdir -p tests/fixtures/vendor
+cp node_modules/axe-core/axe.min.js tests/fixtures/vendor/
+cp node_modules/axe-core/LICENSE tests/fixtures/vendor/axe-core.LICENSE
+echo "tests/fixtures/vendor: axe-core $(node -p 'require("./node_modules/axe-core/package.json").version')"

@@ -42,6 +42,9 @@ def _client_config() -> dict:
         "decoderWasmIntegrity": integrity(DECODER_WASM),
         "placeholderImage": static("frontend/icons/placeholder.svg"),
         "stripeJs": settings.STRIPE_JS_URL,
+        # Deposit-return vouchers are recognised on the phone by their prefix digits.
+        "voucherPrefix": settings.VOUCHER_PREFIX,
+        "voucherLayout": settings.VOUCHER_LAYOUT,
         # STOCK_POLICY=record sells what the customer holds, even when the records say none left.
         "refusesBeyondStock": refuses_beyond_stock(),
         # The one unit vocabulary: the screens show these labels and weigh these units.

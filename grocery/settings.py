@@ -395,8 +395,35 @@ PROMOTIONS_MEMO_SECONDS = env.float("PROMOTIONS_MEMO_SECONDS", default=1.0)
 
 # --- Checkout ---------------------------------------------------------------------------------
 PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=["credit_card", "debit_card", "card"])
-# VAT included in shelf prices, shown on receipts (0 = not configured). E.g. 0.09.
-VAT_RATE = env("VAT_RATE", default="0")
+# VAT rates in percent per tax class (grocery/tax.py); shelf prices include VAT. Germany's by
+# default: "standard=19,reduced=7,zero=0".
+VAT_RATES = {
+    name: Decimal(rate)
+    for name, rate in env.dict(
+        "VAT_RATES", default={"standard": "19", "reduced": "7", "zero": "0"}
+    ).items()
+}
+if set(VAT_RATES) != {"standard", "reduced", "zero"} or any(
+    not rate.is_finite() or not 0 <= rate < 100 for rate in VAT_RATES.values()
+):
+    raise ImproperlyConfigured("VAT_RATES needs standard, reduced and zero, each 0 to 99 (%).")
+# Deposit-return vouchers printed by the shop's reverse vending machine: EAN-13 in the in-store
+# range. The layout names each digit: P prefix, S store, N serial, A amount in cents, C check.
+VOUCHER_PREFIX = env("VOUCHER_PREFIX", default="29")
+VOUCHER_STORE = env("VOUCHER_STORE", default="01")
+VOUCHER_LAYOUT = env("VOUCHER_LAYOUT", default="PPSSNNNNAAAAC")
+if (
+    len(VOUCHER_LAYOUT) != 13
+    or set(VOUCHER_LAYOUT) - set("PSNAC")
+    or VOUCHER_LAYOUT[-1] != "C"
+    or VOUCHER_LAYOUT.count("P") != len(VOUCHER_PREFIX)
+    or VOUCHER_LAYOUT.count("S") != len(VOUCHER_STORE)
+    or "A" not in VOUCHER_LAYOUT
+):
+    raise ImproperlyConfigured(
+        "VOUCHER_LAYOUT: 13 letters of P, S, N, A ending in C, as many P as VOUCHER_PREFIX "
+        "has digits and as many S as VOUCHER_STORE."
+    )
 CHECKOUT_TOTAL_TOLERANCE = Decimal("0.005")  # a claimed total more than half a cent off is refused
 CART_COOKIE_MAX_AGE = env.int("CART_COOKIE_MAX_AGE", default=30 * 86_400)
 EXIT_CODE_VALID_HOURS = env.int("EXIT_CODE_VALID_HOURS", default=24)

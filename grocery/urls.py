@@ -7,6 +7,7 @@ from grocery import health
 urlpatterns = [
     # Before the admin: its catch-all would answer the old order paths with 404.
     path("admin/checkout/transaction/", include("checkout.admin_redirects")),
+    path("admin/reports/", include("shop.urls")),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

@@ -1,7 +1,7 @@
 """Figures for the manager dashboard on the admin index. Every figure is one SQL aggregate, so the
 page stays fast with hundreds of thousands of orders (see bench/dashboard.py)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import wraps
@@ -13,7 +13,8 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from catalog.models import Product, StockCountRequest
-from checkout.models import ExitAudit, Order, OrderLine
+from checkout.models import ExitAudit, Order, OrderLine, OrderTax, RefundLine
+from checkout.selectors import return_taxes
 from frontend.models import CspViolation
 from promotions.models import Promotion
 
@@ -249,3 +250,73 @@ def list_exit_audits(today: date, days: int = 7) -> dict:
         "written_off": sum((d["written_off"] for d in days_found), ZERO),
         "store": settings.STORE_ID,
     }
+
+
+@dataclass(frozen=True)
+class VatRow:
+    """One day and rate of the VAT report: sales, and returns given back that day."""
+
+    day: date
+    rate: Decimal
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+    returned_net: Decimal = ZERO
+    returned_tax: Decimal = ZERO
+    returned_gross: Decimal = ZERO
+
+
+@_no_jit
+def list_vat_by_day(first: date, last: date) -> list[VatRow]:
+    """Sales per VAT rate per local day (what the receipts printed: OrderTax of every order that
+    was paid, refunded or not), and returns by line per rate on the day they were refunded, each
+    return rounded per rate as its receipt shows it. Refunds of an amount name no lines, so no
+    rate: they are not in this report. Oldest first, highest rate first."""
+    tz = timezone.get_current_timezone()
+    since, until = _day_start(first), _day_start(last + timedelta(days=1))
+    sold = (
+        OrderTax.objects.filter(
+            transaction__status__in=(*Order.PAID, Order.Status.REFUNDED),
+            transaction__created_at__gte=since,
+            transaction__created_at__lt=until,
+        )
+        .annotate(day=TruncDate("transaction__created_at", tzinfo=tz))
+        .values("day", "rate")
+        .annotate(net=Sum("net"), tax=Sum("tax"), gross=Sum("gross"))
+    )
+    rows = {(r["day"], r["rate"]): VatRow(**r) for r in sold}
+    returned = RefundLine.objects.filter(
+        refund__created_at__gte=since, refund__created_at__lt=until
+    ).select_related("refund", "order_line")
+    by_refund: dict[int, list] = {}
+    for line in returned:
+        by_refund.setdefault(line.refund_id, []).append(line)
+    for lines in by_refund.values():
+        day = timezone.localtime(lines[0].refund.created_at, tz).date()
+        for entry in return_taxes(lines):
+            row = rows.get((day, entry.rate)) or VatRow(day, entry.rate, ZERO, ZERO, ZERO)
+            rows[(day, entry.rate)] = replace(
+                row,
+                returned_net=row.returned_net + entry.net,
+                returned_tax=row.returned_tax + entry.tax,
+                returned_gross=row.returned_gross + entry.gross,
+            )
+    return [rows[key] for key in sorted(rows, key=lambda k: (k[0], -k[1]))]
+
+
+def get_vat_by_rate(rows: list[VatRow]) -> list[VatRow]:
+    """The days' rows added up per rate (the dashboard's panel)."""
+    totals: dict[Decimal, VatRow] = {}
+    for row in rows:
+        t = totals.get(row.rate) or VatRow(row.day, row.rate, ZERO, ZERO, ZERO)
+        totals[row.rate] = VatRow(
+            row.day,
+            row.rate,
+            t.net + row.net,
+            t.tax + row.tax,
+            t.gross + row.gross,
+            t.returned_net + row.returned_net,
+            t.returned_tax + row.returned_tax,
+            t.returned_gross + row.returned_gross,
+        )
+    return [totals[rate] for rate in sorted(totals, reverse=True)]

@@ -61,3 +61,13 @@ def make_promotion(*, products=(), categories=(), **fields):
     return save_promotion(
         promotion=Promotion(**defaults), products=list(products), categories=list(categories)
     )
+
+
+def make_voucher_code(
+    amount: str, *, serial: int = 1, store: str = "01", prefix: str = "29"
+) -> str:
+    """A deposit-return voucher as the default layout prints it (PPSSNNNNAAAAC)."""
+    cents = int(Decimal(amount) * 100)
+    body = f"{prefix}{store}{serial:04d}{cents:04d}"
+    odd_even = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
+    return body + str((10 - odd_even % 10) % 10)

@@ -218,6 +218,7 @@ THROTTLED = [
     ("/api/cart", "delete"),
     ("/api/cart/lines", "post"),
     ("/api/cart/lines/{product_id}", "put"),
+    ("/api/cart/vouchers", "post"),
     ("/api/checkout/quote", "post"),
     ("/api/checkout", "post"),
     ("/api/checkout/{transaction_id}/confirm", "post"),

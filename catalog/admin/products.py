@@ -104,7 +104,8 @@ class ProductAdmin(admin.ModelAdmin):
                 None,
                 {"fields": ("product_id", "name", "category", "description", "image", "is_active")},
             ),
-            ("Price", {"fields": ("price", "unit")}),
+            ("Price", {"fields": ("price", "unit", "tax_class")}),
+            ("Deposit", {"fields": ("deposit", "deposit_tax_class")}),
             ("Stock", {"fields": (*(("stock_summary",) if obj else ()), *stock, "reorder_level")}),
             ("Barcode and shelf label", {"fields": ("gtin", *(("qr_preview",) if obj else ()))}),
             ("At the exit", {"fields": ("min_age", "control_weight")}),
@@ -322,7 +323,15 @@ class ProductAdmin(admin.ModelAdmin):
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     form = CategoryForm
-    list_display = ("name", "slug", "min_age", "control_weight", "product_count", "active_count")
+    list_display = (
+        "name",
+        "slug",
+        "tax_class",
+        "min_age",
+        "control_weight",
+        "product_count",
+        "active_count",
+    )
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
 

@@ -21,6 +21,9 @@ COLUMNS = [
     "stock",
     "reorder_level",
     "active",
+    "tax_class",  # blank: the category's
+    "deposit",
+    "deposit_tax_class",
 ]
 # Exported for comparing prices across units (Unit's price_per_kg); an import accepts the column
 # and ignores it, because the price and unit are what is stored.
@@ -73,9 +76,26 @@ def export_rows(queryset) -> Iterator[str]:
             "stock",
             "reorder_level",
             "is_active",
+            "tax_class",
+            "deposit",
+            "deposit_tax_class",
         )
     )
-    for pid, gtin, name, desc, cat, price, unit, stock, reorder, active in rows.iterator(2000):
+    for (
+        pid,
+        gtin,
+        name,
+        desc,
+        cat,
+        price,
+        unit,
+        stock,
+        reorder,
+        active,
+        tax_class,
+        deposit,
+        deposit_tax_class,
+    ) in rows.iterator(2000):
         yield writer.writerow(
             [
                 *map(escape_formula, (pid, gtin or "", name, desc, cat)),
@@ -84,6 +104,9 @@ def export_rows(queryset) -> Iterator[str]:
                 _quantity(stock),
                 _quantity(reorder),
                 "yes" if active else "no",
+                tax_class,
+                deposit,
+                deposit_tax_class,
                 "" if (per_kg := price_per_kg(price, unit)) is None else f"{per_kg:.2f}",
             ]
         )

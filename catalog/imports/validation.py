@@ -5,6 +5,7 @@ with its line; a row that passes carries what catalog.services.import_products w
 from catalog.gtin import InvalidGtin, normalize_gtin
 from catalog.imports.csv_format import Row, parse_decimal
 from catalog.models import Category, Product, Unit, quantity_fits_unit
+from grocery.tax import TaxClass
 
 DATA_FIELDS = (
     "gtin",
@@ -15,6 +16,9 @@ DATA_FIELDS = (
     "unit",
     "reorder_level",
     "is_active",
+    "tax_class",
+    "deposit",
+    "deposit_tax_class",
 )
 REQUIRED_FOR_NEW = ("name", "category", "price")
 TRUE, FALSE = {"1", "true", "yes", "y", "ja"}, {"0", "false", "no", "n", "nee"}
@@ -146,6 +150,32 @@ def _validate_row(row: Row, categories, by_id, by_gtin, seen_ids, claimed_gtins)
             problems.append(f"active: '{v['active']}' is not yes or no")
         else:
             data["is_active"] = flag in TRUE
+    problems.extend(_tax_and_deposit(v, data, unit))
+    return problems
+
+
+def _tax_and_deposit(v: dict, data: dict, unit: str) -> list[str]:
+    problems = []
+    for name in ("tax_class", "deposit_tax_class"):
+        if v.get(name):
+            if v[name].lower() not in TaxClass.values:
+                problems.append(f"{name}: '{v[name]}' is not one of {', '.join(TaxClass.values)}")
+            else:
+                data[name] = v[name].lower()
+    if v.get("deposit"):
+        try:
+            deposit = parse_decimal(v["deposit"], places=2)
+        except ValueError as exc:
+            problems.append(f"deposit: {exc}")
+        else:
+            if deposit < 0:
+                problems.append("deposit: must not be negative")
+            elif deposit and unit != Unit.EACH:
+                problems.append("deposit: only items sold each carry a deposit")
+            elif deposit >= 10**8:
+                problems.append("deposit: too large")
+            else:
+                data["deposit"] = deposit
     return problems
 
 

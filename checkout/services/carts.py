@@ -17,9 +17,10 @@ from django.utils import timezone
 from catalog.errors import OutOfStock, ProductNotFound
 from catalog.models import Product
 from catalog.services import refuses_beyond_stock
-from checkout.errors import CartLineNotFound, InvalidQuantity, ProductInactive
-from checkout.models import Cart, CartLine
+from checkout.errors import CartLineNotFound, InvalidQuantity, ProductInactive, VoucherRedeemed
+from checkout.models import Cart, CartLine, CartVoucher, VoucherRedemption
 from checkout.pricing import quantity_problem
+from checkout.vouchers import parse_voucher
 from grocery.money import ZERO
 
 CART_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_cart_token makes
@@ -161,3 +162,18 @@ def remove_from_cart(*, cart: Cart, product_id: str) -> None:
 
 def clear_cart(*, cart: Cart) -> None:
     CartLine.objects.filter(cart=cart).delete()
+    CartVoucher.objects.filter(cart=cart).delete()
+
+
+def add_voucher(*, cart: Cart, code: str) -> None:
+    """A scanned deposit-return voucher: refused at once when it is not ours or already spent
+    (the checkout's redemption is what finally decides)."""
+    voucher = parse_voucher(code)
+    if VoucherRedemption.objects.filter(code=voucher.code).exists():
+        raise VoucherRedeemed(f"Voucher {voucher.code} was already redeemed.", voucher=voucher.code)
+    CartVoucher.objects.get_or_create(cart=cart, code=voucher.code)
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+
+
+def remove_voucher(*, cart: Cart, code: str) -> None:
+    CartVoucher.objects.filter(cart=cart, code=code).delete()

@@ -18,11 +18,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from catalog.services import StockLine, take_stock
-from checkout.errors import IdempotencyKeyReused, NothingToPay, TotalMismatch
+from checkout.errors import IdempotencyKeyReused, NothingToPay, TotalMismatch, VoucherRedeemed
 from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, get_gateway
-from checkout.models import Order, OrderEvent, OrderLine
+from checkout.models import Order, OrderEvent, OrderLine, OrderTax, VoucherRedemption
 from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
 from checkout.services.payments import apply_payment_result, transition_order
+from checkout.vouchers import parse_vouchers
 from grocery.metrics import CHARGES
 from grocery.money import ZERO, round_money
 from grocery.tasks import enqueue_on_commit
@@ -45,6 +46,7 @@ class CheckoutRequest:
     payment_token: str = ""
     cart_token: str = ""
     user: object = None
+    vouchers: Sequence[str] = ()  # deposit-return voucher codes
 
     def fingerprint(self) -> str:
         """What makes two requests "the same" for an Idempotency-Key."""
@@ -56,6 +58,7 @@ class CheckoutRequest:
             "total_amount": str(round_money(self.claimed_total)),
             "payment_method": self.payment_method,
             "payment_token": self.payment_token,
+            **({"vouchers": sorted(self.vouchers)} if self.vouchers else {}),
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -78,7 +81,7 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
         earlier = _keyed(scope, key)
         if earlier is not None:
             return _replay(earlier, fingerprint)
-    quote = quote_cart(request.lines)
+    quote = quote_cart(request.lines, vouchers=parse_vouchers(request.vouchers))
     if quote.total <= ZERO:
         # A paid order with no payment would hand out an exit code for free goods.
         raise NothingToPay(total=quote.total, currency=quote.currency)
@@ -154,9 +157,19 @@ def _reserve(
                     {"promotion_id": d.promotion_id, "amount": str(d.amount), "reason": d.reason}
                     for d in line.discounts
                 ],
+                tax_rate=line.tax_rate,
+                paid=line.paid,
+                deposit=line.deposit,
+                deposit_tax_rate=line.deposit_tax_rate,
+                deposit_paid=line.deposit_paid,
             )
             for line in quote.lines
         )
+        order.sold_taxes = OrderTax.objects.bulk_create(
+            OrderTax(transaction=order, rate=t.rate, net=t.net, tax=t.tax, gross=t.gross)
+            for t in quote.taxes
+        )
+        _redeem_vouchers(order, quote)
         OrderEvent.objects.create(
             transaction=order, to_status=Status.PENDING, reason="checkout started, stock taken"
         )
@@ -165,6 +178,30 @@ def _reserve(
             reference=order.transaction_id,
         )
     return order
+
+
+def _redeem_vouchers(order: Order, quote: Quote) -> None:
+    """Inside the order's transaction: a voucher another checkout holds (committed, or still
+    in flight: the insert waits for it) fails the unique code, and this order rolls back."""
+    if not quote.vouchers:
+        order.redeemed_vouchers = []
+        return
+    try:
+        with transaction.atomic():
+            order.redeemed_vouchers = VoucherRedemption.objects.bulk_create(
+                VoucherRedemption(
+                    transaction=order,
+                    code=v.voucher.code,
+                    amount=v.voucher.amount,
+                    applied=v.applied,
+                )
+                for v in quote.vouchers
+            )
+    except IntegrityError as exc:
+        codes = [v.voucher.code for v in quote.vouchers]
+        raise VoucherRedeemed(
+            f"Voucher {', '.join(codes)} was already redeemed.", vouchers=codes
+        ) from exc
 
 
 def _charge(order: Order, payment_token: str) -> None:

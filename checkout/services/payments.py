@@ -13,7 +13,7 @@ from catalog.models import StockMovement
 from catalog.services import StockLine, return_stock
 from checkout.errors import NotConfirmable, PaymentUnavailable
 from checkout.gateway import GatewayError, PaymentResult, PaymentStatus, get_gateway
-from checkout.models import CartLine, Order, OrderEvent
+from checkout.models import CartLine, CartVoucher, Order, OrderEvent
 from checkout.services import audits
 from checkout.services.discrepancies import flag_discrepancy, refund_late_payment
 
@@ -108,9 +108,12 @@ def transition_order(
                 setattr(row, name, value)
             if to == Status.FAILED and not row.stock_released:
                 _release_stock(row)
+                # Nothing was paid, so the customer keeps the deposit vouchers for next time.
+                row.vouchers.all().delete()
             if to == Status.SUCCEEDED and row.cart_token:
                 bought = row.lines.values_list("product_id", flat=True)
                 CartLine.objects.filter(cart__token=row.cart_token, product__in=bought).delete()
+                _forget_cart_vouchers(order, row)
             row.save(
                 update_fields=[
                     "status",
@@ -123,6 +126,17 @@ def transition_order(
     for field in Order._meta.concrete_fields:  # what the row now says, without a re-read
         setattr(order, field.attname, getattr(row, field.attname))
     return moved
+
+
+def _forget_cart_vouchers(order: Order, row: Order) -> None:
+    """The vouchers this order redeemed leave its cart (a checkout just made knows them)."""
+    redeemed = getattr(order, "redeemed_vouchers", None)
+    if redeemed is None:
+        codes = list(row.vouchers.values_list("code", flat=True))
+    else:
+        codes = [v.code for v in redeemed]
+    if codes:
+        CartVoucher.objects.filter(cart__token=row.cart_token, code__in=codes).delete()
 
 
 def _relax_commit() -> None:

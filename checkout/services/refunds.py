@@ -2,8 +2,11 @@
 
 The amount is reserved under a row lock in a short transaction before the gateway is called, so
 two clerks cannot refund more than was paid; the gateway call itself runs outside any transaction.
+A refund of an amount lives here; a return of lines (checkout.services.returns) reserves its
+lines too and then pays out through the same pay_out.
 """
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
@@ -26,25 +29,52 @@ def refund_order(*, order: Order, amount: Decimal, user=None, reason: str = "") 
     """
     amount = round_money(amount)
     with transaction.atomic():
-        row = Order.objects.select_for_update().get(pk=order.pk)
-        if row.status not in Order.PAID:
-            raise RefundNotAllowed(f"A {row.status} order cannot be refunded.")
+        row = lock_refundable(order)
         if amount <= 0 or amount > row.refundable_amount:
             raise RefundNotAllowed(
                 f"Refund must be between 0.01 and {row.refundable_amount}.",
                 refundable=row.refundable_amount,
             )
-        Order.objects.filter(pk=row.pk).update(refunded_amount=F("refunded_amount") + amount)
-        refund = Refund.objects.create(transaction=row, amount=amount, user=user, reason=reason)
+        refund = reserve_refund(row, amount, user=user, reason=reason)
+    return pay_out(order, refund, reason=reason)
+
+
+def lock_refundable(order: Order) -> Order:
+    """The order's row, locked; only a paid order can give money back."""
+    row = Order.objects.select_for_update().get(pk=order.pk)
+    if row.status not in Order.PAID:
+        raise RefundNotAllowed(f"A {row.status} order cannot be refunded.")
+    return row
+
+
+def reserve_refund(row: Order, amount: Decimal, *, user, reason: str, **fields) -> Refund:
+    """Inside the caller's transaction, on a locked row: the amount is the order's to give."""
+    Order.objects.filter(pk=row.pk).update(refunded_amount=F("refunded_amount") + amount)
+    return Refund.objects.create(transaction=row, amount=amount, user=user, reason=reason, **fields)
+
+
+def pay_out(
+    order: Order,
+    refund: Refund,
+    *,
+    reason: str,
+    undo: Callable[[], None] = lambda: None,
+    settle: Callable[[], None] = lambda: None,
+) -> Refund:
+    """Send a reserved refund to the gateway (its key makes a retry safe), then settle it; a
+    gateway failure undoes the reservation (and whatever `undo` reserved with it)."""
     try:
         result = get_gateway().refund(
-            payment_id=row.gateway_payment_id,
-            amount=amount,
+            payment_id=order.gateway_payment_id,
+            amount=refund.amount,
             idempotency_key=f"refund-{refund.pk}",
         )
     except GatewayError as exc:
         with transaction.atomic():
-            Order.objects.filter(pk=row.pk).update(refunded_amount=F("refunded_amount") - amount)
+            Order.objects.filter(pk=order.pk).update(
+                refunded_amount=F("refunded_amount") - refund.amount
+            )
+            undo()
             refund.delete()
         if isinstance(exc, PaymentRejected):
             raise RefundNotAllowed(f"The gateway refused the refund: {exc}") from exc
@@ -57,9 +87,10 @@ def refund_order(*, order: Order, amount: Decimal, user=None, reason: str = "") 
             transaction=row,
             from_status=row.status,
             to_status=to,
-            reason=f"refund of {amount} {row.currency}: {reason or 'no reason given'}"[:255],
+            reason=f"refund of {refund.amount} {row.currency}: {reason or 'no reason given'}"[:255],
         )
         Order.objects.filter(pk=row.pk).update(status=to, updated_at=timezone.now())
+        settle()
     order.refresh_from_db()
     refund.refresh_from_db()
     return refund

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import template
 from django.utils import timezone
 
@@ -27,6 +29,9 @@ def shop_dashboard(context):
             chart=daily_bars_svg(daily, today=today),
             top_products=dashboard.list_top_products(today),
             payments=dashboard.get_payment_status_counts(today),
+            vat=dashboard.get_vat_by_rate(
+                dashboard.list_vat_by_day(today - timedelta(days=29), today)
+            ),
         )
         panels["exit_audits"] = dashboard.list_exit_audits(today)
         if user.has_perm("promotions.view_promotion"):

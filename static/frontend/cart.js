@@ -49,6 +49,15 @@ export function addToCart(product, quantity) {
   const next = isWeighed(product.unit) ? Math.round((current + quantity) * 1000) / 1000 : current + quantity;
   return setLine(product, next);
 }
+/** A deposit-return voucher: the server checks it and prices the cart with it (a negative line). */
+export async function changeVoucher(code, { remove = false } = {}) {
+  await syncCart();
+  const server = remove
+    ? await api(`/api/cart/vouchers/${encodeURIComponent(code)}`, { method: "DELETE" })
+    : await api("/api/cart/vouchers", { method: "POST", body: { code } });
+  if (!cart.dirty) adoptServerCart(server);
+  cartChanged();
+}
 export function cartInSync() { return !cart.dirty && cart.server !== null; }
 /** After a successful payment: the server has closed that cart. */
 export function emptyCart() {

@@ -1,6 +1,7 @@
 // Scanned or typed codes: a label's URL (/p/, /promo/, a GS1 Digital Link /01/<GTIN>) or a bare
 // barcode, which the server resolves (/api/scan); and the form for typing one.
 import { api, ApiError } from "./api.js";
+import { changeVoucher } from "./cart.js";
 import { CONFIG } from "./config.js";
 import { navigate, productPath } from "./router.js";
 import { html } from "./ui.js";
@@ -31,7 +32,14 @@ export async function openCode(text, { t0 } = {}) {
   if (!code) throw new ApiError(400, { message: "Type the code printed under the barcode." });
   return openBarcode(code, t0);
 }
+/** Is this a deposit-return voucher of this shop's machine (its in-store prefix digits)? */
+export const isVoucher = (code) => code.length === 13 && /^\d+$/.test(code)
+  && [...CONFIG.voucherLayout].map((c, i) => (c === "P" ? code[i] : "")).join("") === CONFIG.voucherPrefix;
 async function openBarcode(code, t0) {
+  if (isVoucher(code)) {
+    await changeVoucher(code);
+    return navigate("/cart", { t0 });
+  }
   const found = await api(`/api/scan/${encodeURIComponent(code)}`);
   return navigate(productPath(found.product.product_id),
     { t0, product: found.product, weight: found.weight });

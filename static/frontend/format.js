@@ -23,3 +23,17 @@ export const STOCK_TEXT = { in_stock: "In stock", low: "Only a few left", out_of
 const quantityPrice = (item) => item.price_per_kg ?? item.unit_price ?? item.price;
 export const lineEstimate = (item, q) =>
   Math.floor((Math.round(quantityPrice(item) * 100) * Math.round(q * 1000) + 500) / 1000) / 100;
+
+/** Deposit and voucher totals of a priced cart or receipt, as rows of a totals list. */
+export function extraRows(p) {
+  return (Number(p.deposit_total) ? `<div class="deposit"><dt>Deposits</dt><dd>${fmtMoney(p.deposit_total)}</dd></div>` : "")
+    + (Number(p.voucher_total) ? `<div class="discount"><dt>Deposit vouchers</dt><dd id="voucher-total">−${fmtMoney(p.voucher_total)}</dd></div>` : "");
+}
+/** VAT per rate (the server's taxes list): what an EU receipt must show. */
+export function vatTable(taxes, caption = "VAT included") {
+  if (!taxes?.length) return "";
+  const pct = (r) => `${Number(r).toLocaleString("en-GB")} %`;
+  return `<table class="vat"><caption>${caption}</caption>
+    <thead><tr><th scope="col">Rate</th><th scope="col">Net</th><th scope="col">VAT</th><th scope="col">Gross</th></tr></thead>
+    <tbody>${taxes.map((t) => `<tr><th scope="row">${pct(t.rate)}</th><td>${fmtMoney(t.net)}</td><td>${fmtMoney(t.tax)}</td><td>${fmtMoney(t.gross)}</td></tr>`).join("")}</tbody></table>`;
+}

@@ -26,7 +26,7 @@ def test_renaming_a_category_shows_in_the_product_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             f"/admin/catalog/category/{apple.category.pk}/change/",
-            {"name": "Fresh fruit", "slug": "fresh-fruit"},
+            {"name": "Fresh fruit", "slug": "fresh-fruit", "tax_class": "reduced"},
         )
     assert response.status_code == 302
     category = api_client.get("/api/products/12345").json()["category"]

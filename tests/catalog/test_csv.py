@@ -211,3 +211,39 @@ def test_export_neutralises_formulas_and_the_import_reads_them_back(manager_clie
     assert upload(manager_client, exported).status_code == 302
     assert list(Product.objects.order_by("product_id").values_list("name", flat=True)) == FORMULAS
     assert set(Product.objects.values_list("description", flat=True)) == {"=HYPERLINK(1)"}
+
+
+def test_tax_class_and_deposit_import_and_export(
+    manager_client, django_capture_on_commit_callbacks
+):
+    make_category("Drinks")
+    water = make_product(product_id="W1", name="Water")
+    text = (
+        "product_id;name;category;price;tax_class;deposit;deposit_tax_class\n"
+        "W1;;;;standard;0,25;standard\n"
+        "B1;Bread;drinks;2.49;reduced;;\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(manager_client, text)
+    assert CatalogImport.objects.get().status == "done", CatalogImport.objects.get().errors
+    water.refresh_from_db()
+    assert (water.tax_class, water.deposit) == ("standard", Decimal("0.25"))
+    assert Product.objects.get(product_id="B1").tax_class == "reduced"
+    exported = b"".join(manager_client.get("/admin/catalog/product/export/").streaming_content)
+    rows = {r["product_id"]: r for r in csv.DictReader(io.StringIO(exported.decode("utf-8-sig")))}
+    assert (rows["W1"]["tax_class"], rows["W1"]["deposit"]) == ("standard", "0.25")
+    assert rows["B1"]["tax_class"] == "reduced"
+
+
+def test_a_bad_tax_class_or_a_deposit_on_weighed_goods_is_named(manager_client):
+    make_category("Cheese")
+    text = (
+        "product_id;name;category;price;unit;tax_class;deposit\n"
+        "C1;Cheese;cheese;1.99;kg;;0.25\n"
+        "C2;Brie;cheese;1.99;each;luxury;\n"
+    )
+    upload(manager_client, text)
+    errors = CatalogImport.objects.get().errors
+    assert {"line": 2, "message": "deposit: only items sold each carry a deposit"} in errors
+    assert any(e["line"] == 3 and "tax_class: 'luxury'" in e["message"] for e in errors)
+    assert not Product.objects.exists()

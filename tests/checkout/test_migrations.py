@@ -1,6 +1,8 @@
 """Data migrations of the checkout keep what is there: Idempotency-Keys scoped to their caller, and
 every order row and permission grant through the rename of Transaction to Order."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
@@ -105,5 +107,52 @@ def test_renaming_transaction_to_order_keeps_rows_and_grants(django_user_model):
         assert checkout_perms.get(codename="view_orderline").name == "Can view order line"
         assert checkout_perms.get(codename="refund_order").name == "Can refund orders"
     finally:  # a failure above must not leave the test database on the old schema
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_existing_orders_get_their_vat_per_rate():
+    try:
+        executor = MigrationExecutor(connection)
+        target = migration_named(executor, "_retail13_taxes_vouchers_returns")
+        before = [p.key for p in executor.loader.graph.node_map[target].parents]
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps
+        OldOrder = old.get_model("checkout", "Order")
+        common = {"currency": "EUR", "subtotal": 5, "discount_total": 0, "gateway": "x"}
+        taxed = OldOrder.objects.create(
+            transaction_id="tx19", total="5.95", tax="0.95", **common
+        )  # 19 %: 5.95 × 19 / 119 = 0.95
+        untaxed = OldOrder.objects.create(transaction_id="tx0", total="2.00", tax="0", **common)
+        product = old.get_model("catalog", "Product").objects.create(
+            product_id="old",
+            name="Old",
+            price=1,
+            category=old.get_model("catalog", "Category").objects.create(name="C", slug="c"),
+        )
+        old.get_model("checkout", "OrderLine").objects.create(
+            transaction=taxed,
+            product=product,
+            product_code="old",
+            name="Old",
+            unit="each",
+            quantity=1,
+            unit_price="5.95",
+            discount=0,
+            line_total="5.95",
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate([target])
+        new = executor.loader.project_state([target]).apps
+        OrderTax = new.get_model("checkout", "OrderTax")
+        assert list(
+            OrderTax.objects.filter(transaction_id=taxed.pk).values_list(
+                "rate", "net", "tax", "gross"
+            )
+        ) == [(Decimal("19.00"), Decimal("5.00"), Decimal("0.95"), Decimal("5.95"))]
+        assert OrderTax.objects.get(transaction_id=untaxed.pk).rate == 0
+        line = new.get_model("checkout", "OrderLine").objects.get(transaction_id=taxed.pk)
+        assert line.tax_rate == 19 and line.paid == Decimal("5.95")
+    finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())

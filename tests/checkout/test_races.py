@@ -104,3 +104,22 @@ def test_200_buyers_for_50_recorded_units_all_buy_and_lose_no_decrement_under_re
     assert sorted(m.resulting_stock for m in sales) == list(range(-150, 50))
     assert StockCountRequest.objects.filter(product=scarce, closed_at=None).count() == 1
     assert not StockCountRequest.objects.filter(product__product_id="plenty").exists()
+
+
+def test_two_checkouts_racing_with_one_voucher_one_wins(shop, settings):
+    from checkout.models import VoucherRedemption
+    from tests.factories import make_voucher_code
+
+    settings.SIMULATED_SLOW_SECONDS = 1
+    code = make_voucher_code("1.00")
+    barrier = threading.Barrier(2)
+    bodies = [
+        spec_body(total_amount=3.97, vouchers=[code], cart_token=f"voucher-{n}") for n in range(2)
+    ]
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda body: post_checkout(body, None, barrier), bodies))
+    assert sorted(status for status, _ in results) == [201, 409]
+    loser = next(answer for status, answer in results if status == 409)
+    assert loser["code"] == "voucher_redeemed"
+    assert Order.objects.count() == 1 and VoucherRedemption.objects.count() == 1
+    assert stock_of("12345") == 118  # the loser took nothing

@@ -116,7 +116,7 @@ def test_unpaid_or_refunded_transactions_have_no_valid_exit_code(api_client, sho
 
 
 def test_vat_included_is_shown_when_configured(api_client, shop, settings):
-    settings.VAT_RATE = "0.09"
+    settings.VAT_RATES = {**settings.VAT_RATES, "standard": Decimal(9)}
     receipt = buy(api_client)["receipt"]
     assert receipt["total"] == 4.97
     assert receipt["tax"] == 0.41  # 4.97 - 4.97 / 1.09 = 0.4103

@@ -1,6 +1,6 @@
 // The cart screen: the phone's lines at once, the server's prices and discounts when in sync.
-import { cart, cartInSync, setLine, syncCart, watchCart } from "../cart.js";
-import { fmtMoney, isWeighed, lineEstimate, unitLabel } from "../format.js";
+import { cart, cartInSync, changeVoucher, setLine, syncCart, watchCart } from "../cart.js";
+import { extraRows, fmtMoney, isWeighed, lineEstimate, unitLabel } from "../format.js";
 import { productPath } from "../router.js";
 import { html, raw, toast } from "../ui.js";
 
@@ -37,9 +37,11 @@ export function cartScreen(view) {
             <button type="button" class="button secondary remove">Remove<span class="sr-only"> ${l.name}</span></button>
           </div></li>`);
       })}</ul>
+      ${raw(priced ? extraLines(priced) : "")}
       <dl class="totals">
         ${raw(priced ? html`<div><dt>Subtotal</dt><dd>${fmtMoney(priced.subtotal)}</dd></div>
           <div class="discount"><dt>Discounts</dt><dd id="discount-total">−${fmtMoney(priced.discount_total)}</dd></div>
+          ${raw(extraRows(priced))}
           <div class="total"><dt>Total</dt><dd id="cart-total">${fmtMoney(priced.total)}</dd></div>`
         : html`<div class="total"><dt>Estimated total</dt><dd>${fmtMoney(estimate)}</dd></div>`)}
       </dl>
@@ -60,6 +62,9 @@ export function cartScreen(view) {
       }
       li.querySelector(".remove").addEventListener("click", () => { setLine(line, 0); toast(`Removed ${line.name}`); });
     }
+    for (const b of view.querySelectorAll(".remove-voucher")) {
+      b.addEventListener("click", () => changeVoucher(b.dataset.code, { remove: true }).catch((e) => toast(e.message, { error: true })));
+    }
     view.querySelector("#to-checkout")?.addEventListener("click", (e) => {
       if (e.currentTarget.getAttribute("aria-disabled")) { e.preventDefault(); e.stopPropagation(); }
     });
@@ -72,4 +77,18 @@ export function cartScreen(view) {
     if (focused) view.querySelector(`.cart-line[data-product="${CSS.escape(focused)}"] ${step ? `[data-step="${step}"]` : "input"}`)?.focus();
   });
   syncCart();
+}
+
+/** Deposits (never discounted) and scanned deposit vouchers: lines of their own. */
+function extraLines(priced) {
+  const deposits = (priced.deposits || []).map((d) => html`<li class="deposit-line">
+    <div class="line-head"><span>${d.name}</span><b>${fmtMoney(d.total)}</b></div>
+    <p class="muted small">${d.quantity} × ${fmtMoney(d.unit_amount)}</p></li>`);
+  const vouchers = (priced.vouchers || []).map((v) => html`<li class="voucher-line">
+    <div class="line-head"><span>Deposit voucher ${v.code}</span><b>−${fmtMoney(v.applied)}</b></div>
+    <button type="button" class="button secondary remove-voucher" data-code="${v.code}">Remove<span class="sr-only"> voucher ${v.code}</span></button></li>`);
+  const problems = (priced.problems || []).filter((p) => p.voucher);
+  if (!deposits.length && !vouchers.length) return "";
+  return html`<ul class="list extra-lines" aria-label="Deposits and vouchers">${raw([...deposits, ...vouchers].join(""))}</ul>
+    ${raw(problems.map((p) => html`<p class="notice error">${p.message}</p>`).join(""))}`;
 }

@@ -3,7 +3,7 @@
 import { api, ApiError, OfflineError } from "../api.js";
 import { cart, cartInSync, emptyCart, syncCart } from "../cart.js";
 import { CONFIG } from "../config.js";
-import { fmtMoney } from "../format.js";
+import { extraRows, fmtMoney } from "../format.js";
 import { navigate } from "../router.js";
 import { load, save } from "../storage.js";
 import { html, raw, toast } from "../ui.js";
@@ -27,6 +27,7 @@ function checkoutRequest(paymentToken) {
     total_amount: Number(cart.server.total),
     payment_token: paymentToken,
     cart_token: cart.token,
+    vouchers: (cart.server.vouchers || []).map((v) => v.code),
   };
 }
 function uuid() {
@@ -64,6 +65,7 @@ export async function checkoutScreen(view) {
     <dl class="totals">
       <div><dt>${cart.server.item_count ?? Object.keys(cart.lines).length} items</dt><dd>${fmtMoney(cart.server.subtotal)}</dd></div>
       ${raw(Number(cart.server.discount_total) ? html`<div class="discount"><dt>Discounts</dt><dd>−${fmtMoney(cart.server.discount_total)}</dd></div>` : "")}
+      ${raw(extraRows(cart.server))}
       <div class="total"><dt>To pay</dt><dd id="pay-total">${fmtMoney(total)}</dd></div>
     </dl>
     <form id="pay-form" class="card" novalidate>

@@ -1,7 +1,7 @@
 // Receipts: one receipt with its exit code, and the list (the phone's own when offline).
 import { api, OfflineError } from "../api.js";
 import { localUrl } from "../codes.js";
-import { fmtMoney, fmtQtyAtPrice } from "../format.js";
+import { extraRows, fmtMoney, fmtQtyAtPrice, vatTable } from "../format.js";
 import { load, save } from "../storage.js";
 import { html, raw } from "../ui.js";
 
@@ -26,13 +26,23 @@ export async function receiptScreen(view, transactionId) {
     <ul class="list receipt-lines">${lines.map((l) => raw(html`<li>
       <div class="line-head"><span>${l.name}</span><b>${fmtMoney(l.line_total ?? l.total ?? l.price * l.quantity)}</b></div>
       <p class="muted small">${fmtQtyAtPrice(l.quantity, l.unit || "each", l.unit_price ?? l.price)}</p>
-      ${raw((l.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}</li>`))}</ul>
+      ${raw((l.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}</li>`))}
+      ${(r.deposits || []).map((d) => raw(html`<li class="deposit-line"><div class="line-head"><span>${d.name}</span><b>${fmtMoney(d.total)}</b></div>
+        <p class="muted small">${d.quantity} × ${fmtMoney(d.unit_amount)}</p></li>`))}
+      ${(r.vouchers || []).map((v) => raw(html`<li class="voucher-line"><div class="line-head"><span>Deposit voucher ${v.code}</span><b>−${fmtMoney(v.applied)}</b></div></li>`))}</ul>
     <dl class="totals">
       ${raw(r.subtotal !== undefined ? html`<div><dt>Subtotal</dt><dd>${fmtMoney(r.subtotal)}</dd></div>` : "")}
       ${raw(Number(r.discount_total) ? html`<div class="discount"><dt>Discounts</dt><dd>−${fmtMoney(r.discount_total)}</dd></div>` : "")}
+      ${raw(extraRows(r))}
       <div class="total"><dt>Total paid</dt><dd id="receipt-total">${fmtMoney(r.receipt?.total ?? r.total)}</dd></div>
       ${raw(Number(r.tax) ? html`<div class="muted small"><dt>of which tax</dt><dd>${fmtMoney(r.tax)}</dd></div>` : "")}
     </dl>
+    ${raw(vatTable(r.taxes))}
+    ${(r.returns || []).map((ret) => raw(html`<section class="card return" aria-label="Return">
+      <h2>Returned ${new Date(ret.created_at).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}</h2>
+      <ul class="list">${ret.lines.map((l) => raw(html`<li><div class="line-head"><span>${l.quantity} × ${l.name}</span><b>−${fmtMoney(Number(l.amount) + Number(l.deposit))}</b></div></li>`))}</ul>
+      <p class="total-row"><span>Refunded</span> <b>${fmtMoney(ret.amount)}</b></p>
+      ${raw(vatTable(ret.taxes, "VAT refunded"))}</section>`))}
     <p class="muted small">Transaction ${r.transaction_id || transactionId}</p>
     <p><a class="button secondary" href="/receipts">All receipts</a></p>`;
 }

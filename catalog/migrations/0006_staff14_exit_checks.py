@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_stock_count_requests'),
+        ('catalog', '0005_retail13_tax_classes_deposits'),
     ]
 
     operations = [

@@ -15,7 +15,7 @@ def create_audit_settings(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkout', '0005_rename_transaction_to_order'),
+        ('checkout', '0006_retail13_taxes_vouchers_returns'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
