@@ -6,7 +6,10 @@ from decimal import Decimal
 from django import forms
 from django.forms.models import BaseInlineFormSet
 
-from catalog.models import Product, StockMovement, Unit, quantity_fits_unit
+from catalog.errors import CodeInUse
+from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code, normalize_gtin
+from catalog.models import Product, ProductCode, StockMovement, Unit, quantity_fits_unit
+from catalog.services import check_code_free, check_further_code_free
 
 # Reasons a person picks when changing stock by hand; sales and refunds come from checkout.
 MANUAL_REASONS = [
@@ -65,6 +68,25 @@ class ProductForm(forms.ModelForm):
             stock = self.instance.stock if self.instance.pk else 0
             self.fields["new_stock"].initial = f"{Decimal(stock).normalize():f}"  # 255, not 255.000
 
+    def clean_gtin(self):
+        gtin = self.cleaned_data.get("gtin")
+        if gtin:
+            try:
+                gtin = normalize_gtin(gtin)
+                check_code_free(gtin, kind=GTIN, product=self.instance)
+            except (InvalidGtin, CodeInUse) as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return gtin
+
+    def clean_product_id(self):
+        product_id = self.cleaned_data.get("product_id")
+        if product_id and is_plu(product_id):
+            try:
+                check_code_free(product_id, kind=PLU, product=self.instance)
+            except CodeInUse as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return product_id
+
     def clean(self):
         cleaned = super().clean()
         figure = cleaned.get("new_stock")
@@ -74,6 +96,25 @@ class ProductForm(forms.ModelForm):
             except forms.ValidationError as exc:
                 self.add_error("new_stock", exc)
         return cleaned
+
+
+class ProductCodeForm(forms.ModelForm):
+    """A further code in the product page's inline; the same uniqueness rule as the API's."""
+
+    class Meta:
+        model = ProductCode
+        fields = ("code",)
+
+    def clean_code(self):
+        try:
+            code, kind = normalize_code(self.cleaned_data["code"])
+            # The inline is built on the product as the main form left it (its new GTIN too).
+            check_further_code_free(
+                code, kind=kind, product=self.instance.product, row_pk=self.instance.pk
+            )
+        except (InvalidGtin, CodeInUse) as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return code
 
 
 class AdjustStockForm(forms.Form):
