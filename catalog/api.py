@@ -11,10 +11,11 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.errors import ProductNotFound
-from catalog.models import Product, product_url
+from catalog.errors import CodeNotFound, InvalidCode, ProductNotFound
+from catalog.gtin import InvalidGtin, normalize_code
+from catalog.models import Product, ProductCode, product_url
 from catalog.schema import PRODUCT_NOT_FOUND
-from catalog.services import set_stock
+from catalog.services import save_product_codes, set_stock
 from grocery.authentication import ExpiringTokenAuthentication
 from grocery.errors import error_body
 from grocery.qr import qr_response
@@ -27,6 +28,21 @@ class CanAdjustStock(BasePermission):
     def has_permission(self, request, view):
         user = request.user
         return bool(user and user.is_staff and user.has_perm("catalog.adjust_stock"))
+
+
+class CanChangeProducts(BasePermission):
+    message = "Staff with the 'change product' permission only."
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_staff and user.has_perm("catalog.change_product"))
+
+
+def _product_or_404(product_id: str) -> Product:
+    try:
+        return Product.objects.get(product_id=product_id)
+    except Product.DoesNotExist:
+        raise ProductNotFound() from None
 
 
 class JsonIntegerField(serializers.IntegerField):
@@ -81,10 +97,7 @@ class InventoryUpdateApi(APIView):
             raise serializers.ValidationError(
                 {"product_id": ["Must match the product id in the URL."]}
             )
-        try:
-            product = Product.objects.get(product_id=product_id)
-        except Product.DoesNotExist:
-            raise ProductNotFound() from None
+        product = _product_or_404(product_id)
         set_stock(
             product=product,
             stock=given.validated_data["stock"],
@@ -94,6 +107,77 @@ class InventoryUpdateApi(APIView):
         return Response(
             {"product_id": product_id, "status": "updated", "new_stock": int(product.stock)}
         )
+
+
+class ProductCodeOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "ProductCode"
+
+    product_id = serializers.CharField(source="product.product_id")
+    code = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ProductCode.Kind.values)
+
+
+class ProductCodeAddApi(APIView):
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
+    permission_classes = [CanChangeProducts]
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProductCodeAdd"
+
+        code = serializers.CharField(max_length=20)
+
+    @extend_schema(
+        summary="Give a product a further code: another GTIN, or a PLU (4-5 digits) for loose "
+        "produce (staff with 'change product')",
+        description="Every code finds one product: a code another product already answers to "
+        "is a 409 `code_in_use` naming that product in `detail.product_id`.",
+        request=InputSerializer,
+        responses={
+            201: ProductCodeOutput,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: PRODUCT_NOT_FOUND,
+            409: ErrorSerializer,
+        },
+    )
+    def post(self, request, product_id: str):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        product = _product_or_404(product_id)
+        [row] = save_product_codes(
+            product=product, saved=[ProductCode(code=given.validated_data["code"])]
+        )
+        return Response(ProductCodeOutput(row).data, status=201)
+
+
+class ProductCodeRemoveApi(APIView):
+    authentication_classes = [ExpiringTokenAuthentication, SessionAuthentication]
+    permission_classes = [CanChangeProducts]
+
+    @extend_schema(
+        summary="Take a further code off a product (staff with 'change product')",
+        responses={
+            204: None,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            403: ErrorSerializer,
+            404: ErrorSerializer,
+        },
+    )
+    def delete(self, request, product_id: str, code: str):
+        product = _product_or_404(product_id)
+        try:
+            code, _ = normalize_code(code)
+        except InvalidGtin as exc:
+            raise InvalidCode(str(exc), code=code) from None
+        row = ProductCode.objects.filter(product=product, code=code).first()
+        if row is None:
+            raise CodeNotFound(f"Product {product_id} has no further code {code}.", code=code)
+        save_product_codes(product=product, deleted=[row])
+        return Response(status=204)
 
 
 @require_GET

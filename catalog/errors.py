@@ -12,3 +12,21 @@ class OutOfStock(DomainError):
     code = "out_of_stock"
     status_code = status.HTTP_409_CONFLICT
     message = "Not enough stock."
+
+
+class InvalidCode(DomainError):
+    code = "invalid_code"
+    message = "A code is a GTIN (8, 12, 13 or 14 digits) or a PLU (4 or 5 digits)."
+
+
+class CodeInUse(DomainError):
+    """Every code finds one product: the message and detail name the product that has it."""
+
+    code = "code_in_use"
+    status_code = status.HTTP_409_CONFLICT
+    message = "That code already belongs to another product."
+
+
+class CodeNotFound(NotFound):
+    code = "code_not_found"
+    message = "The product has no such further code."

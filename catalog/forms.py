@@ -6,7 +6,10 @@ from decimal import Decimal
 from django import forms
 from django.forms.models import BaseInlineFormSet
 
-from catalog.models import Category, Product, StockMovement, Unit, quantity_fits_unit
+from catalog.errors import CodeInUse
+from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code, normalize_gtin
+from catalog.models import Category, Product, ProductCode, StockMovement, Unit, quantity_fits_unit
+from catalog.services import check_code_free, check_further_code_free
 from grocery.tax import TaxClass
 
 # Reasons a person picks when changing stock by hand; sales and refunds come from checkout.
@@ -99,6 +102,25 @@ class ProductForm(ControlWeightOptional, forms.ModelForm):
     def clean_deposit_tax_class(self):
         return self.cleaned_data.get("deposit_tax_class") or TaxClass.STANDARD
 
+    def clean_gtin(self):
+        gtin = self.cleaned_data.get("gtin")
+        if gtin:
+            try:
+                gtin = normalize_gtin(gtin)
+                check_code_free(gtin, kind=GTIN, product=self.instance)
+            except (InvalidGtin, CodeInUse) as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return gtin
+
+    def clean_product_id(self):
+        product_id = self.cleaned_data.get("product_id")
+        if product_id and is_plu(product_id):
+            try:
+                check_code_free(product_id, kind=PLU, product=self.instance)
+            except CodeInUse as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return product_id
+
     def clean(self):
         cleaned = super().clean()
         figure = cleaned.get("new_stock")
@@ -108,6 +130,25 @@ class ProductForm(ControlWeightOptional, forms.ModelForm):
             except forms.ValidationError as exc:
                 self.add_error("new_stock", exc)
         return cleaned
+
+
+class ProductCodeForm(forms.ModelForm):
+    """A further code in the product page's inline; the same uniqueness rule as the API's."""
+
+    class Meta:
+        model = ProductCode
+        fields = ("code",)
+
+    def clean_code(self):
+        try:
+            code, kind = normalize_code(self.cleaned_data["code"])
+            # The inline is built on the product as the main form left it (its new GTIN too).
+            check_further_code_free(
+                code, kind=kind, product=self.instance.product, row_pk=self.instance.pk
+            )
+        except (InvalidGtin, CodeInUse) as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return code
 
 
 class AdjustStockForm(forms.Form):

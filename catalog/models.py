@@ -6,7 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from catalog.gtin import InvalidGtin, normalize_gtin
+from catalog.gtin import GTIN, PLU, InvalidGtin, normalize_code, normalize_gtin
 from grocery.money import round_money
 from grocery.tax import TaxClass
 
@@ -208,6 +208,50 @@ class Product(models.Model):
         if self.stock <= self.reorder_level:
             return StockState.LOW
         return StockState.IN_STOCK
+
+
+def validate_product_code(value: str) -> None:
+    try:
+        normalize_code(value)
+    except InvalidGtin as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+class ProductCode(models.Model):
+    """A further code a product answers to: another GTIN (a supplier's new pack) or a PLU typed for
+    loose produce. The product's own `gtin` stays its primary GTIN (the field the API always had);
+    catalog.services.save_product_codes keeps every code unique across the catalogue."""
+
+    class Kind(models.TextChoices):
+        GTIN = GTIN, "GTIN (barcode)"
+        PLU = PLU, "PLU (loose produce)"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="codes")
+    # GTINs as GTIN-14 like Product.gtin, PLUs as typed.
+    code = models.CharField(
+        max_length=14,
+        unique=True,
+        validators=[validate_product_code],
+        help_text="A GTIN (8, 12, 13 or 14 digits) or a PLU (4 or 5 digits).",
+    )
+    kind = models.CharField(max_length=4, choices=Kind.choices, editable=False)
+
+    class Meta:
+        ordering = ["kind", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[GTIN, PLU]), name="product_code_kind_known"
+            )
+        ]
+
+    def __str__(self):
+        return self.code
+
+    def clean(self):
+        try:
+            self.code, self.kind = normalize_code(self.code)
+        except InvalidGtin as exc:
+            raise ValidationError({"code": str(exc)}) from exc
 
 
 class StockMovement(models.Model):

@@ -28,7 +28,16 @@ class ProductOutput(serializers.Serializer):
     category = inline_serializer(
         "ProductCategory", {"slug": serializers.CharField(), "name": serializers.CharField()}
     )
-    gtin = serializers.CharField(allow_null=True)
+    gtin = serializers.CharField(allow_null=True, help_text="The primary GTIN, as GTIN-14.")
+    codes = inline_serializer(
+        "ProductCodeRef",
+        {
+            "code": serializers.CharField(),
+            "kind": serializers.ChoiceField(choices=["gtin", "plu"]),
+        },
+        many=True,
+        help_text="Every code the product answers to: its GTIN first, then further GTINs and PLUs.",
+    )
     active = serializers.BooleanField()
     stock_state = serializers.ChoiceField(choices=StockState.values)
     min_age = serializers.IntegerField(

@@ -14,8 +14,8 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from catalog.errors import ProductNotFound
-from catalog.gtin import ScannedCode, parse_scanned_code
-from catalog.models import Product, price_per_kg, product_url
+from catalog.gtin import GTIN, ScannedCode, parse_scanned_code
+from catalog.models import Product, ProductCode, price_per_kg, product_url
 from grocery import local_cache
 from grocery.cache import cache_add, cache_delete, cache_get, cache_set, cache_set_many
 from grocery.metrics import count_cache_lookup
@@ -28,7 +28,7 @@ FORGOTTEN = b""
 
 
 # Bump when the cached value's format changes, so a deploy over a warm cache never reads the old one.
-PRODUCT_CACHE_FORMAT = 3
+PRODUCT_CACHE_FORMAT = 4
 
 
 PRODUCT_PREFIX = f"product:v{PRODUCT_CACHE_FORMAT}:"
@@ -43,8 +43,9 @@ def product_key(product_id: str, epoch: str = NO_EPOCH) -> str:
     return f"{PRODUCT_PREFIX}{epoch}:{product_id}" if epoch else f"{PRODUCT_PREFIX}{product_id}"
 
 
-def _gtin_key(gtin: str) -> str:
-    return f"gtin:{gtin}"
+def _code_key(code: str) -> str:
+    """Which product a GTIN-14 or a PLU was last found on (checked against its payload on read)."""
+    return f"code:{code}"
 
 
 def forget_products(product_ids) -> None:
@@ -62,9 +63,10 @@ def forget_products(product_ids) -> None:
     )
 
 
-def forget_gtins(gtins) -> None:
-    """A deleted product's GTINs point nowhere now (a moved GTIN is caught on read)."""
-    cache_delete(*(_gtin_key(gtin) for gtin in gtins))
+def forget_codes(codes) -> None:
+    """Codes removed or deleted with their product point nowhere now (a moved code is also caught
+    on read, because the payload lists every code its product answers to)."""
+    cache_delete(*(_code_key(code) for code in codes))
 
 
 def json_quantity(value: Decimal) -> int | float:
@@ -96,6 +98,7 @@ def product_payload(product: Product) -> dict:
         "price_per_kg": json_price_per_kg(product.price, product.unit),
         "category": {"slug": product.category.slug, "name": product.category.name},
         "gtin": product.gtin,
+        "codes": product_codes(product),
         "active": product.is_active,
         "stock_state": product.stock_state,
         "min_age": product.required_age,
@@ -105,16 +108,30 @@ def product_payload(product: Product) -> dict:
     }
 
 
-def _load_product_json(epoch: str | None, **lookup) -> bytes:
+def product_codes(product: Product) -> list[dict]:
+    """Every code the product answers to: its primary GTIN first, then its further GTINs and PLUs
+    (prefetch `codes` when listing many products)."""
+    primary = [{"code": product.gtin, "kind": GTIN}] if product.gtin else []
+    further = product.codes.all() if product.pk else ()  # an unsaved product has none yet
+    return primary + [{"code": c.code, "kind": c.kind} for c in further]
+
+
+def _load_product_json(epoch: str | None, *, code: str | None = None, **lookup) -> bytes:
+    products = Product.objects.select_related("category").prefetch_related("codes")
     try:
-        product = Product.objects.select_related("category").get(**lookup)
+        if code is None:
+            product = products.get(**lookup)
+        else:
+            # A primary GTIN or a further code; the two are never another product's (services).
+            further = ProductCode.objects.filter(code=code).values("product")
+            product = products.get(Q(gtin=code) | Q(pk__in=further))
     except Product.DoesNotExist:
-        raise ProductNotFound(detail_lookup=lookup) from None
+        raise ProductNotFound(detail_lookup=lookup or {"code": code}) from None
     body = json.dumps(product_payload(product), separators=(",", ":")).encode()
     if epoch is not None:
         cache_add(product_key(product.product_id, epoch), body)
-        if product.gtin:
-            cache_set(_gtin_key(product.gtin), product.product_id)
+        if code is not None:
+            cache_set(_code_key(code), product.product_id)
     return body
 
 
@@ -142,37 +159,61 @@ def get_product_payload(product_id: str) -> dict:
     return json.loads(get_product_json(product_id))
 
 
-def get_product_payload_by_gtin(gtin: str) -> dict:
-    """A product by its GTIN-14. Raises ProductNotFound."""
-    product_id = cache_get(_gtin_key(gtin))
+def get_product_payload_by_code(code: str) -> dict:
+    """A product by any of its codes: a GTIN-14 (primary or further) or a PLU.
+    Raises ProductNotFound."""
+    product_id = cache_get(_code_key(code))
     if product_id is not None:
         try:
             payload = get_product_payload(product_id)
         except ProductNotFound:
             payload = None
-        if payload is not None and payload["gtin"] == gtin:  # the GTIN may have moved
-            return payload
+        if payload is not None and any(c["code"] == code for c in payload["codes"]):
+            return payload  # (the code may have moved)
     epoch = local_cache.epoch() if local_cache.enabled() else NO_EPOCH
-    return json.loads(_load_product_json(epoch, gtin=gtin))
+    return json.loads(_load_product_json(epoch, code=code))
+
+
+def get_code_owner(code: str, *, kind: str, product_pk: int | None = None, row_pk=None):
+    """The product that already answers to `code`, or None: by a further code (other than the row
+    `row_pk`), or by its primary GTIN or, for a PLU, its shelf code (typing it must find one
+    product) unless that product is `product_pk`. catalog.services asks before every code write."""
+    further = ProductCode.objects.filter(code=code).exclude(pk=row_pk)
+    primary = Q(gtin=code) if kind == GTIN else Q(product_id=code)
+    if product_pk is not None:
+        primary &= ~Q(pk=product_pk)
+    owners = Product.objects.filter(Q(pk__in=further.values("product")) | primary)
+    return owners.only("pk", "product_id", "name").first()
 
 
 def resolve_code(code: str) -> tuple[dict, ScannedCode]:
-    """A scanned or typed code (product id, any GTIN, a scale label) to its product."""
+    """A scanned or typed code (product id, any GTIN, a PLU, a scale label) to its product."""
     scanned = parse_scanned_code(code)
     if scanned.gtin:
         try:
-            return get_product_payload_by_gtin(scanned.gtin), scanned
+            return get_product_payload_by_code(scanned.gtin), scanned
         except ProductNotFound:
             if not scanned.product_id:
                 raise
-    return get_product_payload(scanned.product_id), scanned
+    try:
+        return get_product_payload(scanned.product_id), scanned
+    except ProductNotFound:
+        if not scanned.plu:
+            raise
+    return get_product_payload_by_code(scanned.plu), scanned
 
 
 def search_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
-    products = Product.objects.filter(is_active=True).select_related("category")
+    products = (
+        Product.objects.filter(is_active=True).select_related("category").prefetch_related("codes")
+    )
     if q:
+        code = q.zfill(14) if q.isdigit() and len(q) > 5 else q  # a PLU is kept as typed
         products = products.filter(
-            Q(name__icontains=q) | Q(product_id=q) | Q(gtin=q.zfill(14) if q.isdigit() else q)
+            Q(name__icontains=q)
+            | Q(product_id=q)
+            | Q(gtin=code)
+            | Q(pk__in=ProductCode.objects.filter(code=code).values("product"))
         )
     if category:
         products = products.filter(category__slug=category)

@@ -6,20 +6,22 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from catalog.errors import OutOfStock, ProductNotFound
+from catalog.errors import CodeInUse, InvalidCode, OutOfStock, ProductNotFound
+from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code
 from catalog.models import (
     Category,
     Product,
+    ProductCode,
     StockCountRequest,
     StockMovement,
     quantity_fits_unit,
 )
-from catalog.selectors import forget_gtins, forget_products
+from catalog.selectors import forget_codes, forget_products, get_code_owner
 
 
 def refuses_beyond_stock() -> bool:
@@ -39,10 +41,57 @@ def _forget_on_commit(product_ids: Iterable[str]) -> None:
     transaction.on_commit(lambda: forget_products(ids))
 
 
+def lock_product_codes() -> None:
+    """Serialise the writers of product codes until the transaction ends. A code lives in two
+    tables (Product.gtin, ProductCode.code), so no unique index covers both: without the lock one
+    product could take a code as its GTIN while another takes it as a further code. Code writes
+    are rare (the admin, imports), so one lock for all of them costs nothing that matters."""
+    if connection.vendor == "postgresql":  # SQLite runs one writer at a time anyway
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('catalog.product_codes'))")
+
+
+def code_in_use(code: str, owner: Product) -> CodeInUse:
+    return CodeInUse(
+        f"The code {code} already belongs to product {owner.product_id} ({owner.name}).",
+        code=code,
+        product_id=owner.product_id,
+    )
+
+
+def check_code_free(code: str, *, kind: str, product: Product, row_pk=None) -> None:
+    """Raise CodeInUse unless `code` may be the product's: no other product answers to it and no
+    further code of its own (but the row `row_pk`) is it already. The one uniqueness rule of
+    codes, asked by the services and by the admin's forms."""
+    owner = get_code_owner(code, kind=kind, product_pk=product.pk, row_pk=row_pk)
+    if owner is not None:
+        raise code_in_use(code, owner)
+
+
+def check_further_code_free(code: str, *, kind: str, product: Product, row_pk=None) -> None:
+    """check_code_free for a further code, which must not repeat the product's own GTIN or shelf
+    code either (it would find the product twice over)."""
+    if code == (product.gtin if kind == GTIN else product.product_id):
+        raise code_in_use(code, product)
+    check_code_free(code, kind=kind, product=product, row_pk=row_pk)
+
+
+def _check_product_codes(product: Product) -> None:
+    """A product's GTIN and a shelf code that looks like a PLU must not be another code."""
+    if product.gtin:
+        check_code_free(product.gtin, kind=GTIN, product=product)
+    if is_plu(product.product_id):
+        check_code_free(product.product_id, kind=PLU, product=product)
+
+
 def save_product(*, product: Product, user=None) -> Product:
-    """Create or update a product's data. Stock changes are not made here but by set_stock."""
+    """Create or update a product's data. Stock changes are not made here but by set_stock.
+    Raises CodeInUse when its GTIN (or a PLU-like shelf code) is another product's code."""
     product.full_clean()
     with transaction.atomic():
+        if product.gtin or is_plu(product.product_id):
+            lock_product_codes()
+            _check_product_codes(product)
         forget = [product.product_id]
         if product.pk:
             # A renamed shelf code must not leave the old code's cached payload behind.
@@ -62,14 +111,56 @@ def delete_products(products: QuerySet[Product]) -> int:
     commit, so a scan finds no deleted product. Returns how many products were deleted."""
     with transaction.atomic():
         codes = list(products.values_list("product_id", "gtin"))
+        further = list(
+            ProductCode.objects.filter(product__in=products).values_list("code", flat=True)
+        )
         deleted = products.delete()[1].get(Product._meta.label, 0)
 
         def forget():
             forget_products([pid for pid, _ in codes])
-            forget_gtins([gtin for _, gtin in codes if gtin])
+            forget_codes([gtin for _, gtin in codes if gtin] + further)
 
         transaction.on_commit(forget)
     return deleted
+
+
+def save_product_codes(
+    *, product: Product, saved: Iterable[ProductCode] = (), deleted: Iterable[ProductCode] = ()
+) -> list[ProductCode]:
+    """Add, change or remove a product's further codes (GTINs and PLUs). Every code stays unique
+    across the catalogue: one another product answers to (CodeInUse, 409, names it) or a malformed
+    one (InvalidCode) changes nothing. The product's payload and the codes' lookups are forgotten
+    on commit. Returns the saved rows."""
+    saved, deleted = list(saved), list(deleted)
+    with transaction.atomic():
+        lock_product_codes()
+        before = dict(
+            ProductCode.objects.filter(pk__in=[c.pk for c in saved + deleted if c.pk]).values_list(
+                "pk", "code"
+            )
+        )
+        ProductCode.objects.filter(pk__in=[c.pk for c in deleted], product=product).delete()
+        seen = set()
+        for row in saved:
+            try:
+                row.code, row.kind = normalize_code(row.code)
+            except InvalidGtin as exc:
+                raise InvalidCode(str(exc), code=row.code) from None
+            if row.code in seen:
+                raise code_in_use(row.code, product)
+            seen.add(row.code)
+            check_further_code_free(row.code, kind=row.kind, product=product, row_pk=row.pk)
+            row.product = product
+        for row in saved:  # checked under the lock; the unique index is the backstop
+            row.save()
+        stale = set(before.values()) - {row.code for row in saved}
+
+        def forget():
+            forget_products([product.product_id])
+            forget_codes(stale)
+
+        transaction.on_commit(forget)
+    return saved
 
 
 def save_category(*, category: Category) -> Category:
@@ -264,6 +355,7 @@ class ProductRow:
     product: Product | None
     data: dict
     stock: Decimal | None = None
+    codes: list[tuple[str, str]] | None = None  # its further (code, kind)s; None: unchanged
 
 
 @dataclass(frozen=True)
@@ -274,8 +366,8 @@ class ImportCounts:
 
 def import_products(rows: list[ProductRow], *, user=None, note: str = "") -> ImportCounts:
     """Write checked rows in one transaction: new products in bulk, changed fields in bulk, stock
-    through set_stock_levels (audited, count requests answered). An IntegrityError (e.g. two
-    products swapping GTINs) rolls all of it back."""
+    through set_stock_levels (audited, count requests answered), further codes replaced where a
+    row gives them. An IntegrityError (e.g. two products swapping GTINs) rolls all of it back."""
     now = timezone.now()
     new = []
     changed: dict[str, Product] = {}
@@ -321,9 +413,44 @@ def import_products(rows: list[ProductRow], *, user=None, note: str = "") -> Imp
             if levels
             else set()
         )
-        _forget_on_commit([*changed, *pks])
+        coded = {
+            (pks[row.product_id] if row.product is None else row.product.pk): row.codes
+            for row in rows
+            if row.codes is not None
+        }
+        codes_changed, stale = _replace_codes(coded) if coded else (set(), [])
+        recoded = Product.objects.filter(pk__in=codes_changed).values_list("product_id", flat=True)
+        _forget_on_commit([*changed, *pks, *recoded])
+        transaction.on_commit(lambda: forget_codes(stale))
     new_pks = {p.pk for p in new}
     return ImportCounts(
         created=len(new),
-        updated=len({p.pk for p in changed.values()} | (stock_changed - new_pks)),
+        updated=len({p.pk for p in changed.values()} | ((stock_changed | codes_changed) - new_pks)),
     )
+
+
+def _replace_codes(coded: dict[int, list[tuple[str, str]]]) -> tuple[set[int], list[str]]:
+    """Give each product (by pk) exactly these further codes. The import checked them against the
+    catalogue; ProductCode's unique index stops one a racing writer took meanwhile (IntegrityError:
+    the import rolls back). Returns the products whose codes changed and the codes taken off."""
+    lock_product_codes()
+    current: dict[int, dict[str, int]] = {pk: {} for pk in coded}
+    for pk, code, row_pk in ProductCode.objects.filter(product__in=list(coded)).values_list(
+        "product", "code", "pk"
+    ):
+        current[pk][code] = row_pk
+    gone, new = [], []
+    for pk, codes in coded.items():
+        wanted = dict(codes)
+        gone += [(code, row_pk) for code, row_pk in current[pk].items() if code not in wanted]
+        new += [
+            ProductCode(product_id=pk, code=code, kind=kind)
+            for code, kind in wanted.items()
+            if code not in current[pk]
+        ]
+    ProductCode.objects.filter(pk__in=[row_pk for _, row_pk in gone]).delete()
+    ProductCode.objects.bulk_create(new, batch_size=1000)
+    changed = {row.product_id for row in new} | {
+        pk for pk in coded if set(current[pk]) - set(dict(coded[pk]))
+    }
+    return changed, [code for code, _ in gone]

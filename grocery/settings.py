@@ -327,6 +327,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ServiceStateEnum": ["ok", "down"],
         "CheckoutStatusEnum": "checkout.schema.CHECKOUT_STATUSES",
+        "ProductCodeKindEnum": ["gtin", "plu"],
+        "PromotionKindEnum": "promotions.models.Kind",
     },
 }
 

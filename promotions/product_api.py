@@ -18,7 +18,7 @@ from catalog.models import product_path
 from catalog.schema import PRODUCT_NOT_FOUND, ProductOutput
 from catalog.selectors import (
     get_product_json,
-    get_product_payload_by_gtin,
+    get_product_payload_by_code,
     json_quantity,
     product_payload,
     resolve_code,
@@ -35,12 +35,12 @@ def _not_found(exc: ProductNotFound) -> JsonResponse:
 
 
 def _by_barcode(code: str) -> dict | None:
-    """A GTIN typed or scanned in place of the shelf code."""
+    """A GTIN or a PLU typed or scanned in place of the shelf code."""
     scanned = parse_scanned_code(code)
-    if scanned.gtin is None:
+    if (found := scanned.gtin or scanned.plu) is None:
         return None
     try:
-        return get_product_payload_by_gtin(scanned.gtin)
+        return get_product_payload_by_code(found)
     except ProductNotFound:
         return None
 
@@ -67,7 +67,7 @@ class ProductDetailApi(APIView):
 
     @extend_schema(
         operation_id="product_detail",
-        summary="A product by its shelf code (or any GTIN printed on the pack)",
+        summary="A product by its shelf code (or any GTIN printed on the pack, or its PLU)",
         responses={200: ProductOutput, 404: PRODUCT_NOT_FOUND},
     )
     def get(self, request, product_id: str):
@@ -87,7 +87,8 @@ class ScanApi(APIView):
         price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
 
     @extend_schema(
-        summary="Resolve a scanned code: shelf code, GTIN-8/12/13/14, or a scale's weight/price label",
+        summary="Resolve a scanned or typed code: shelf code, any GTIN-8/12/13/14, a PLU, "
+        "or a scale's weight/price label",
         responses={200: OutputSerializer, 404: PRODUCT_NOT_FOUND},
     )
     def get(self, request, code: str):
@@ -103,7 +104,7 @@ class ScanApi(APIView):
 
 class ProductByGtinApi(APIView):
     @extend_schema(
-        summary="A product by GTIN (8, 12, 13 or 14 digits)",
+        summary="A product by any of its GTINs (8, 12, 13 or 14 digits)",
         responses={200: ProductOutput, 400: ErrorSerializer, 404: PRODUCT_NOT_FOUND},
     )
     def get(self, request, gtin: str):
@@ -111,7 +112,7 @@ class ProductByGtinApi(APIView):
             gtin14 = normalize_gtin(gtin)
         except InvalidGtin as exc:
             raise serializers.ValidationError({"gtin": [str(exc)]}) from exc
-        return Response(with_promotions(get_product_payload_by_gtin(gtin14)))
+        return Response(with_promotions(get_product_payload_by_code(gtin14)))
 
 
 class ProductPagination(PageNumberPagination):
@@ -158,7 +159,7 @@ class ProductListApi(generics.ListAPIView):
 def digital_link(request, gtin: str):
     """GS1 Digital Link (/01/{gtin}): JSON for API clients, the product page for people."""
     try:
-        payload = get_product_payload_by_gtin(normalize_gtin(gtin))
+        payload = get_product_payload_by_code(normalize_gtin(gtin))
     except InvalidGtin as exc:
         return JsonResponse(error_body("invalid_gtin", str(exc)), status=400)
     except ProductNotFound as exc:

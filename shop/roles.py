@@ -26,6 +26,7 @@ MANAGER_EXTRA = (
 # Staff on the shop floor: look products up, correct stock counts, print shelf labels.
 STAFF_PERMISSIONS = (
     ("catalog", "view_product"),
+    ("catalog", "view_productcode"),  # the further GTINs and PLUs on the product's page
     ("catalog", "view_category"),
     ("catalog", "view_stockmovement"),
     ("catalog", "view_stockcountrequest"),  # the products a sale found short, to count

@@ -18,6 +18,7 @@ from catalog.forms import (
     CategoryForm,
     ImportForm,
     LatestMovementsFormSet,
+    ProductCodeForm,
     ProductForm,
     validate_stock_figure,
 )
@@ -28,6 +29,7 @@ from catalog.models import (
     CatalogImport,
     Category,
     Product,
+    ProductCode,
     StockMovement,
     StockState,
     product_url,
@@ -37,6 +39,7 @@ from catalog.services import (
     delete_products,
     save_category,
     save_product,
+    save_product_codes,
     set_stock,
 )
 from grocery.admin import ReadOnlyInline
@@ -73,6 +76,16 @@ class StockMovementInline(ReadOnlyInline):
     show_change_link = False
 
 
+class ProductCodeInline(admin.TabularInline):
+    model = ProductCode
+    form = ProductCodeForm
+    fields = ("code", "kind")
+    readonly_fields = ("kind",)
+    extra = 1
+    verbose_name = "further code"
+    verbose_name_plural = "further codes (other GTINs on the pack, PLUs typed for loose produce)"
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductForm
@@ -88,11 +101,11 @@ class ProductAdmin(admin.ModelAdmin):
     list_display_links = ("product_id", "name")
     list_filter = (StockLevelFilter, "is_active", "category", "unit")
     list_select_related = ("category",)
-    search_fields = ("^product_id", "name", "gtin")
-    search_help_text = "Search by name, product number or barcode (GTIN)."
+    search_fields = ("^product_id", "name", "gtin", "codes__code")
+    search_help_text = "Search by name, product number, barcode (GTIN) or PLU."
     list_per_page = 50
     ordering = ("product_id",)
-    inlines = (StockMovementInline,)
+    inlines = (ProductCodeInline, StockMovementInline)
     actions = ("print_shelf_labels", "export_selected_csv", "mark_active", "mark_inactive")
     readonly_fields = ("stock_summary", "qr_preview", "created_at", "updated_at")
     change_list_template = "admin/catalog/product/change_list.html"
@@ -137,6 +150,13 @@ class ProductAdmin(admin.ModelAdmin):
                 reason=form.cleaned_data.get("stock_reason") or StockMovement.Reason.COUNT,
                 note=form.cleaned_data.get("stock_note", ""),
             )
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProductCode:
+            return super().save_formset(request, form, formset, change)
+        rows = formset.save(commit=False)  # fills deleted_objects, writes nothing
+        save_product_codes(product=form.instance, saved=rows, deleted=formset.deleted_objects)
+        return None
 
     def delete_model(self, request, obj):
         delete_products(Product.objects.filter(pk=obj.pk))

@@ -8,11 +8,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from catalog.models import Product, price_per_kg
+from catalog.models import Product, ProductCode, price_per_kg
 
 COLUMNS = [
     "product_id",
     "gtin",
+    "codes",
     "name",
     "description",
     "category",
@@ -66,6 +67,7 @@ def export_rows(queryset) -> Iterator[str]:
         queryset.select_related(None)
         .order_by("product_id")
         .values_list(
+            "pk",
             "product_id",
             "gtin",
             "name",
@@ -81,24 +83,12 @@ def export_rows(queryset) -> Iterator[str]:
             "deposit_tax_class",
         )
     )
-    for (
-        pid,
-        gtin,
-        name,
-        desc,
-        cat,
-        price,
-        unit,
-        stock,
-        reorder,
-        active,
-        tax_class,
-        deposit,
-        deposit_tax_class,
-    ) in rows.iterator(2000):
+    for row, codes in _with_codes(rows):
+        (pid, gtin, name, desc, cat, price, unit, stock, reorder, active) = row[:10]
+        tax_class, deposit, deposit_tax_class = row[10:]
         yield writer.writerow(
             [
-                *map(escape_formula, (pid, gtin or "", name, desc, cat)),
+                *map(escape_formula, (pid, gtin or "", " ".join(codes), name, desc, cat)),
                 price,  # numbers we write ourselves, never escaped
                 unit,
                 _quantity(stock),
@@ -110,6 +100,31 @@ def export_rows(queryset) -> Iterator[str]:
                 "" if (per_kg := price_per_kg(price, unit)) is None else f"{per_kg:.2f}",
             ]
         )
+
+
+def _with_codes(rows, size: int = 2000):
+    """Each row with its further codes, fetched a batch of rows at a time (one query a batch)."""
+    batch = []
+    for row in rows.iterator(size):
+        batch.append(row)
+        if len(batch) == size:
+            yield from _codes_of(batch)
+            batch = []
+    yield from _codes_of(batch)
+
+
+def _codes_of(batch: list) -> list:
+    codes: dict[int, list[str]] = {row[0]: [] for row in batch}
+    if codes:
+        further = ProductCode.objects.filter(product__in=list(codes)).order_by("kind", "code")
+        for pk, code in further.values_list("product", "code"):
+            codes[pk].append(code)
+    return [(row[1:], codes[row[0]]) for row in batch]
+
+
+def split_codes(cell: str) -> list[str]:
+    """A `codes` cell: further GTINs and PLUs separated by spaces (or | , ;)."""
+    return [code for code in re.split(r"[\s|,;]+", cell.strip()) if code]
 
 
 def _quantity(value: Decimal) -> str:
@@ -153,6 +168,7 @@ class Row:
     product: Product | None = None
     stock: Decimal | None = None
     data: dict = field(default_factory=dict)
+    codes: list[tuple[str, str]] | None = None  # (code, kind); None: further codes unchanged
 
 
 def parse(text: str) -> tuple[list[str], list[Row]]:

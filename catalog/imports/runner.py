@@ -48,12 +48,13 @@ def import_catalog(
             product=row.product,
             data=row.data,
             stock=row.stock,
+            codes=row.codes,
         )
         for row in rows
     ]
     try:
         counts = import_products(checked, user=user, note=note)
-    except IntegrityError as exc:  # e.g. two products swapping GTINs within one file
+    except IntegrityError as exc:  # e.g. two products swapping codes within one file
         logger.warning("Catalog import rejected by the database: %s", exc)
         raise ImportRejected(
             [{"line": 0, "message": f"The database refused the import: {exc}"}]

@@ -2,9 +2,12 @@
 its fields and stock figure, and what rows of one file must not share. Every problem is reported
 with its line; a row that passes carries what catalog.services.import_products writes."""
 
-from catalog.gtin import InvalidGtin, normalize_gtin
-from catalog.imports.csv_format import Row, parse_decimal
-from catalog.models import Category, Product, Unit, quantity_fits_unit
+from contextlib import suppress
+from dataclasses import dataclass
+
+from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code, normalize_gtin
+from catalog.imports.csv_format import Row, parse_decimal, split_codes
+from catalog.models import Category, Product, ProductCode, Unit, quantity_fits_unit
 from grocery.tax import TaxClass
 
 DATA_FIELDS = (
@@ -34,13 +37,16 @@ def validate(rows: list[Row], progress) -> list[dict]:
         categories[category.slug.lower()] = category
         categories[category.name.lower()] = category
     ids = {r.values.get("product_id") for r in rows} - {None, ""}
-    gtins = set()
+    gtins, codes = set(), set()
     for r in rows:
         try:
             if r.values.get("gtin"):
                 gtins.add(normalize_gtin(r.values["gtin"]))
         except InvalidGtin:
             pass
+        for cell in split_codes(r.values.get("codes") or ""):
+            with suppress(InvalidGtin):  # reported by _validate_codes
+                codes.add(normalize_code(cell))
     existing_fields = ("pk", "product_id", "gtin", "unit", "stock", *DATA_FIELDS)
     by_id, by_gtin = {}, {}
     for chunk in _chunks(sorted(ids), 5000):
@@ -52,6 +58,8 @@ def validate(rows: list[Row], progress) -> list[dict]:
         by_gtin.update(
             (p.gtin, p) for p in Product.objects.filter(gtin__in=chunk).only(*existing_fields)
         )
+    plus = {c for c, k in codes if k == PLU} | {i for i in ids if is_plu(i)}
+    owners = _code_owners(gtins | ids | {code for code, _ in codes}, plus)
     seen_ids: dict[str, int] = {}
     claimed_gtins: dict[str, int] = {}
 
@@ -59,6 +67,7 @@ def validate(rows: list[Row], progress) -> list[dict]:
         if n % PROGRESS_EVERY == 0:
             progress(n, len(rows))
         problems = _validate_row(row, categories, by_id, by_gtin, seen_ids, claimed_gtins)
+        problems += _validate_codes(row, owners, claimed_gtins)
         errors.extend({"line": row.line, "message": p} for p in problems)
         if len(errors) >= MAX_ERRORS:
             errors.append({"line": row.line, "message": "Too many errors; stopped checking here."})
@@ -176,6 +185,80 @@ def _tax_and_deposit(v: dict, data: dict, unit: str) -> list[str]:
                 problems.append("deposit: too large")
             else:
                 data["deposit"] = deposit
+    return problems
+
+
+@dataclass
+class CodeOwners:
+    """Who answers to the file's codes now, each as (pk, product_id): the same three ways as
+    catalog.selectors.get_code_owner, looked up for a whole file at once."""
+
+    further: dict[str, tuple[int, str]]
+    primary: dict[str, tuple[int, str]]  # by GTIN
+    shelf: dict[str, tuple[int, str]]  # by shelf code, for PLUs
+
+    def other_than(self, code: str, kind: str, product: Product | None) -> str | None:
+        """The product_id of another product that has the code, if any."""
+        for found in (self.further, self.primary if kind == GTIN else self.shelf):
+            owner = found.get(code)
+            if owner and (product is None or owner[0] != product.pk):
+                return owner[1]
+        return None
+
+
+def _code_owners(codes: set[str], plus: set[str]) -> CodeOwners:
+    owners = CodeOwners({}, {}, {})
+    for chunk in _chunks(sorted(codes), 5000):
+        further = ProductCode.objects.filter(code__in=chunk)
+        owners.further.update(
+            (code, (pk, pid))
+            for code, pk, pid in further.values_list("code", "product", "product__product_id")
+        )
+        primary = Product.objects.filter(gtin__in=chunk)
+        owners.primary.update(
+            (gtin, (pk, pid)) for gtin, pk, pid in primary.values_list("gtin", "pk", "product_id")
+        )
+    for chunk in _chunks(sorted(plus), 5000):
+        shelf = Product.objects.filter(product_id__in=chunk)
+        owners.shelf.update((pid, (pk, pid)) for pk, pid in shelf.values_list("pk", "product_id"))
+    return owners
+
+
+def _validate_codes(row: Row, owners: CodeOwners, claimed: dict[str, int]) -> list[str]:
+    """A `codes` cell replaces the product's further codes (blank: unchanged). Each must be free or
+    the product's own already, on no other line, and not its GTIN or shelf code; the row's GTIN
+    (and a new product's PLU-like shelf code) must not be a further code elsewhere either."""
+    v, product = row.values, row.product
+    problems = []
+    gtin = row.data.get("gtin") or (product.gtin if product else None)
+    pid = v.get("product_id") or (product.product_id if product else "")
+    cells = split_codes(v.get("codes") or "")
+    if cells:
+        row.codes = []
+    for cell in cells:
+        try:
+            code, kind = normalize_code(cell)
+        except InvalidGtin as exc:
+            problems.append(f"codes: {cell}: {exc}")
+            continue
+        line = claimed.setdefault(code, row.line)
+        if line != row.line:
+            problems.append(f"code {cell} is also on line {line}")
+        elif other := owners.other_than(code, kind, product):
+            problems.append(f"code {cell} belongs to product {other}")
+        elif code in (gtin, pid):
+            problems.append(f"code {cell} is already this product's gtin or product_id")
+        else:
+            row.codes.append((code, kind))
+    kept = None if row.codes is None else {code for code, _ in row.codes}
+    if new_gtin := row.data.get("gtin"):
+        owner = owners.further.get(new_gtin)
+        if owner and (product is None or owner[0] != product.pk):
+            problems.append(f"gtin {v['gtin']} belongs to product {owner[1]}")
+        elif owner and (kept is None or new_gtin in kept):
+            problems.append(f"gtin {v['gtin']} is also one of this product's codes")
+    if product is None and is_plu(pid) and (owner := owners.further.get(pid)):
+        problems.append(f"product_id {pid} is a code of product {owner[1]}")
     return problems
 
 

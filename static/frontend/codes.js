@@ -1,5 +1,6 @@
 // Scanned or typed codes: a label's URL (/p/, /promo/, a GS1 Digital Link /01/<GTIN>) or a bare
-// barcode, which the server resolves (/api/scan); and the form for typing one.
+// barcode, a PLU typed for loose produce or a shelf code, which the server resolves (/api/scan);
+// and the form for typing one.
 import { api, ApiError } from "./api.js";
 import { changeVoucher } from "./cart.js";
 import { CONFIG } from "./config.js";
@@ -47,7 +48,7 @@ async function openBarcode(code, t0) {
 
 export function manualForm(id = "manual") {
   return html`<form class="manual card" id="${id}" novalidate>
-    <label for="${id}-code">Type the code under the barcode, or the shelf code</label>
+    <label for="${id}-code">Type the code under the barcode, the shelf code, or the PLU of loose produce</label>
     <div class="row">
       <input id="${id}-code" name="code" inputmode="numeric" autocomplete="off" enterkeyhint="go"
         placeholder="e.g. 4006381333931" required>

@@ -38,14 +38,14 @@ def test_deleting_a_product_forgets_its_payload_and_gtin_lookup(
 ):
     assert api_client.get("/api/products/12345").status_code == 200
     assert api_client.get(f"/api/scan/{GTIN}").status_code == 200
-    assert cache.get(f"gtin:{GTIN}") == "12345"
+    assert cache.get(f"code:{GTIN}") == "12345"
     with django_capture_on_commit_callbacks(execute=True):
         response = manager_client.post(
             f"/admin/catalog/product/{apple.pk}/delete/", {"post": "yes"}
         )
     assert response.status_code == 302 and not Product.objects.exists()
     assert api_client.get("/api/products/12345").status_code == 404
-    assert cache.get(f"gtin:{GTIN}") is None
+    assert cache.get(f"code:{GTIN}") is None
     assert api_client.get(f"/api/scan/{GTIN}").status_code == 404
 
 

@@ -79,6 +79,30 @@ def test_refused_camera_explains_and_manual_entry_still_works(live_server, camer
     assert len(console.errors) == 1
 
 
+def test_typing_a_plu_opens_the_loose_produce_to_weigh(live_server, camera_browser, shot):
+    # given loose bananas sold by the kilogram, with the PLU on their sticker as a further code
+    from catalog.models import ProductCode, Unit
+    from catalog.services import save_product_codes
+
+    bananas = make_product(name="Bananas", unit=Unit.KG, price=Decimal("1.79"))
+    save_product_codes(product=bananas, saved=[ProductCode(code="4011")])
+    browser = camera_browser(allow_camera=False)
+    page = browser.new_page(**PHONE)
+    console = ConsoleWatch(page)
+    page.goto(f"{live_server.url}/scan")
+
+    # when the customer types the PLU
+    page.get_by_label("or the PLU of loose produce").fill("4011")
+    page.get_by_role("button", name="Find").click()
+
+    # then the bananas open, asking for the weight
+    expect(page.locator("#product-name")).to_have_text("Bananas")
+    assert page.url == f"{live_server.url}/p/{bananas.product_id}"
+    expect(page.get_by_label("Weight (kg)")).to_be_visible()
+    shot(page, "product-by-plu")
+    assert console.errors == []
+
+
 def test_scanning_a_scale_label_fills_in_the_weight(live_server, camera_browser, tmp_path):
     # given loose cheese weighed at the counter: the scale's label is "28" + item 0042 + 1.234 kg
     from biip.checksums import gs1_price_weight_check_digit

@@ -102,6 +102,8 @@ def test_manager_edits_products_and_stock_through_the_audited_service(manager_cl
             "gtin": "4006381333931",
             "movements-TOTAL_FORMS": "0",
             "movements-INITIAL_FORMS": "0",
+            "codes-TOTAL_FORMS": "0",
+            "codes-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content[:2000]
