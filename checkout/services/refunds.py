@@ -7,7 +7,6 @@ two clerks cannot refund more than was paid; the gateway call itself runs outsid
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from checkout.errors import PaymentUnavailable, RefundNotAllowed
@@ -34,7 +33,9 @@ def refund_order(*, order: Order, amount: Decimal, user=None, reason: str = "") 
                 f"Refund must be between 0.01 and {row.refundable_amount}.",
                 refundable=row.refundable_amount,
             )
-        Order.objects.filter(pk=row.pk).update(refunded_amount=F("refunded_amount") + amount)
+        # Summed in Decimal under the row lock: SQLite would add REALs in SQL (2.49 + 4.98 there
+        # is 7.470000000000001, which breaks the refund-within-total constraint).
+        Order.objects.filter(pk=row.pk).update(refunded_amount=row.refunded_amount + amount)
         refund = Refund.objects.create(transaction=row, amount=amount, user=user, reason=reason)
     try:
         result = get_gateway().refund(
@@ -44,7 +45,8 @@ def refund_order(*, order: Order, amount: Decimal, user=None, reason: str = "") 
         )
     except GatewayError as exc:
         with transaction.atomic():
-            Order.objects.filter(pk=row.pk).update(refunded_amount=F("refunded_amount") - amount)
+            row = Order.objects.select_for_update().get(pk=order.pk)
+            Order.objects.filter(pk=row.pk).update(refunded_amount=row.refunded_amount - amount)
             refund.delete()
         if isinstance(exc, PaymentRejected):
             raise RefundNotAllowed(f"The gateway refused the refund: {exc}") from exc
