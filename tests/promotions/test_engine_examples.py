@@ -308,7 +308,7 @@ def test_deals_for_chosen_products_leave_other_lines_alone():
     loaf = frozenset({"loaf"})
     deals = [
         rule("off", Kind.FIXED_OFF, amount=Decimal("0.50"), product_ids=loaf),
-        two_for("1.00", product_ids=loaf),
+        two_for("0.90", product_ids=loaf),  # two apples (1.00) would save 0.10
         rule("b1g1", Kind.BUY_X_GET_Y, buy_quantity=1, free_quantity=1, product_ids=loaf),
     ]
     for deal in deals:
@@ -352,4 +352,25 @@ def test_a_threshold_met_by_lines_already_free_has_nothing_left_to_take():
     )  # fmt: skip
     assert amounts(apply_promotions([line("roll", "0.30", 1)], [off, spend], NOW)) == {
         ("off", "roll"): Decimal("0.30")
+    }
+
+
+def test_a_bundle_takes_the_dearest_units_even_from_different_lines():
+    """2 for 3.00 over a 3.00 and two 2.00: the bundle is 3.00 + 2.00 (saving 2.00, shared by
+    value 1.20 / 0.80), not the two 2.00s (saving 1.00); the last 2.00 pays full price."""
+    cart = [line("a", "3.00", 1), line("b", "2.00", 2)]
+    found = apply_promotions(cart, [two_for("3.00", whole_basket=True)], NOW)
+    assert amounts(found) == {("2for", "a"): Decimal("1.20"), ("2for", "b"): Decimal("0.80")}
+
+
+def test_bundles_of_single_units_follow_one_another():
+    """2 for 3.00 over 2.00, 1.90, 1.80, 1.70 (one each): 3.90 saves 0.90 (0.4615 / 0.4385 ->
+    0.46 / 0.44) and 3.50 saves 0.50 (0.2571 / 0.2429 -> 0.26 / 0.24)."""
+    cart = [line("a", "2.00", 1), line("b", "1.90", 1), line("c", "1.80", 1), line("d", "1.70", 1)]
+    found = apply_promotions(cart, [two_for("3.00", whole_basket=True)], NOW)
+    assert amounts(found) == {
+        ("2for", "a"): Decimal("0.46"),
+        ("2for", "b"): Decimal("0.44"),
+        ("2for", "c"): Decimal("0.26"),
+        ("2for", "d"): Decimal("0.24"),
     }
