@@ -12,7 +12,7 @@ run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: export PORT := $(PORT)
 run: export HOST := $(HOST)
 
-.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean \
+.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean mutation \
 	stack stack-stop stack-status stack-check stack-check-short
 
 $(VENV)/.runtime: requirements.txt
@@ -43,6 +43,12 @@ run: install
 
 test: install-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Mutation testing of the money code (docs/testing.md): in-memory SQLite per forked child, no
+# browsers; mutmut keeps its results in mutants/, so a second run re-tests only what changed.
+mutation: install-dev
+	TEST_SERVICES=embedded $(VENV)/bin/mutmut run --max-children $(or $(MUTATION_CHILDREN),2)
+	$(PY) tests/mutation_report.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

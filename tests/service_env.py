@@ -23,7 +23,12 @@ def answers(url: str, default_port: int) -> bool:
         return False
 
 
-def configure() -> dict[str, bool]:
+def detect_services() -> dict[str, bool]:
+    if os.environ.get("TEST_SERVICES") == "embedded":
+        # Mutation runs fork many children at once: each needs its own in-memory SQLite and cache.
+        os.environ["DATABASE_URL"] = "sqlite://:memory:"
+        os.environ.pop("REDIS_URL", None)
+        return {"postgres": False, "redis": False, "chromium": False}
     db_url = os.environ.get("DATABASE_URL") or POSTGRES_DEFAULT
     postgres = db_url.startswith("postgres") and answers(db_url, 5432)
     if postgres:
@@ -39,6 +44,11 @@ def configure() -> dict[str, bool]:
         os.environ.setdefault("REDIS_SOCKET_TIMEOUT", "2")
     else:
         os.environ.pop("REDIS_URL", None)
+    return {"postgres": postgres, "redis": redis, "chromium": bool(shutil.which("chromium"))}
+
+
+def configure() -> dict[str, bool]:
+    available = detect_services()
     os.environ.setdefault("SECRET_KEY", "test-only-secret-key-" + "x" * 40)
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # the test client speaks plain HTTP
     os.environ.setdefault("PUBLIC_BASE_URL", "https://shop.example")
@@ -47,7 +57,7 @@ def configure() -> dict[str, bool]:
     # Tests call the API far faster than a customer; the rate-limit tests set low rates themselves.
     for scope in ("CART", "QUOTE", "CHECKOUT", "ADDRESS"):
         os.environ.setdefault(f"THROTTLE_{scope}_RATE", "1000000/min")
-    return {"postgres": postgres, "redis": redis, "chromium": bool(shutil.which("chromium"))}
+    return available
 
 
 AVAILABLE = configure()

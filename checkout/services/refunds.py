@@ -10,7 +10,6 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from checkout.errors import PaymentUnavailable, RefundNotAllowed
@@ -49,7 +48,9 @@ def lock_refundable(order: Order) -> Order:
 
 def reserve_refund(row: Order, amount: Decimal, *, user, reason: str, **fields) -> Refund:
     """Inside the caller's transaction, on a locked row: the amount is the order's to give."""
-    Order.objects.filter(pk=row.pk).update(refunded_amount=F("refunded_amount") + amount)
+    # Summed in Decimal under the row lock: SQLite would add REALs in SQL (2.49 + 4.98 there is
+    # 7.470000000000001, which breaks the refund-within-total constraint).
+    Order.objects.filter(pk=row.pk).update(refunded_amount=row.refunded_amount + amount)
     return Refund.objects.create(transaction=row, amount=amount, user=user, reason=reason, **fields)
 
 
@@ -71,8 +72,9 @@ def pay_out(
         )
     except GatewayError as exc:
         with transaction.atomic():
-            Order.objects.filter(pk=order.pk).update(
-                refunded_amount=F("refunded_amount") - refund.amount
+            row = Order.objects.select_for_update().get(pk=order.pk)
+            Order.objects.filter(pk=row.pk).update(
+                refunded_amount=row.refunded_amount - refund.amount
             )
             undo()
             refund.delete()

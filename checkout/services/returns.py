@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
 from catalog.models import StockMovement, quantity_fits_unit
 from catalog.services import StockLine, return_stock
@@ -80,10 +79,11 @@ def return_lines(
             return earlier
         raise
 
-    def undo():
+    def undo():  # under pay_out's lock of the order; Decimal arithmetic, as SQLite's is REAL
         for rl in refund_lines:
-            OrderLine.objects.filter(pk=rl.order_line_id).update(
-                returned_quantity=F("returned_quantity") - rl.quantity
+            line = OrderLine.objects.only("returned_quantity").get(pk=rl.order_line_id)
+            OrderLine.objects.filter(pk=line.pk).update(
+                returned_quantity=line.returned_quantity - rl.quantity
             )
         RefundLine.objects.filter(refund=refund).delete()
 

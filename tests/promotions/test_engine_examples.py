@@ -240,3 +240,137 @@ def test_a_line_gets_one_non_stacking_promotion_and_the_others_keep_their_lines(
         ("bogof", "banana"): Decimal("0.99"),
         ("five", "grapes"): Decimal("0.10"),
     }
+
+
+def two_for(price: str, **target) -> Rule:
+    return rule(
+        "2for", Kind.MULTIBUY, name=f"2 for {price}", bundle_quantity=2,
+        bundle_price=Decimal(price), **target,
+    )  # fmt: skip
+
+
+def test_a_bundle_price_bundles_units_of_different_products():
+    """2 for 3.00: a juice (1.99) and a milk (1.19) make a bundle saving 0.18, shared by value:
+    0.18 × 199/318 = 0.1126 -> 0.11, 0.18 × 119/318 = 0.0673 -> 0.06, and the leftover cent to
+    the larger remainder (milk's .73): 0.11 + 0.07."""
+    cart = [line("juice", "1.99", 1, "drinks", "Juice"), line("milk", "1.19", 1, "drinks", "Milk")]
+    found = apply_promotions(cart, [two_for("3.00", categories=frozenset({"drinks"}))], NOW)
+    assert amounts(found) == {("2for", "juice"): Decimal("0.11"), ("2for", "milk"): Decimal("0.07")}
+    assert {d.product_id: d.reason for d in found} == {
+        "juice": "2 for 3.00: 1 × Juice in 2 for 3.00",
+        "milk": "2 for 3.00: 1 × Milk in 2 for 3.00",
+    }
+
+
+def test_a_bundle_price_takes_whole_bundles_then_fills_one_across_lines():
+    """3 juices and a milk, 2 for 3.00: one bundle of two juices (3.98 - 3.00 = 0.98), then the
+    third juice with the milk (0.18, shared 0.11 / 0.07 as above)."""
+    cart = [line("juice", "1.99", 3, "drinks", "Juice"), line("milk", "1.19", 1, "drinks", "Milk")]
+    found = apply_promotions(cart, [two_for("3.00", categories=frozenset({"drinks"}))], NOW)
+    assert amounts(found) == {("2for", "juice"): Decimal("1.09"), ("2for", "milk"): Decimal("0.07")}
+    assert {d.product_id: d.reason for d in found}["juice"] == "2 for 3.00: 3 × Juice in 2 for 3.00"
+
+
+def test_a_bundle_price_over_several_products_stops_when_bundles_stop_saving():
+    """3 for 5.00 over 2 × 2.00, 2 × 1.50, 2 × 1.00, dearest first: 2.00 + 2.00 + 1.50 = 5.50
+    saves 0.50 (0.3636 -> 0.36 and 0.1364 -> 0.13, +1 cent to the .64: 0.36 / 0.14); the next
+    bundle, 1.50 + 1.00 + 1.00 = 3.50, would cost more than it saves."""
+    three_for_five = rule(
+        "3for5", Kind.MULTIBUY, name="3 for 5.00", bundle_quantity=3,
+        bundle_price=Decimal("5.00"), whole_basket=True,
+    )  # fmt: skip
+    cart = [line("a", "2.00", 2), line("b", "1.50", 2), line("c", "1.00", 2)]
+    found = apply_promotions(cart, [three_for_five], NOW)
+    assert amounts(found) == {("3for5", "a"): Decimal("0.36"), ("3for5", "b"): Decimal("0.14")}
+    assert [d.reason for d in found] == [
+        "3 for 5.00: 2 × a in 3 for 5.00",
+        "3 for 5.00: 1 × b in 3 for 5.00",
+    ]
+
+
+def test_a_bundle_saving_a_single_cent_is_given():
+    cart = [line("milk", "1.19", 2, "drinks", "Milk")]
+    found = apply_promotions(cart, [two_for("2.37", product_ids=frozenset({"milk"}))], NOW)
+    assert amounts(found) == {("2for", "milk"): Decimal("0.01")}
+    # at exactly the bundle's price, nothing
+    assert apply_promotions(cart, [two_for("2.38", product_ids=frozenset({"milk"}))], NOW) == []
+    mixed = [line("juice", "1.99", 1, "drinks"), line("milk", "1.19", 1, "drinks")]
+    drinks = frozenset({"drinks"})
+    assert amounts(apply_promotions(mixed, [two_for("3.17", categories=drinks)], NOW)) == {
+        # 1 cent × 199/318 = 0.63 cent, × 119/318 = 0.37: the cent goes to the larger share
+        ("2for", "juice"): Decimal("0.01")
+    }
+    assert apply_promotions(mixed, [two_for("3.18", categories=drinks)], NOW) == []
+
+
+def test_deals_for_chosen_products_leave_other_lines_alone():
+    """A countable line the promotion is not about gets nothing, from every kind that counts."""
+    loaf = frozenset({"loaf"})
+    deals = [
+        rule("off", Kind.FIXED_OFF, amount=Decimal("0.50"), product_ids=loaf),
+        two_for("0.90", product_ids=loaf),  # two apples (1.00) would save 0.10
+        rule("b1g1", Kind.BUY_X_GET_Y, buy_quantity=1, free_quantity=1, product_ids=loaf),
+    ]
+    for deal in deals:
+        found = apply_promotions([line("loaf", "2.49", 2), line("apple", "0.50", 4)], [deal], NOW)
+        assert {d.product_id for d in found} == {"loaf"}, deal.kind
+
+
+def test_a_percentage_rounds_half_a_cent_up():
+    """10 % of 2.25 is 0.225: half a cent, so 0.23 (banker's rounding would give 0.22)."""
+    ten = rule("10", Kind.PERCENTAGE, percent=Decimal(10), whole_basket=True)
+    assert amounts(apply_promotions([line("a", "2.25", 1)], [ten], NOW)) == {
+        ("10", "a"): Decimal("0.23")
+    }
+
+
+def test_a_fractional_quantity_is_a_weight_unless_told():
+    """Without sold_by_weight, 0.5 of something is half a kilogram: unit deals skip it."""
+    off = rule("off", Kind.FIXED_OFF, amount=Decimal("0.10"), whole_basket=True)
+    assert (
+        apply_promotions([Line("cheese", "dairy", Decimal("9.90"), Decimal("0.5"))], [off], NOW)
+        == []
+    )
+    # A whole number of kg of a weighed product is still a weight when the caller says so.
+    weighed = Line("cheese", "dairy", Decimal("9.90"), Decimal(2), sold_by_weight=True)
+    assert apply_promotions([weighed], [off], NOW) == []
+
+
+def test_the_same_product_at_two_prices_stays_two_lines():
+    """A price change mid-basket: 2 at 1.00 and 1 at 2.00 is 4.00, and 10 % of it is 0.40."""
+    ten = rule("10", Kind.PERCENTAGE, percent=Decimal(10), whole_basket=True)
+    cart = [line("tea", "1.00", 2), line("tea", "2.00", 1)]
+    assert sum(d.amount for d in apply_promotions(cart, [ten], NOW)) == Decimal("0.40")
+
+
+def test_a_threshold_met_by_lines_already_free_has_nothing_left_to_take():
+    """The roll is free from 1.00 off each unit; 0.20 off a spend of 0.30 finds nothing left."""
+    off = rule("off", Kind.FIXED_OFF, amount=Decimal("1.00"), whole_basket=True)
+    spend = rule(
+        "spend", Kind.THRESHOLD, amount=Decimal("0.20"), threshold=Decimal("0.30"),
+        whole_basket=True, stackable=True,
+    )  # fmt: skip
+    assert amounts(apply_promotions([line("roll", "0.30", 1)], [off, spend], NOW)) == {
+        ("off", "roll"): Decimal("0.30")
+    }
+
+
+def test_a_bundle_takes_the_dearest_units_even_from_different_lines():
+    """2 for 3.00 over a 3.00 and two 2.00: the bundle is 3.00 + 2.00 (saving 2.00, shared by
+    value 1.20 / 0.80), not the two 2.00s (saving 1.00); the last 2.00 pays full price."""
+    cart = [line("a", "3.00", 1), line("b", "2.00", 2)]
+    found = apply_promotions(cart, [two_for("3.00", whole_basket=True)], NOW)
+    assert amounts(found) == {("2for", "a"): Decimal("1.20"), ("2for", "b"): Decimal("0.80")}
+
+
+def test_bundles_of_single_units_follow_one_another():
+    """2 for 3.00 over 2.00, 1.90, 1.80, 1.70 (one each): 3.90 saves 0.90 (0.4615 / 0.4385 ->
+    0.46 / 0.44) and 3.50 saves 0.50 (0.2571 / 0.2429 -> 0.26 / 0.24)."""
+    cart = [line("a", "2.00", 1), line("b", "1.90", 1), line("c", "1.80", 1), line("d", "1.70", 1)]
+    found = apply_promotions(cart, [two_for("3.00", whole_basket=True)], NOW)
+    assert amounts(found) == {
+        ("2for", "a"): Decimal("0.46"),
+        ("2for", "b"): Decimal("0.44"),
+        ("2for", "c"): Decimal("0.26"),
+        ("2for", "d"): Decimal("0.24"),
+    }

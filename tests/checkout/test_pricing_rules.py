@@ -1,0 +1,118 @@
+"""The pricing function's rules at their edges: the largest line, the last unit in stock, the
+moment a quote is priced for, weighed lines and unit deals, and errors that name every bad line."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from catalog.models import Unit
+from checkout.errors import InvalidQuantity
+from checkout.pricing import RequestedLine, quote_cart
+from tests.factories import make_category, make_product, make_promotion
+
+pytestmark = pytest.mark.django_db
+
+
+def quote(api_client, *lines):
+    body = {"cart": [{"product_id": pid, "quantity": qty} for pid, qty in lines]}
+    return api_client.post("/api/checkout/quote", body, format="json")
+
+
+@pytest.fixture
+def shelf(db):
+    return {
+        "apple": make_product(product_id="apple", price=Decimal("0.50"), stock=Decimal(60)),
+        "cheese": make_product(
+            product_id="cheese", price=Decimal("12.90"), unit=Unit.KG, stock=Decimal(30)
+        ),
+    }
+
+
+def test_the_largest_line_is_sold_and_one_more_is_refused(api_client, shelf, settings):
+    settings.MAX_LINE_QUANTITY, settings.MAX_LINE_KG = 50, Decimal(25)
+    assert quote(api_client, ("apple", 50)).json()["total"] == 25.00
+    assert quote(api_client, ("cheese", 25)).json()["total"] == 322.50
+    too_many = quote(api_client, ("apple", 51), ("cheese", 25.001))
+    assert too_many.status_code == 400
+    assert too_many.json()["detail"]["lines"] == {
+        "apple": "must be at most 50 on one line",
+        "cheese": "must be at most 25 kg on one line",
+    }
+
+
+def test_a_quantity_of_zero_never_reaches_a_price():
+    make_product(product_id="apple")
+    with pytest.raises(InvalidQuantity) as refused:
+        quote_cart([RequestedLine("apple", Decimal(0))])
+    assert refused.value.detail == {"lines": {"apple": "must be greater than zero"}}
+
+
+def test_reserve_sells_the_last_unit_and_refuses_one_beyond(api_client, settings):
+    settings.STOCK_POLICY = "reserve"
+    make_product(product_id="apple", price=Decimal("0.50"), stock=Decimal(3))
+    assert quote(api_client, ("apple", 3)).json()["total"] == 1.50
+    beyond = quote(api_client, ("apple", 4))
+    assert beyond.status_code == 409
+    assert beyond.json()["detail"]["lines"] == [
+        {"product_id": "apple", "requested": 4.0, "available": 3.0}
+    ]
+
+
+def test_every_bad_line_is_named_in_the_error(api_client, shelf):
+    unknown = quote(api_client, ("nope", 1), ("gone", 1), ("apple", 1))
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == {"product_ids": ["gone", "nope"]}
+    assert unknown.json()["message"] == "Unknown product: gone, nope."
+
+    make_product(product_id="old", is_active=False)
+    inactive = quote(api_client, ("old", 1), ("apple", 1))
+    assert inactive.status_code == 409
+    assert inactive.json()["detail"] == {"product_ids": ["old"]}
+
+    halves = quote(api_client, ("apple", 1.5), ("cheese", 1))
+    assert halves.status_code == 400, halves.json()
+    assert halves.json()["detail"]["lines"] == {
+        "apple": "must be a whole number for items sold each"
+    }
+    assert (
+        halves.json()["message"] == "Quantity for apple must be a whole number for items sold each."
+    )
+    with pytest.raises(InvalidQuantity) as grams:
+        quote_cart([RequestedLine("cheese", Decimal("0.0005")), RequestedLine("apple", Decimal(0))])
+    assert grams.value.detail == {
+        "lines": {
+            "cheese": "must have at most 3 decimals (kg)",
+            "apple": "must be greater than zero",
+        }
+    }
+
+
+def test_a_quote_is_priced_for_its_own_moment():
+    """A basket priced for a moment inside a promotion's window gets it, whatever the clock says."""
+    apple = make_product(product_id="apple", price=Decimal("1.00"))
+    now = timezone.now()
+    make_promotion(
+        products=[apple],
+        percent=Decimal(50),
+        valid_from=now + timedelta(days=2),
+        valid_until=now + timedelta(days=3),
+    )
+    later = now + timedelta(days=2, hours=1)
+    assert quote_cart([RequestedLine("apple", Decimal(2))], at=later).total == Decimal("1.00")
+    assert quote_cart([RequestedLine("apple", Decimal(2))]).total == Decimal("2.00")
+
+
+def test_a_whole_number_of_kilograms_gets_no_unit_deal(api_client):
+    """2 kg of potatoes are not 2 items: 0.10 off each item leaves them at full price."""
+    veg = make_category("Veg")
+    make_product(product_id="potatoes", price=Decimal("1.49"), unit=Unit.KG, category=veg)
+    make_product(product_id="leek", price=Decimal("0.99"), category=veg)
+    make_promotion(categories=[veg], kind="fixed_off", percent=None, amount=Decimal("0.10"))
+    body = quote(api_client, ("potatoes", 2), ("leek", 2)).json()
+    assert [(line["product_id"], line["discount"]) for line in body["lines"]] == [
+        ("potatoes", 0.0),
+        ("leek", 0.20),
+    ]
+    assert body["total"] == 2.98 + 1.78
