@@ -181,6 +181,7 @@ class Product(models.Model):
         """The stricter of the product's and its category's minimum age."""
         return max(self.min_age or 0, self.category.min_age or 0) or None
 
+    @property
     def effective_tax_class(self) -> str:
         return self.tax_class or self.category.tax_class
 
