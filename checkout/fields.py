@@ -3,6 +3,7 @@ float, and the cart as the SPEC spells it."""
 
 from decimal import Decimal, InvalidOperation
 
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
@@ -112,7 +113,8 @@ def exit_code_field() -> StrictCharField:
 
 @extend_schema_serializer(component_name="ExitItemInput")
 class ExitItemInput(serializers.Serializer):
-    product_id = StrictCharField(max_length=32)
+    # No spaces: the schema's pattern says what trimming would otherwise leave blank.
+    product_id = StrictCharField(max_length=32, validators=[RegexValidator(r"^\S+$")])
     quantity = quantity_field()
 
 
