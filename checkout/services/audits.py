@@ -69,9 +69,13 @@ def audit_fields(row: Order) -> dict:
     save with its new status. One query reads the settings and every signal at once, so paying
     costs one query more, not one per signal."""
     rules = _settings_with_signals(row)
-    forced = rules.force_next > 0 and bool(
-        AuditSettings.objects.filter(pk=rules.pk, force_next__gt=0).update(
-            force_next=F("force_next") - 1
+    forced = (
+        rules.pk is not None
+        and rules.force_next > 0
+        and bool(
+            AuditSettings.objects.filter(pk=rules.pk, force_next__gt=0).update(
+                force_next=F("force_next") - 1
+            )
         )
     )
     signals = AuditSignals(
@@ -90,15 +94,33 @@ def audit_fields(row: Order) -> dict:
     }
 
 
+RULES = [
+    "id",
+    "audit_rate",
+    "force_next",
+    "high_value",
+    "high_value_factor",
+    "many_weighed",
+    "many_weighed_factor",
+    "first_visit_factor",
+    "discrepancy_factor",
+]
+
+
 def _settings_with_signals(row: Order) -> AuditSettings:
+    """The settings row and the basket's signals in one query, read from the order so that it
+    answers even when the settings row is missing (then the defaults apply)."""
     lines = OrderLine.objects.filter(transaction=row.pk).values("transaction")
     same_customer = (
         Q(user=row.user_id) if row.user_id else Q(cart_token=row.cart_token or "-no token-")
     )
     earlier = Order.objects.filter(same_customer).exclude(pk=row.pk)
     flagged = ExitAudit.objects.filter(transaction__in=earlier).exclude(missing=[], extra=[])
-    rules = (
-        AuditSettings.objects.annotate(
+    rules = AuditSettings.objects.order_by("pk")
+    found = (
+        Order.objects.filter(pk=row.pk)
+        .annotate(
+            **{f"rule_{name}": Subquery(rules.values(name)[:1]) for name in RULES},
             weighed_lines=Subquery(
                 lines.annotate(n=Count("pk", filter=~Q(product__unit=Unit.EACH))).values("n")
             ),
@@ -107,7 +129,7 @@ def _settings_with_signals(row: Order) -> AuditSettings:
                     w=Max(Greatest("product__control_weight", "product__category__control_weight"))
                 ).values("w")
             ),
-            min_age=Subquery(
+            basket_min_age=Subquery(
                 lines.annotate(
                     a=Max(
                         Greatest(
@@ -121,17 +143,20 @@ def _settings_with_signals(row: Order) -> AuditSettings:
             returning=Exists(earlier.filter(status__in=Order.PAID)),
             discrepancy=Exists(flagged),
         )
-        .order_by("pk")
-        .first()
+        .values(
+            *(f"rule_{name}" for name in RULES),
+            "weighed_lines",
+            "control",
+            "basket_min_age",
+            "returning",
+            "discrepancy",
+        )
+        .get()
     )
-    return rules or _default_settings(row)
-
-
-def _default_settings(row: Order) -> AuditSettings:
-    """The row is created by the migration; should it be deleted, the defaults come back."""
-    AuditSettings.objects.create()
-    return _settings_with_signals(row)
-
-
-def get_audit_settings() -> AuditSettings:
-    return AuditSettings.objects.order_by("pk").first() or AuditSettings.objects.create()
+    settings = AuditSettings(
+        **{name: found[f"rule_{name}"] for name in RULES if found[f"rule_{name}"] is not None}
+    )
+    for name in ("weighed_lines", "control", "returning", "discrepancy"):
+        setattr(settings, name, found[name])
+    settings.min_age = found["basket_min_age"]
+    return settings

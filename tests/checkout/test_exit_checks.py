@@ -313,3 +313,14 @@ def test_exit_verification_query_count_is_pinned(
     code = pay(api_client)["receipt"]["exit_code"]
     with django_assert_max_num_queries(6):
         assert verify(staff_client, code).json()["decision"] == "go"
+
+
+def test_without_a_settings_row_the_defaults_decide_at_no_extra_cost(
+    api_client, shop, django_assert_max_num_queries
+):
+    AuditSettings.objects.all().delete()
+    with django_assert_max_num_queries(22):  # the checkout's pinned figure
+        paid = pay(api_client)
+    order = Order.objects.get(transaction_id=paid["transaction_id"])
+    assert order.audit_reasons.endswith("(chance 4.5%)")  # 3 % x 1.5 for a first visit
+    assert order.min_age is None

@@ -15,6 +15,10 @@ const HINTS = {
   stop: "Do not let these goods out.",
 };
 
+// An exit code is "<store>.<transaction>:<signature>" (checkout.selectors.exit_code); product
+// barcodes are digits and labels are URLs.
+const looksLikeExitCode = (text) => /^[^\s/:]+\.[^\s/:]+:[\w-]+$/.test(text);
+
 export async function staffScreen(view) {
   view.innerHTML = html`<h1 class="h1">Exit check</h1>
     <p class="small"><a href="/admin/login/?next=/staff">Staff sign-in</a></p>
@@ -30,13 +34,21 @@ export async function staffScreen(view) {
         <button class="button" type="submit">Check</button></div>
     </form>
     <section id="answer" aria-live="assertive"></section>`;
-  const state = { code: null, answer: null, ticked: new Set(), missing: new Map(), busy: false };
+  const state = { code: null, answer: null, ticked: new Set(), missing: new Map() };
   const answerBox = view.querySelector("#answer");
   const status = view.querySelector("#scan-status");
 
-  async function check(code, t0 = performance.now()) {
-    if (state.busy) return;
-    state.busy = true;
+  // One check at a time, in order: a typed code waits for a scan in flight instead of being lost.
+  // A code the camera keeps seeing while its check is under way is the same scan, not a second.
+  let queue = Promise.resolve();
+  let pending = null;
+  function check(code, t0 = performance.now()) {
+    if (code === pending) return queue;
+    pending = code;
+    queue = queue.then(() => verify(code, t0)).finally(() => { if (pending === code) pending = null; });
+    return queue;
+  }
+  async function verify(code, t0) {
     try {
       const answer = await api("/api/exit/verify", { method: "POST", body: { code } });
       Object.assign(state, { code, answer, ticked: new Set(), missing: new Map() });
@@ -45,8 +57,6 @@ export async function staffScreen(view) {
       requestAnimationFrame(() => { window.staffDecisionMs = performance.now() - t0; });
     } catch (err) {
       showProblem(err);
-    } finally {
-      state.busy = false;
     }
   }
 
@@ -192,6 +202,8 @@ export async function staffScreen(view) {
         onStatus: (message) => { status.textContent = message; },
         onCode: async (text, t0) => {
           if (state.answer?.decision === "audit") rescanned(text);
+          // A product's barcode or label outside an audit is not a receipt: nothing to check.
+          else if (!looksLikeExitCode(text)) status.textContent = "That is not an exit code.";
           // The same code held in front of the camera is one scan, not a reuse.
           else if (text !== state.code) await check(text, t0);
           return false; // the camera keeps reading: the next customer is already waiting
