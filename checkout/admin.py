@@ -201,7 +201,7 @@ class OrderAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "order": order,
             "form": form,
-            "title": "Return lines",
+            "title": f"Return lines of {order.transaction_id}",
         }
         return render(request, "admin/checkout/order/return.html", context)
 

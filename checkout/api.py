@@ -425,6 +425,8 @@ class ReceiptReturnsApi(APIView):
     )
     def post(self, request, transaction_id: str):
         key = request.headers.get("Idempotency-Key", "").strip() or None
+        if key and len(key) > 255:
+            raise serializers.ValidationError({"Idempotency-Key": ["At most 255 characters."]})
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         order = Order.objects.filter(transaction_id=transaction_id).first()
@@ -435,7 +437,7 @@ class ReceiptReturnsApi(APIView):
             lines=[returns.ReturnedLine(**line) for line in given.validated_data["lines"]],
             user=request.user,
             reason=given.validated_data["reason"],
-            idempotency_key=key[:255] if key else None,
+            idempotency_key=key,
         )
         order = selectors.get_order_for_receipt(order.pk)
         return Response(
