@@ -16,6 +16,7 @@ CEILING_BODY = (
     b'"description":"Green Valley Organic Apples 1 kg from Green Valley. A fruit favourite at '
     b'our shop.","stock":120,"currency":"EUR","unit":"each","category":{"slug":"fruit",'
     b'"name":"Fruit"},"gtin":"08700000000017","codes":[{"code":"08700000000017","kind":"gtin"}],'
+    b'"translations":{},'
     b'"active":true,"stock_state":"in_stock",'
     b'"image_url":null,"url":"http://127.0.0.1:8180/p/12345",'
     b'"qr_url":"http://127.0.0.1:8180/p/12345/qr.svg","promotions":[]}'

@@ -4,11 +4,20 @@ upload. Stock figures are checked here and written by catalog.services.set_stock
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.forms.models import BaseInlineFormSet
 
 from catalog.errors import CodeInUse
 from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code, normalize_gtin
-from catalog.models import Category, Product, ProductCode, StockMovement, Unit, quantity_fits_unit
+from catalog.models import (
+    Category,
+    Product,
+    ProductCode,
+    ProductTranslation,
+    StockMovement,
+    Unit,
+    quantity_fits_unit,
+)
 from catalog.services import check_code_free, check_further_code_free
 from grocery.tax import TaxClass
 
@@ -149,6 +158,19 @@ class ProductCodeForm(forms.ModelForm):
         except (InvalidGtin, CodeInUse) as exc:
             raise forms.ValidationError(str(exc)) from None
         return code
+
+
+class ProductTranslationForm(forms.ModelForm):
+    """The product's name and description in one of the other languages the shop speaks."""
+
+    language = forms.ChoiceField(
+        choices=[(c, n) for c, n in settings.LANGUAGES if c != settings.LANGUAGE_CODE]
+    )
+
+    class Meta:
+        model = ProductTranslation
+        fields = ("language", "name", "description")
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
 class AdjustStockForm(forms.Form):

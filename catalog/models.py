@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from catalog.gtin import GTIN, PLU, InvalidGtin, normalize_code, normalize_gtin
 from grocery.money import round_money
@@ -47,9 +48,9 @@ class Unit(models.TextChoices):
     """What a product's price is for. Quantities are whole items, or kilograms for anything sold
     by weight, whatever the price unit: 0.5 kg of cheese priced per 100 g is quantity 0.5."""
 
-    EACH = "each", "each"
-    KG = "kg", "per kg"
-    HUNDRED_G = "100g", "per 100 g"
+    EACH = "each", _("each")
+    KG = "kg", _("per kg")
+    HUNDRED_G = "100g", _("per 100 g")
 
 
 # How many of a weighed product's price units make one kilogram.
@@ -253,6 +254,32 @@ class ProductCode(models.Model):
             self.code, self.kind = normalize_code(self.code)
         except InvalidGtin as exc:
             raise ValidationError({"code": str(exc)}) from exc
+
+
+class ProductTranslation(models.Model):
+    """A product's name and description in another of settings.LANGUAGES; the product's own
+    fields are the default language's, and what every reader falls back to."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=8)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "language"], name="one_translation_per_language"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.language}: {self.name}"
+
+    def clean(self):
+        others = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+        if self.language not in others:
+            raise ValidationError({"language": f"One of {', '.join(others)}."})
 
 
 class StockMovement(models.Model):

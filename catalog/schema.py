@@ -38,6 +38,14 @@ class ProductOutput(serializers.Serializer):
         many=True,
         help_text="Every code the product answers to: its GTIN first, then further GTINs and PLUs.",
     )
+    translations = serializers.DictField(
+        child=inline_serializer(
+            "ProductTranslationText",
+            {"name": serializers.CharField(), "description": serializers.CharField()},
+        ),
+        help_text='The name and description in other languages, by language code ("de"); '
+        "absent ones fall back to `name` and `description`.",
+    )
     active = serializers.BooleanField()
     stock_state = serializers.ChoiceField(choices=StockState.values)
     min_age = serializers.IntegerField(

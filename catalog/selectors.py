@@ -28,7 +28,7 @@ FORGOTTEN = b""
 
 
 # Bump when the cached value's format changes, so a deploy over a warm cache never reads the old one.
-PRODUCT_CACHE_FORMAT = 4
+PRODUCT_CACHE_FORMAT = 5
 
 
 PRODUCT_PREFIX = f"product:v{PRODUCT_CACHE_FORMAT}:"
@@ -99,6 +99,7 @@ def product_payload(product: Product) -> dict:
         "category": {"slug": product.category.slug, "name": product.category.name},
         "gtin": product.gtin,
         "codes": product_codes(product),
+        "translations": product_translations(product),
         "active": product.is_active,
         "stock_state": product.stock_state,
         "min_age": product.required_age,
@@ -116,8 +117,15 @@ def product_codes(product: Product) -> list[dict]:
     return primary + [{"code": c.code, "kind": c.kind} for c in further]
 
 
+def product_translations(product: Product) -> dict:
+    """{"de": {"name", "description"}}: the product in other languages; the PWA shows the
+    customer's and falls back to the product's own fields (prefetch `translations` for many)."""
+    found = product.translations.all() if product.pk else ()  # an unsaved product has none yet
+    return {t.language: {"name": t.name, "description": t.description} for t in found}
+
+
 def _load_product_json(epoch: str | None, *, code: str | None = None, **lookup) -> bytes:
-    products = Product.objects.select_related("category").prefetch_related("codes")
+    products = Product.objects.select_related("category").prefetch_related("codes", "translations")
     try:
         if code is None:
             product = products.get(**lookup)
@@ -205,7 +213,9 @@ def resolve_code(code: str) -> tuple[dict, ScannedCode]:
 
 def search_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
     products = (
-        Product.objects.filter(is_active=True).select_related("category").prefetch_related("codes")
+        Product.objects.filter(is_active=True)
+        .select_related("category")
+        .prefetch_related("codes", "translations")
     )
     if q:
         code = q.zfill(14) if q.isdigit() and len(q) > 5 else q  # a PLU is kept as typed

@@ -17,6 +17,7 @@ from catalog.models import (
     Category,
     Product,
     ProductCode,
+    ProductTranslation,
     StockCountRequest,
     StockMovement,
     quantity_fits_unit,
@@ -161,6 +162,25 @@ def save_product_codes(
 
         transaction.on_commit(forget)
     return saved
+
+
+def save_product_translations(
+    *,
+    product: Product,
+    saved: Iterable[ProductTranslation] = (),
+    deleted: Iterable[ProductTranslation] = (),
+) -> None:
+    """Write a product's names and descriptions in other languages; its payload, which carries
+    them, is forgotten on commit."""
+    with transaction.atomic():
+        ProductTranslation.objects.filter(
+            pk__in=[t.pk for t in deleted if t.pk], product=product
+        ).delete()
+        for translation in saved:
+            translation.product = product
+            translation.full_clean()
+            translation.save()
+        _forget_on_commit([product.product_id])
 
 
 def save_category(*, category: Category) -> Category:

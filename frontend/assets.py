@@ -49,6 +49,11 @@ APP_MODULES = [
         "format.js, codes.js, screens",
     ),
     _app_module(
+        "i18n.js",
+        "The customer's language: its messages (sent in the config) and Intl locale.",
+        "format.js, codes.js, app.js, screens",
+    ),
+    _app_module(
         "ui.js", "Escaped HTML templates and the toast.", "cart.js, router.js, codes.js, screens"
     ),
     _app_module(

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from frontend import api, views
+from frontend import api, i18n, views
 
 # Every screen is the same app shell; the client-side router picks the screen from the path.
 # /01/{gtin} and /p/{id}/qr.svg are catalog's; they are matched before these.
@@ -18,4 +18,6 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="app-manifest"),
     path("sw.js", views.service_worker, name="app-sw"),
     path("api/csp-reports", api.CspReportApi.as_view(), name="csp-reports"),
+    path("api/language", i18n.LanguageSwitchApi.as_view(), name="language"),
+    path("api/i18n/<str:language>", i18n.MessageCatalogueApi.as_view(), name="message-catalogue"),
 ]

@@ -26,6 +26,7 @@ from frontend.assets import (
     import_map_json,
     integrity,
 )
+from frontend.i18n import client_language
 from promotions.selectors import with_promotions
 
 THEME_COLOR = "#0b6e4f"
@@ -49,9 +50,10 @@ def _client_config() -> dict:
         "refusesBeyondStock": refuses_beyond_stock(),
         # The one unit vocabulary: the screens show these labels and weigh these units.
         "units": {
-            unit.value: {"label": unit.label, "weighed": unit in PRICE_UNITS_PER_KG}
+            unit.value: {"label": str(unit.label), "weighed": unit in PRICE_UNITS_PER_KG}
             for unit in Unit
         },
+        **client_language(),
     }
 
 

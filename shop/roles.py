@@ -27,6 +27,7 @@ MANAGER_EXTRA = (
 STAFF_PERMISSIONS = (
     ("catalog", "view_product"),
     ("catalog", "view_productcode"),  # the further GTINs and PLUs on the product's page
+    ("catalog", "view_producttranslation"),
     ("catalog", "view_category"),
     ("catalog", "view_stockmovement"),
     ("catalog", "view_stockcountrequest"),  # the products a sale found short, to count

@@ -20,6 +20,7 @@ from catalog.forms import (
     LatestMovementsFormSet,
     ProductCodeForm,
     ProductForm,
+    ProductTranslationForm,
     validate_stock_figure,
 )
 from catalog.imports.csv_format import COLUMNS, export_rows
@@ -30,6 +31,7 @@ from catalog.models import (
     Category,
     Product,
     ProductCode,
+    ProductTranslation,
     StockMovement,
     StockState,
     product_url,
@@ -40,6 +42,7 @@ from catalog.services import (
     save_category,
     save_product,
     save_product_codes,
+    save_product_translations,
     set_stock,
 )
 from grocery.admin import ReadOnlyInline
@@ -86,6 +89,14 @@ class ProductCodeInline(admin.TabularInline):
     verbose_name_plural = "further codes (other GTINs on the pack, PLUs typed for loose produce)"
 
 
+class ProductTranslationInline(admin.TabularInline):
+    model = ProductTranslation
+    form = ProductTranslationForm
+    extra = 1
+    verbose_name = "name in another language"
+    verbose_name_plural = "names in other languages (the app falls back to the ones above)"
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     form = ProductForm
@@ -105,7 +116,7 @@ class ProductAdmin(admin.ModelAdmin):
     search_help_text = "Search by name, product number, barcode (GTIN) or PLU."
     list_per_page = 50
     ordering = ("product_id",)
-    inlines = (ProductCodeInline, StockMovementInline)
+    inlines = (ProductCodeInline, ProductTranslationInline, StockMovementInline)
     actions = ("print_shelf_labels", "export_selected_csv", "mark_active", "mark_inactive")
     readonly_fields = ("stock_summary", "qr_preview", "created_at", "updated_at")
     change_list_template = "admin/catalog/product/change_list.html"
@@ -152,10 +163,11 @@ class ProductAdmin(admin.ModelAdmin):
             )
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not ProductCode:
+        writers = {ProductCode: save_product_codes, ProductTranslation: save_product_translations}
+        if formset.model not in writers:
             return super().save_formset(request, form, formset, change)
         rows = formset.save(commit=False)  # fills deleted_objects, writes nothing
-        save_product_codes(product=form.instance, saved=rows, deleted=formset.deleted_objects)
+        writers[formset.model](product=form.instance, saved=rows, deleted=formset.deleted_objects)
         return None
 
     def delete_model(self, request, obj):

@@ -1,14 +1,15 @@
 // The public API's client: JSON in and out, the CSRF token on writes, the cart token on every
 // request, and two kinds of failure: the server's answer (ApiError) or no network (OfflineError).
+import { _ } from "./i18n.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
-    super(body?.message || `The server answered ${status}.`);
+    super(body?.message || _("The server answered %(status)s.", { status }));
     this.status = status; this.code = body?.code || "error"; this.detail = body?.detail || {}; this.body = body;
   }
 }
 export class OfflineError extends Error {
-  constructor() { super("You are offline. Check your connection and try again."); }
+  constructor() { super(_("You are offline. Check your connection and try again.")); }
 }
 function csrfToken() {
   return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.slice(10) || "";

@@ -2,6 +2,7 @@
 // table of screens and starts the app; the cart (cart.js) lives on the device and syncs with the
 // server, api.js talks to the public API, and each screen is one module in screens/. The camera
 // decoder loads only when the scanner opens (scanner.js).
+import { api } from "./api.js";
 import { cart, cartChanged, redrawCartViews, syncCart } from "./cart.js";
 import { startRouter } from "./router.js";
 import { cartScreen } from "./screens/cart.js";
@@ -33,6 +34,12 @@ function showNetwork() {
 }
 window.addEventListener("online", () => { showNetwork(); syncCart(); });
 window.addEventListener("offline", showNetwork);
+
+// The language switch: the server remembers the choice (a cookie) and renders the page in it.
+document.getElementById("language").addEventListener("change", async (event) => {
+  await api("/api/language", { method: "POST", body: { language: event.target.value } });
+  location.reload();
+});
 
 cartChanged();
 showNetwork();

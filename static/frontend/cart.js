@@ -5,6 +5,7 @@ import { api, ApiError, OfflineError, sendCartToken } from "./api.js";
 import { isWeighed } from "./format.js";
 import { load, save } from "./storage.js";
 import { toast } from "./ui.js";
+import { _ } from "./i18n.js";
 
 const CART_KEY = "scango.cart.v1";
 export const cart = Object.assign({ token: null, lines: {}, server: null, dirty: false }, load(CART_KEY, {}));
@@ -22,15 +23,16 @@ export function cartChanged() {
   const badge = document.getElementById("cart-badge");
   badge.hidden = count === 0;
   badge.textContent = String(count);
-  badge.setAttribute("aria-label", `${count} in cart`);
+  badge.setAttribute("aria-label", _("%(n)s in cart", { n: count }));
   redrawCartViews();
 }
 function adoptServerCart(data) {
   cart.token = data.token || cart.token;
   cart.server = data;
+  const known = cart.lines; // their names are in the customer's language (i18n.localized)
   cart.lines = {};
   for (const l of data.lines) {
-    cart.lines[l.product_id] = { product_id: l.product_id, name: l.name, unit: l.unit, quantity: l.quantity,
+    cart.lines[l.product_id] = { product_id: l.product_id, name: known[l.product_id]?.name || l.name, unit: l.unit, quantity: l.quantity,
       unit_price: l.unit_price, price_per_kg: l.price_per_kg, image_url: l.image_url, min_age: l.min_age };
   }
 }

@@ -6,6 +6,7 @@ import { changeVoucher } from "./cart.js";
 import { CONFIG } from "./config.js";
 import { navigate, productPath } from "./router.js";
 import { html } from "./ui.js";
+import { _ } from "./i18n.js";
 
 const KNOWN_ORIGINS = new Set([location.origin, new URL(CONFIG.publicBaseUrl, location.href).origin]);
 /** The shop's own absolute URLs as paths, so they work under whatever host name the phone used. */
@@ -20,7 +21,7 @@ export async function openCode(text, { t0 } = {}) {
   let path = null;
   if (/^https?:\/\//i.test(code)) {
     const url = new URL(code);
-    if (!KNOWN_ORIGINS.has(url.origin)) throw new ApiError(400, { message: "This code is not one of our shop's labels." });
+    if (!KNOWN_ORIGINS.has(url.origin)) throw new ApiError(400, { message: _("This code is not one of our shop's labels.") });
     path = url.pathname;
   } else if (code.startsWith("/")) {
     path = code;
@@ -29,8 +30,8 @@ export async function openCode(text, { t0 } = {}) {
   if (path && (m = path.match(/^\/p\/([^/]+)\/?$/))) return navigate(`/p/${m[1]}`, { t0 }); // already URL-encoded
   if (path && (m = path.match(/^\/promo\/([^/]+)\/?$/))) return navigate(`/promo/${m[1]}`, { t0 });
   if (path && (m = path.match(/^\/01\/(\d+)/))) return openBarcode(m[1], t0);
-  if (path) throw new ApiError(400, { message: "This code is not one of our shop's labels." });
-  if (!code) throw new ApiError(400, { message: "Type the code printed under the barcode." });
+  if (path) throw new ApiError(400, { message: _("This code is not one of our shop's labels.") });
+  if (!code) throw new ApiError(400, { message: _("Type the code printed under the barcode.") });
   return openBarcode(code, t0);
 }
 /** Is this a deposit-return voucher of this shop's machine (its in-store prefix digits)? */
@@ -48,11 +49,11 @@ async function openBarcode(code, t0) {
 
 export function manualForm(id = "manual") {
   return html`<form class="manual card" id="${id}" novalidate>
-    <label for="${id}-code">Type the code under the barcode, the shelf code, or the PLU of loose produce</label>
+    <label for="${id}-code">${_("Type the code under the barcode, the shelf code, or the PLU of loose produce")}</label>
     <div class="row">
       <input id="${id}-code" name="code" inputmode="numeric" autocomplete="off" enterkeyhint="go"
-        placeholder="e.g. 4006381333931" required>
-      <button class="button" type="submit">Find</button>
+        placeholder="${_("e.g. 4006381333931")}" required>
+      <button class="button" type="submit">${_("Find")}</button>
     </div>
     <p class="field-error" id="${id}-error" role="alert"></p>
   </form>`;
@@ -68,7 +69,7 @@ export function wireManualForm(view, id = "manual") {
     try {
       await openCode(form.code.value);
     } catch (err) {
-      errorBox.textContent = err.status === 404 ? `No product with the code “${form.code.value.trim()}”.` : err.message;
+      errorBox.textContent = err.status === 404 ? _("No product with the code “%(code)s”.", { code: form.code.value.trim() }) : err.message;
       form.code.focus();
     } finally {
       button.disabled = false;

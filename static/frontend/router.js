@@ -3,6 +3,7 @@
 import { OfflineError } from "./api.js";
 import { forgetCartWatchers } from "./cart.js";
 import { html } from "./ui.js";
+import { _ } from "./i18n.js";
 
 const main = document.getElementById("main");
 let routes = [];
@@ -62,11 +63,11 @@ export function startRouter(table) {
 
 function errorBlock(err) {
   const offline = err instanceof OfflineError;
-  return html`<h1 class="h1">${offline ? "You are offline" : err.status === 404 ? "Not found" : "Something went wrong"}</h1>
+  return html`<h1 class="h1">${offline ? _("You are offline") : err.status === 404 ? _("Not found") : _("Something went wrong")}</h1>
     <p class="notice ${offline ? "" : "error"}">${err.message}</p>
-    <p><a class="button" href="/scan">Scan a product</a></p>`;
+    <p><a class="button" href="/scan">${_("Scan a product")}</a></p>`;
 }
 function notFoundScreen(view) {
-  view.innerHTML = html`<h1 class="h1">Page not found</h1><p>This page does not exist.</p>
-    <p><a class="button" href="/">Go to the start</a></p>`;
+  view.innerHTML = html`<h1 class="h1">${_("Page not found")}</h1><p>${_("This page does not exist.")}</p>
+    <p><a class="button" href="/">${_("Go to the start")}</a></p>`;
 }

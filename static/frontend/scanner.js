@@ -1,6 +1,7 @@
 // The camera scanner: loaded only when the scan screen opens, so the first load stays small.
 // Uses the browser's own BarcodeDetector when it reads every format we need, else the
 // barcode-detector ponyfill on zxing-wasm, served from our static files (never a CDN).
+import { _ } from "./i18n.js";
 
 const FORMATS = ["qr_code", "ean_13", "ean_8", "upc_a", "upc_e"];
 const RETRY_SAME_CODE_MS = 3000;
@@ -69,9 +70,9 @@ export async function startScanner({ video, torchButton, decoderModule, decoderW
     video.srcObject = stream;
     await video.play();
     setUpTorch(stream.getVideoTracks()[0], torchButton);
-    onStatus("Getting the decoder ready…");
+    onStatus(_("Getting the decoder ready…"));
     const detector = await detectorReady;
-    onStatus("Point the camera at a QR code or barcode.");
+    onStatus(_("Point the camera at a QR code or barcode."));
     performance.mark("scanner:ready");
     runLoop(video, detector, onCode, onStatus, () => stopped, stop);
   } catch (err) {
@@ -96,13 +97,13 @@ function runLoop(video, detector, onCode, onStatus, isStopped, stop) {
         if (fresh && !isStopped()) {
           performance.mark("scan:detected");
           if (navigator.vibrate && navigator.userActivation?.hasBeenActive) navigator.vibrate(40);
-          onStatus(`Found ${hit.rawValue}`);
+          onStatus(_("Found %(code)s", { code: hit.rawValue }));
           if (await onCode(hit.rawValue, frameTime)) { stop(); return; }
           lastMiss = { text: hit.rawValue, at: performance.now() };
-          onStatus("Point the camera at a QR code or barcode.");
+          onStatus(_("Point the camera at a QR code or barcode."));
         }
       } catch (err) {
-        onStatus(`The decoder failed (${err.message}). Type the code below instead.`);
+        onStatus(_("The decoder failed (%(reason)s). Type the code below instead.", { reason: err.message }));
         return;
       }
     }
@@ -120,7 +121,7 @@ function setUpTorch(track, button) {
     try {
       await track.applyConstraints({ advanced: [{ torch: on }] });
       button.setAttribute("aria-pressed", String(on));
-      button.textContent = on ? "Torch off" : "Torch";
+      button.textContent = on ? _("Torch off") : _("Torch");
     } catch {
       button.hidden = true;
     }

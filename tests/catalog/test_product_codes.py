@@ -167,6 +167,8 @@ def product_form(product, **fields) -> dict:
         "movements-INITIAL_FORMS": "0",
         "codes-TOTAL_FORMS": "0",
         "codes-INITIAL_FORMS": "0",
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
     }
     data.update(fields)
     return data

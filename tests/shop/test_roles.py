@@ -104,6 +104,8 @@ def test_manager_edits_products_and_stock_through_the_audited_service(manager_cl
             "movements-INITIAL_FORMS": "0",
             "codes-TOTAL_FORMS": "0",
             "codes-INITIAL_FORMS": "0",
+            "translations-TOTAL_FORMS": "0",
+            "translations-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302, response.content[:2000]

@@ -1,8 +1,9 @@
 // The cart screen: the phone's lines at once, the server's prices and discounts when in sync.
 import { cart, cartInSync, changeVoucher, setLine, syncCart, watchCart } from "../cart.js";
-import { extraRows, fmtMoney, isWeighed, lineEstimate, unitLabel } from "../format.js";
+import { extraRows, fmtMoney, isWeighed, lineEstimate, parseQty, unitLabel } from "../format.js";
 import { productPath } from "../router.js";
 import { html, raw, toast } from "../ui.js";
+import { _ } from "../i18n.js";
 
 export function cartScreen(view) {
   const render = () => {
@@ -10,13 +11,13 @@ export function cartScreen(view) {
     const priced = cartInSync() ? cart.server : null;
     const byId = Object.fromEntries((priced?.lines || []).map((l) => [l.product_id, l]));
     if (!lines.length) {
-      view.innerHTML = html`<h1 class="h1">Your cart</h1><p class="empty">Your cart is empty.</p>
-        <p><a class="button big" href="/scan">Scan a product</a></p>`;
+      view.innerHTML = html`<h1 class="h1">${_("Your cart")}</h1><p class="empty">${_("Your cart is empty.")}</p>
+        <p><a class="button big" href="/scan">${_("Scan a product")}</a></p>`;
       return;
     }
     const estimate = lines.reduce((s, l) => s + lineEstimate(l, l.quantity), 0);
-    view.innerHTML = html`<h1 class="h1">Your cart</h1>
-      ${raw(!priced ? html`<p class="notice" role="status">${navigator.onLine ? "Updating prices…" : "You are offline: your cart is saved on this phone. Offers are worked out when you are back online."}</p>` : "")}
+    view.innerHTML = html`<h1 class="h1">${_("Your cart")}</h1>
+      ${raw(!priced ? html`<p class="notice" role="status">${navigator.onLine ? _("Updating prices…") : _("You are offline: your cart is saved on this phone. Offers are worked out when you are back online.")}</p>` : "")}
       ${raw((priced?.problems || []).map((p) => html`<p class="notice error">${p.message}</p>`).join(""))}
       <ul class="list cart-lines">${lines.map((l) => {
         const s = byId[l.product_id];
@@ -29,25 +30,25 @@ export function cartScreen(view) {
           ${raw((s?.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}
           <div class="line-actions">
             <div class="stepper small">
-              <button type="button" class="step" data-step="-1" aria-label="Less ${l.name}">−</button>
-              <input type="number" aria-label="${weighed ? "Weight in kg" : "Quantity"} of ${l.name}" inputmode="${weighed ? "decimal" : "numeric"}"
+              <button type="button" class="step" data-step="-1" aria-label="${_("Less %(name)s", { name: l.name })}">−</button>
+              <input type="number" aria-label="${weighed ? _("Weight in kg of %(name)s", { name: l.name }) : _("Quantity of %(name)s", { name: l.name })}" inputmode="${weighed ? "decimal" : "numeric"}"
                 min="0" step="${weighed ? 0.005 : 1}" value="${weighed ? Number(l.quantity).toFixed(3) : l.quantity}">
-              <button type="button" class="step" data-step="1" aria-label="More ${l.name}">+</button>
+              <button type="button" class="step" data-step="1" aria-label="${_("More %(name)s", { name: l.name })}">+</button>
             </div>
-            <button type="button" class="button secondary remove">Remove<span class="sr-only"> ${l.name}</span></button>
+            <button type="button" class="button secondary remove">${_("Remove")}<span class="sr-only"> ${l.name}</span></button>
           </div></li>`);
       })}</ul>
       ${raw(priced ? extraLines(priced) : "")}
       <dl class="totals">
-        ${raw(priced ? html`<div><dt>Subtotal</dt><dd>${fmtMoney(priced.subtotal)}</dd></div>
-          <div class="discount"><dt>Discounts</dt><dd id="discount-total">−${fmtMoney(priced.discount_total)}</dd></div>
+        ${raw(priced ? html`<div><dt>${_("Subtotal")}</dt><dd>${fmtMoney(priced.subtotal)}</dd></div>
+          <div class="discount"><dt>${_("Discounts")}</dt><dd id="discount-total">−${fmtMoney(priced.discount_total)}</dd></div>
           ${raw(extraRows(priced))}
-          <div class="total"><dt>Total</dt><dd id="cart-total">${fmtMoney(priced.total)}</dd></div>`
-        : html`<div class="total"><dt>Estimated total</dt><dd>${fmtMoney(estimate)}</dd></div>`)}
+          <div class="total"><dt>${_("Total")}</dt><dd id="cart-total">${fmtMoney(priced.total)}</dd></div>`
+        : html`<div class="total"><dt>${_("Estimated total")}</dt><dd>${fmtMoney(estimate)}</dd></div>`)}
       </dl>
       <p><a class="button big ${priced && navigator.onLine ? "" : "disabled"}" href="/checkout" id="to-checkout"
-        ${raw(priced && navigator.onLine ? "" : 'aria-disabled="true"')}>Go to checkout</a></p>
-      ${raw(navigator.onLine ? "" : '<p class="notice">Paying needs the network. Your cart stays on this phone until you are back online.</p>')}`;
+        ${raw(priced && navigator.onLine ? "" : 'aria-disabled="true"')}>${_("Go to checkout")}</a></p>
+      ${raw(navigator.onLine ? "" : html`<p class="notice">${_("Paying needs the network. Your cart stays on this phone until you are back online.")}</p>`)}`;
     for (const li of view.querySelectorAll(".cart-line")) {
       const line = cart.lines[li.dataset.product];
       const weighed = isWeighed(line.unit);
@@ -56,11 +57,11 @@ export function cartScreen(view) {
         n = weighed ? Math.round(n * 1000) / 1000 : Math.trunc(n);
         setLine(line, Math.max(0, n));
       };
-      input.addEventListener("change", () => setQty(Number(String(input.value).replace(",", "."))));
+      input.addEventListener("change", () => setQty(parseQty(input.value)));
       for (const b of li.querySelectorAll(".step")) {
         b.addEventListener("click", () => setQty(Number(line.quantity) + Number(b.dataset.step) * (weighed ? 0.1 : 1)));
       }
-      li.querySelector(".remove").addEventListener("click", () => { setLine(line, 0); toast(`Removed ${line.name}`); });
+      li.querySelector(".remove").addEventListener("click", () => { setLine(line, 0); toast(_("Removed %(name)s", { name: line.name })); });
     }
     for (const b of view.querySelectorAll(".remove-voucher")) {
       b.addEventListener("click", () => changeVoucher(b.dataset.code, { remove: true }).catch((e) => toast(e.message, { error: true })));

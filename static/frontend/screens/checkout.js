@@ -8,6 +8,7 @@ import { navigate } from "../router.js";
 import { load, save } from "../storage.js";
 import { html, raw, toast } from "../ui.js";
 import { rememberReceipt } from "./receipts.js";
+import { _ } from "../i18n.js";
 
 // One Idempotency-Key per attempt, kept (also across reloads) until the attempt resolves, so a
 // double tap, a retry after a timeout or a reload can never charge twice.
@@ -49,34 +50,34 @@ const resolveAttempt = () => localStorage.removeItem(ATTEMPT_KEY);
 
 export async function checkoutScreen(view) {
   if (!Object.keys(cart.lines).length) {
-    view.innerHTML = html`<h1 class="h1">Checkout</h1><p>Your cart is empty.</p><p><a class="button" href="/scan">Scan a product</a></p>`;
+    view.innerHTML = html`<h1 class="h1">${_("Checkout")}</h1><p>${_("Your cart is empty.")}</p><p><a class="button" href="/scan">${_("Scan a product")}</a></p>`;
     return;
   }
   if (!navigator.onLine) {
-    view.innerHTML = html`<h1 class="h1">Checkout</h1><p class="notice error">Paying needs the network. Connect to the shop's Wi-Fi or mobile data, then try again. Your cart is saved on this phone.</p>
-      <p><a class="button secondary" href="/cart">Back to the cart</a></p>`;
+    view.innerHTML = html`<h1 class="h1">${_("Checkout")}</h1><p class="notice error">${_("Paying needs the network. Connect to the shop's Wi-Fi or mobile data, then try again. Your cart is saved on this phone.")}</p>
+      <p><a class="button secondary" href="/cart">${_("Back to the cart")}</a></p>`;
     return;
   }
   await syncCart();
   if (!cartInSync()) throw new OfflineError();
   const config = await api("/api/checkout/config");
   const total = cart.server.total;
-  view.innerHTML = html`<h1 class="h1">Checkout</h1>
+  view.innerHTML = html`<h1 class="h1">${_("Checkout")}</h1>
     <dl class="totals">
-      <div><dt>${cart.server.item_count ?? Object.keys(cart.lines).length} items</dt><dd>${fmtMoney(cart.server.subtotal)}</dd></div>
-      ${raw(Number(cart.server.discount_total) ? html`<div class="discount"><dt>Discounts</dt><dd>−${fmtMoney(cart.server.discount_total)}</dd></div>` : "")}
+      <div><dt>${_("%(n)s items", { n: cart.server.item_count ?? Object.keys(cart.lines).length })}</dt><dd>${fmtMoney(cart.server.subtotal)}</dd></div>
+      ${raw(Number(cart.server.discount_total) ? html`<div class="discount"><dt>${_("Discounts")}</dt><dd>−${fmtMoney(cart.server.discount_total)}</dd></div>` : "")}
       ${raw(extraRows(cart.server))}
-      <div class="total"><dt>To pay</dt><dd id="pay-total">${fmtMoney(total)}</dd></div>
+      <div class="total"><dt>${_("To pay")}</dt><dd id="pay-total">${fmtMoney(total)}</dd></div>
     </dl>
     <form id="pay-form" class="card" novalidate>
       ${raw(config.gateway === "stripe" ? `<div id="payment-element" class="stripe-box"></div>` : html`
-        <fieldset class="test-gateway"><legend><span class="test-badge">TEST</span> Simulated payment: no real money moves</legend>
+        <fieldset class="test-gateway"><legend><span class="test-badge">TEST</span> ${_("Simulated payment: no real money moves")}</legend>
           ${config.test_outcomes.map((o, i) => raw(html`<label class="choice"><input type="radio" name="outcome" value="${o.token}" ${i === 0 ? "checked" : ""}> ${o.label}</label>`))}
         </fieldset>`)}
       <p id="pay-status" class="pay-status" role="status" aria-live="polite"></p>
-      <button class="button big" id="pay" type="submit">Pay ${fmtMoney(total)}</button>
+      <button class="button big" id="pay" type="submit">${_("Pay %(amount)s", { amount: fmtMoney(total) })}</button>
     </form>
-    <p class="muted small">Paying needs the network. Card details go straight to the payment provider; this shop never sees them.</p>`;
+    <p class="muted small">${_("Paying needs the network. Card details go straight to the payment provider; this shop never sees them.")}</p>`;
   const form = view.querySelector("#pay-form");
   const button = view.querySelector("#pay");
   const status = view.querySelector("#pay-status");
@@ -89,12 +90,12 @@ export async function checkoutScreen(view) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (inFlight) return; // the second tap of a double tap
-    if (!navigator.onLine) { say("You are offline. Paying needs the network: reconnect and tap Pay again.", "error"); return; }
+    if (!navigator.onLine) { say(_("You are offline. Paying needs the network: reconnect and tap Pay again."), "error"); return; }
     inFlight = true;
     button.disabled = true;
-    button.textContent = "Paying…";
-    say("Sending the payment…");
-    const slow = setTimeout(() => say("The payment provider is slow to answer. Please wait, don't close this page: you will not be charged twice.", "slow"), 2500);
+    button.textContent = _("Paying…");
+    say(_("Sending the payment…"));
+    const slow = setTimeout(() => say(_("The payment provider is slow to answer. Please wait, don't close this page: you will not be charged twice."), "slow"), 2500);
     try {
       let token;
       if (stripe) {
@@ -112,7 +113,7 @@ export async function checkoutScreen(view) {
         .catch(checkoutAnswer);
       if (result.status === "requires_action") {
         clearTimeout(slow);
-        say("Your bank wants you to confirm this payment.");
+        say(_("Your bank wants you to confirm this payment."));
         result = await authenticate(result, stripe, view, say);
       }
       if (result.status === "pending") result = await waitForPayment(result, say);
@@ -125,10 +126,10 @@ export async function checkoutScreen(view) {
         return;
       }
       resolveAttempt(); // a decline is final: a new tap is a new attempt
-      say(`${result.message || "The payment was declined."} Nothing was charged. Choose another way to pay and try again.`, "error");
+      say(`${result.message || _("The payment was declined.")} ${_("Nothing was charged. Choose another way to pay and try again.")}`, "error");
     } catch (err) {
       if (err instanceof OfflineError) {
-        say("The connection dropped before the payment was confirmed. Tap Pay again when you are back online: you will not be charged twice.", "error");
+        say(_("The connection dropped before the payment was confirmed. Tap Pay again when you are back online: you will not be charged twice."), "error");
       } else {
         if (err instanceof ApiError && err.status < 500) resolveAttempt(); // refused before any charge
         say(`${err.message} Nothing was charged.`, "error");
@@ -145,7 +146,7 @@ export async function checkoutScreen(view) {
       clearTimeout(slow);
       inFlight = false;
       button.disabled = false;
-      button.textContent = `Try again: pay ${fmtMoney(total)}`;
+      button.textContent = _("Try again: pay %(amount)s", { amount: fmtMoney(total) });
     }
   });
 }
@@ -174,15 +175,15 @@ async function authenticate(result, stripe, view, say) {
       box.querySelector("#auth-cancel").onclick = () => resolve(false);
     });
     box.remove();
-    if (!confirmed) return { status: "failed", message: "You cancelled the confirmation." };
+    if (!confirmed) return { status: "failed", message: _("You cancelled the confirmation.") };
   }
-  say("Confirming the payment…");
+  say(_("Confirming the payment…"));
   return api(`/api/checkout/${encodeURIComponent(result.transaction_id)}/confirm`, { method: "POST", body: {} })
     .catch(checkoutAnswer);
 }
 
 async function waitForPayment(result, say) {
-  say("The payment provider is still working on it. Please wait…", "slow");
+  say(_("The payment provider is still working on it. Please wait…"), "slow");
   for (let i = 0; i < 30; i += 1) {
     await new Promise((r) => setTimeout(r, 2000));
     try {
@@ -192,7 +193,7 @@ async function waitForPayment(result, say) {
       if (!(err instanceof OfflineError)) throw err;
     }
   }
-  return { ...result, status: "pending", message: "The payment is still pending." };
+  return { ...result, status: "pending", message: _("The payment is still pending.") };
 }
 
 function loadScript(src) {

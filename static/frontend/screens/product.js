@@ -3,8 +3,9 @@
 import { api } from "../api.js";
 import { addToCart, cart } from "../cart.js";
 import { CONFIG } from "../config.js";
-import { fmtDate, fmtMoney, fmtQty, isWeighed, lineEstimate, STOCK_TEXT, unitLabel } from "../format.js";
+import { fmtDate, fmtMoney, fmtQty, isWeighed, lineEstimate, parseQty, STOCK_TEXT, unitLabel } from "../format.js";
 import { html, raw, toast } from "../ui.js";
+import { _, localized } from "../i18n.js";
 
 export async function productScreen(view, productId) {
   const state = history.state || {};
@@ -16,6 +17,7 @@ export async function productScreen(view, productId) {
   }
   initial?.remove(); // only for the first screen the server rendered
   if (!product) product = await api(`/api/products/${encodeURIComponent(productId)}`);
+  const { name, description } = localized(product);
   const weighed = isWeighed(product.unit);
   const step = weighed ? 0.1 : 1;
   const inCart = cart.lines[product.product_id];
@@ -23,32 +25,32 @@ export async function productScreen(view, productId) {
   // Under STOCK_POLICY=record an item the records call sold out is still sold: it is in the customer's hand.
   const soldOut = product.active === false || (CONFIG.refusesBeyondStock && product.stock_state === "out_of_stock");
   view.innerHTML = html`<article class="product">
-    <img class="product-img" src="${product.image_url || CONFIG.placeholderImage}" alt="${product.image_url ? product.name : ""}" width="320" height="240" decoding="async">
-    <h1 class="h1" id="product-name">${product.name}</h1>
+    <img class="product-img" src="${product.image_url || CONFIG.placeholderImage}" alt="${product.image_url ? name : ""}" width="320" height="240" decoding="async">
+    <h1 class="h1" id="product-name">${name}</h1>
     <p class="price"><span class="amount" id="product-price">${fmtMoney(product.price)}</span> <span class="unit">${unitLabel(product.unit) || product.unit}</span></p>
-    <p class="stock ${product.stock_state}">${product.active === false ? "No longer sold" : STOCK_TEXT[product.stock_state] || ""}</p>
+    <p class="stock ${product.stock_state}">${product.active === false ? _("No longer sold") : STOCK_TEXT[product.stock_state] || ""}</p>
     ${raw(product.min_age ? html`<p class="notice age-notice">Age-restricted: ${product.min_age}+. Staff check your ID at the exit.</p>` : "")}
-    ${raw(product.promotions?.length ? html`<section class="promos" aria-labelledby="promo-title"><h2 id="promo-title">Offers on this product</h2>
+    ${raw(product.promotions?.length ? html`<section class="promos" aria-labelledby="promo-title"><h2 id="promo-title">${_("Offers on this product")}</h2>
       <ul>${product.promotions.map((p) => raw(html`<li><a href="/promo/${encodeURIComponent(p.id)}"><strong>${p.name || p.description}</strong>
-        <span>${p.name ? p.description : ""}</span>${raw(p.valid_until ? html`<small>Until ${fmtDate(p.valid_until)}</small>` : "")}</a></li>`))}</ul></section>` : "")}
+        <span>${p.name ? p.description : ""}</span>${raw(p.valid_until ? html`<small>${_("Until %(date)s", { date: fmtDate(p.valid_until) })}</small>` : "")}</a></li>`))}</ul></section>` : "")}
     <form class="add card" id="add-form" novalidate>
-      <label for="qty">${weighed ? "Weight (kg)" : "Quantity"}</label>
+      <label for="qty">${weighed ? _("Weight (kg)") : _("Quantity")}</label>
       <div class="stepper">
-        <button type="button" class="step" data-step="-1" aria-label="Less">−</button>
+        <button type="button" class="step" data-step="-1" aria-label="${_("Less")}">−</button>
         <input id="qty" name="qty" type="number" inputmode="${weighed ? "decimal" : "numeric"}" min="${weighed ? 0.005 : 1}" step="${weighed ? 0.005 : 1}" value="${weighed ? qty.toFixed(3) : qty}">
-        <button type="button" class="step" data-step="1" aria-label="More">+</button>
+        <button type="button" class="step" data-step="1" aria-label="${_("More")}">+</button>
       </div>
       <p class="line-estimate" id="estimate" aria-live="polite"></p>
-      <button class="button big" type="submit" id="add" ${soldOut ? "disabled" : ""}>${soldOut ? "Not available" : "Add to cart"}</button>
-      ${raw(inCart ? html`<p class="muted" id="in-cart">In your cart: ${fmtQty(inCart.quantity, inCart.unit)} · <a href="/cart">View cart</a></p>` : "")}
+      <button class="button big" type="submit" id="add" ${soldOut ? "disabled" : ""}>${soldOut ? _("Not available") : _("Add to cart")}</button>
+      ${raw(inCart ? html`<p class="muted" id="in-cart">${_("In your cart: %(qty)s", { qty: fmtQty(inCart.quantity, inCart.unit) })} · <a href="/cart">${_("View cart")}</a></p>` : "")}
     </form>
-    ${raw(product.description ? html`<h2>About this product</h2><p class="description">${product.description}</p>` : "")}
-    <p class="muted small">Code ${product.product_id}${product.gtin ? ` · GTIN ${product.gtin}` : ""}${product.category ? ` · ${product.category.name}` : ""}</p>
+    ${raw(description ? html`<h2>${_("About this product")}</h2><p class="description">${description}</p>` : "")}
+    <p class="muted small">${_("Code %(code)s", { code: product.product_id })}${product.gtin ? ` · GTIN ${product.gtin}` : ""}${product.category ? ` · ${product.category.name}` : ""}</p>
   </article>`;
   const input = view.querySelector("#qty");
   const estimate = view.querySelector("#estimate");
   const readQty = () => {
-    const n = Number(String(input.value).replace(",", "."));
+    const n = parseQty(input.value);
     return weighed ? Math.round(n * 1000) / 1000 : Math.trunc(n);
   };
   const showEstimate = () => {
@@ -68,9 +70,9 @@ export async function productScreen(view, productId) {
   view.querySelector("#add-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const n = readQty();
-    if (!(n > 0)) { toast(weighed ? "Enter a weight in kg, e.g. 0.5." : "Enter a quantity of 1 or more.", { error: true }); input.focus(); return; }
-    addToCart(product, n);
-    toast(`Added ${fmtQty(n, product.unit)} ${product.name}`);
+    if (!(n > 0)) { toast(weighed ? _("Enter a weight in kg, e.g. 0.5.") : _("Enter a quantity of 1 or more."), { error: true }); input.focus(); return; }
+    addToCart({ ...product, name }, n); // the cart shows the name the customer read
+    toast(_("Added %(qty)s %(name)s", { qty: fmtQty(n, product.unit), name }));
   });
   if (state.t0) {
     view.addEventListener("screen:shown", () => {

@@ -3,14 +3,15 @@
 import { CONFIG } from "../config.js";
 import { manualForm, openCode, wireManualForm } from "../codes.js";
 import { html, raw, toast } from "../ui.js";
+import { _ } from "../i18n.js";
 
 export async function scanScreen(view) {
-  view.innerHTML = html`<h1 class="h1">Scan a product</h1>
+  view.innerHTML = html`<h1 class="h1">${_("Scan a product")}</h1>
     <div class="scanner" id="scanner">
-      <video id="camera" muted playsinline aria-label="Camera view"></video>
+      <video id="camera" muted playsinline aria-label="${_("Camera view")}"></video>
       <div class="aim" aria-hidden="true"></div>
-      <p class="scan-status" id="scan-status" role="status">Starting the camera…</p>
-      <button class="button torch" id="torch" type="button" aria-pressed="false" hidden>Torch</button>
+      <p class="scan-status" id="scan-status" role="status">${_("Starting the camera…")}</p>
+      <button class="button torch" id="torch" type="button" aria-pressed="false" hidden>${_("Torch")}</button>
     </div>
     ${raw(manualForm())}`;
   wireManualForm(view);
@@ -38,7 +39,7 @@ export async function scanScreen(view) {
             await openCode(text, { t0 });
             return true;
           } catch (err) {
-            toast(err.status === 404 ? `No product with the code ${text}.` : err.message, { error: true });
+            toast(err.status === 404 ? _("No product with the code “%(code)s”.", { code: text }) : err.message, { error: true });
             return false; // keep scanning
           }
         },
@@ -52,14 +53,14 @@ export async function scanScreen(view) {
 }
 function cameraMessage(err) {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
-    return "The camera is not available in this browser here (it needs a secure https:// page). Type the code below instead.";
+    return _("The camera is not available in this browser here (it needs a secure https:// page). Type the code below instead.");
   }
   if (err.name === "NotAllowedError" || err.name === "SecurityError") {
-    return "Camera permission was refused. Allow the camera for this site in your browser settings, or type the code below.";
+    return _("Camera permission was refused. Allow the camera for this site in your browser settings, or type the code below.");
   }
   if (err.name === "NotFoundError" || err.name === "OverconstrainedError") {
-    return "No camera was found on this device. Type the code below instead.";
+    return _("No camera was found on this device. Type the code below instead.");
   }
-  if (err.name === "NotReadableError") return "The camera is busy in another app. Close it, or type the code below.";
-  return `The scanner could not start (${err.message}). Type the code below instead.`;
+  if (err.name === "NotReadableError") return _("The camera is busy in another app. Close it, or type the code below.");
+  return _("The scanner could not start (%(reason)s). Type the code below instead.", { reason: err.message });
 }
