@@ -81,7 +81,7 @@ def forget_active_promotions() -> None:
     global _memo
     _memo = None
     cache_delete(VERSION_KEY)
-    if (local := local_cache.current()) is not None:
+    if (local := local_cache.running()) is not None:
         local.invalidate([VERSION_KEY])
 
 
