@@ -153,7 +153,9 @@ class LocalCache:
     # --- the readers' side --------------------------------------------------------------------
 
     def epoch(self) -> str | None:
-        return self._epoch
+        """None while not tracking, and while a message is unhandled: it may be a new epoch, so
+        neither memory nor Redis (under the old one) is to be read; PostgreSQL answers."""
+        return None if self._pending() else self._epoch
 
     def get(self, key: str, fetch: Callable[[], bytes | None]) -> bytes | None:
         """The value of a tracked logical key: from memory, else fetch() (kept if still valid)."""
