@@ -52,7 +52,7 @@ def main() -> None:
 
     local = local_cache.current()
     assert local.wait(lambda c: c.epoch() is not None), "no Redis tracking"
-    epoch = local.epoch()
+    epoch = local._epoch
     bound = settings.LOCAL_CACHE_BYTES
     ids = random.Random(17).choices(range(10_000, 10_000 + PRODUCTS), k=LOOKUPS)
     tracemalloc.start()

@@ -125,7 +125,8 @@ def reader(ready, stop, results) -> None:
         began.append(start)
         seen.append(int(value))
         time.sleep(POLL)
-    results.put((os.getpid(), began.tobytes(), seen.tobytes(), errors))
+    local = local_cache.current()
+    results.put((os.getpid(), began.tobytes(), seen.tobytes(), errors, local.hits))
 
 
 def main() -> None:
@@ -218,7 +219,9 @@ def run(server: RedisServer) -> None:
     worst, worst_restart, stale, stale_restart, total, errors = 0.0, 0.0, 0, 0, 0, 0
     per_process = []
     delays: list[float] = []  # per change and process: how long it kept serving the old value
-    for pid, began_bytes, seen_bytes, errs in reads:
+    hits = 0
+    for pid, began_bytes, seen_bytes, errs, hits_here in reads:
+        hits += hits_here
         began, seen = array("d"), array("l")
         began.frombytes(began_bytes)
         seen.frombytes(seen_bytes)
@@ -243,7 +246,8 @@ def run(server: RedisServer) -> None:
         per_process.append(f"{pid}: {len(began)} reads, {late_here * 1000:.2f} ms")
     fresh_after = sum(1 for t in done if t > restart["up"])
     log(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (1 min)")
-    log(f"reads: {total} in {READERS} processes ({'; '.join(per_process)}); errors: {errors}")
+    log(f"reads: {total} in {READERS} processes ({'; '.join(per_process)}); errors: {errors}; "
+        f"{hits / max(total, 1):.0%} from process memory")  # fmt: skip
     log(f"changes: {len(done)}; Redis down {restart['up'] - restart['down']:.2f} s, "
         f"{fresh_after} changes after it came back")  # fmt: skip
     log(f"largest delay, change committed -> every process serves it: {worst * 1000:.2f} ms "

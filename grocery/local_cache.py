@@ -143,6 +143,7 @@ class LocalCache:
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
         self._poller: select.poll | None = None  # readable: messages not handled yet
+        self.hits = self.misses = 0
         self.connects = 0  # how many times tracking came up (tests wait on it)
         self.invalidations = 0  # messages handled (tests wait on it)
         self._changed = threading.Condition(self._lock)
@@ -152,7 +153,9 @@ class LocalCache:
     # --- the readers' side --------------------------------------------------------------------
 
     def epoch(self) -> str | None:
-        return self._epoch
+        """None while not tracking, and while a message is unhandled: it may be a new epoch, so
+        neither memory nor Redis (under the old one) is to be read; PostgreSQL answers."""
+        return None if self._pending() else self._epoch
 
     def get(self, key: str, fetch: Callable[[], bytes | None]) -> bytes | None:
         """The value of a tracked logical key: from memory, else fetch() (kept if still valid)."""
@@ -160,7 +163,9 @@ class LocalCache:
         with self._lock:
             value = self.lru.get(full)
             if value is not None and not self._pending():
+                self.hits += 1
                 return value
+            self.misses += 1
             trusted = self._epoch is not None
             generation = self._generation
             ticket = _Ticket()
@@ -314,9 +319,9 @@ class LocalCache:
                 full = [key.decode() for key in keys]
                 self._drop(full)
                 if cache.make_key(EPOCH_KEY) in full:
-                    with self._lock:
-                        self._distrust()
-                    self._load_epoch(client)
+                    with self._lock:  # no reads of memory or Redis until the epoch is known
+                        previous, self._epoch = self._epoch, None
+                    self._load_epoch(client, previous=previous)
         with self._lock:
             self.invalidations += 1
             self._changed.notify_all()
@@ -362,17 +367,19 @@ class LocalCache:
             self._new_epoch_due = True
             raise
 
-    def _load_epoch(self, client) -> None:
-        """Read the epoch (creating one if Redis has none) and trust it from now on."""
+    def _load_epoch(self, client, previous: str | None = None) -> None:
+        """Read the epoch (creating one if Redis has none) and trust it from now on; memory is
+        kept only if the epoch is the one it was filled under (as after our own creation of it)."""
         key = cache.make_key(EPOCH_KEY)
         client.set(key, uuid.uuid4().hex, nx=True)
-        epoch = client.get(key)
+        epoch = client.get(key).decode()
         with self._lock:
-            if not self._new_epoch_due:
-                self._epoch = epoch.decode()
+            if epoch != previous:
                 self._generation += 1
                 self.lru.clear()
-                self._changed.notify_all()
+            if not self._new_epoch_due:
+                self._epoch = epoch
+            self._changed.notify_all()
 
 
 class RedisReplyError(Exception):
@@ -411,6 +418,12 @@ def current() -> LocalCache | None:
         return _instance
 
 
+def running() -> LocalCache | None:
+    """This process's local cache if it has one already (writers need not start one)."""
+    instance = _instance
+    return instance if instance is not None and instance.pid == os.getpid() else None
+
+
 def epoch() -> str | None:
     """The epoch tracked keys embed now; None: read neither memory nor Redis (PostgreSQL answers)."""
     instance = current()
@@ -438,7 +451,7 @@ def set_in_epoch(prefix: str, suffixes: list[str], value: bytes, timeout: int) -
     This process forgets them at once; the others when Redis's message arrives. If Redis
     cannot be told, every process stops trusting Redis until a new epoch is set.
     """
-    instance = current()
+    instance = running()
     try:
         client = cache.client.get_client(write=True)
         client.eval(_SET_IN_EPOCH, 1, cache.make_key(EPOCH_KEY), cache.make_key(prefix), value,
@@ -451,7 +464,7 @@ def set_in_epoch(prefix: str, suffixes: list[str], value: bytes, timeout: int) -
 
 
 def invalidation_lost() -> None:
-    instance = current()
+    instance = current()  # started if need be: it is what sets the new epoch
     if instance is not None:
         instance.invalidation_lost()
 

@@ -81,7 +81,7 @@ def forget_active_promotions() -> None:
     global _memo
     _memo = None
     cache_delete(VERSION_KEY)
-    if (local := local_cache.current()) is not None:
+    if (local := local_cache.running()) is not None:
         local.invalidate([VERSION_KEY])
 
 
@@ -173,8 +173,10 @@ def _current(max_age: float) -> _Memo:
 def _current_for_lookup() -> _Memo:
     """The product lookup's set: the token from process memory when the local cache is tracking."""
     local = local_cache.current()
-    if local is None or local.epoch() is None:
+    if local is None:
         return _current(settings.PROMOTIONS_MEMO_SECONDS)
+    if local.epoch() is None:  # not tracking, or a message unhandled yet: ask Redis
+        return _current(0.0)
     token = local.get(VERSION_KEY, lambda: cache_get(VERSION_KEY))
     memo = _memo
     if memo is not None and token is not None and memo.token == token:

@@ -50,6 +50,8 @@ def _fresh_cache():
     else:
         cache.clear()
     local_cache.reset()  # its memory outlives the rolled-back rows; a fresh one rereads the epoch
+    if (local := local_cache.current()) is not None:  # tracking up before the test, however busy
+        local.wait(lambda c: c.epoch() is not None, 10)  # the machine (else PostgreSQL answers)
     forget_active_promotions()  # the per-process memo outlives the rolled-back rows
     yield
     reset_breaker()

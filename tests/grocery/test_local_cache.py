@@ -144,7 +144,7 @@ def stock(product_id: str = "12345") -> float:
 def held(local: local_cache.LocalCache, product_id: str = "12345") -> bytes | None:
     from django.core.cache import cache
 
-    epoch = local.epoch()
+    epoch = local._epoch
     return None if epoch is None else local.lru.get(cache.make_key(product_key(product_id, epoch)))
 
 
@@ -200,7 +200,7 @@ def test_a_change_made_in_another_process_reaches_this_one(redis_server, apple):
 def test_a_read_that_raced_a_change_is_served_but_not_kept(redis_server, apple, hooks):
     local = tracking()
     stock(), stock()
-    key = product_key("12345", local.epoch())
+    key = product_key("12345", local._epoch)
     from django.core.cache import cache
 
     full = cache.make_key(key)
@@ -229,7 +229,7 @@ def test_a_dropped_tracking_connection_empties_memory_and_reads_the_database(
 ):
     local = tracking()
     stock(), stock()
-    first_epoch = local.epoch()
+    first_epoch = local._epoch
     may_reconnect = threading.Event()
     hooks.before_reconnect = lambda: may_reconnect.wait(10)
     local.kill_connection()
@@ -241,7 +241,7 @@ def test_a_dropped_tracking_connection_empties_memory_and_reads_the_database(
     assert len(local.lru) == 0
     may_reconnect.set()
     assert local.wait(lambda c: c.epoch() is not None)
-    assert local.epoch() != first_epoch  # a reconnect voids what Redis held before it
+    assert local._epoch != first_epoch  # a reconnect voids what Redis held before it
     assert stock() == 100
 
 
@@ -255,7 +255,7 @@ def test_a_change_made_while_redis_restarts_is_never_served_stale(redis_server, 
 
     local = tracking()
     stock(), stock()
-    old_epoch = local.epoch()
+    old_epoch = local._epoch
     old_body = get_product_json("12345")
     assert cache.get(product_key("12345", old_epoch)) == old_body  # saved in the RDB file
     redis_server.stop()
@@ -267,7 +267,7 @@ def test_a_change_made_while_redis_restarts_is_never_served_stale(redis_server, 
     assert pickle.loads(saved) == old_body  # noqa: S301 - our own test data
     local = tracking()
     assert stock() == run
-    assert local.epoch() != old_epoch
+    assert local._epoch != old_epoch
     # a reader that loaded the old row before the change and stores it only now, in the epoch
     # it started under, is not read either
     cache_add(product_key("12345", old_epoch), old_body)
@@ -281,7 +281,7 @@ def test_a_write_redis_never_heard_of_makes_every_process_distrust_it(redis_serv
     trusts neither memory nor Redis; once it has, no process reads the old entries."""
     local = tracking()
     stock(), stock()
-    old_epoch = local.epoch()
+    old_epoch = local._epoch
     local.invalidation_lost()
     assert local.epoch() is None and len(local.lru) == 0
     assert local.wait(lambda c: c.epoch() not in (None, old_epoch))
