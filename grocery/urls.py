@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("promotions.urls")),
     path("", include("checkout.urls")),
-    path("", include("shop.urls")),  # /metrics, staff only
+    path("", include("shop.metrics_urls")),  # /metrics, staff only
     path("", include("frontend.urls")),
 ]
 
