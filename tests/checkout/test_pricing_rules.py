@@ -55,6 +55,7 @@ def test_reserve_sells_the_last_unit_and_refuses_one_beyond(api_client, settings
     assert quote(api_client, ("apple", 3)).json()["total"] == 1.50
     beyond = quote(api_client, ("apple", 4))
     assert beyond.status_code == 409
+    assert beyond.json()["message"] == "Not enough stock for apple."
     assert beyond.json()["detail"]["lines"] == [
         {"product_id": "apple", "requested": 4.0, "available": 3.0}
     ]
@@ -70,6 +71,7 @@ def test_every_bad_line_is_named_in_the_error(api_client, shelf):
     inactive = quote(api_client, ("old", 1), ("apple", 1))
     assert inactive.status_code == 409
     assert inactive.json()["detail"] == {"product_ids": ["old"]}
+    assert inactive.json()["message"] == "No longer sold: old."
 
     halves = quote(api_client, ("apple", 1.5), ("cheese", 1))
     assert halves.status_code == 400, halves.json()
