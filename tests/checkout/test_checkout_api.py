@@ -5,7 +5,7 @@ import pytest
 from catalog.models import Product, StockMovement
 from checkout.models import Cart, CartLine, Order
 from tests.factories import make_product
-from tests.fixtures.checkout import snapshot, spec_body, stock_of
+from tests.fixtures.checkout import CHECKOUT_MAX_QUERIES, snapshot, spec_body, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -249,10 +249,7 @@ def test_config_lists_the_simulated_outcomes(api_client):
 
 
 def test_checkout_query_count_is_pinned(api_client, shop, django_assert_max_num_queries):
-    # 23 today: one read of the products, the active promotions, one durable transaction (order,
-    # lines, VAT per rate, audit, stock), one settling transaction (with the exit-audit decision
-    # and the basket's minimum age in one read). One query of headroom.
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(CHECKOUT_MAX_QUERIES):
         assert api_client.post("/api/checkout", spec_body(), format="json").status_code == 201
 
 

@@ -14,7 +14,7 @@ from checkout.authentication import new_device_token
 from checkout.models import AuditSettings, ExitAudit, ExitVerification, GateDevice, Order
 from checkout.services.audits import AuditSignals, decide_audit
 from tests.factories import make_category, make_product
-from tests.fixtures.checkout import set_audit_rules, spec_body, stock_of
+from tests.fixtures.checkout import CHECKOUT_MAX_QUERIES, set_audit_rules, spec_body, stock_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
@@ -319,7 +319,7 @@ def test_without_a_settings_row_the_defaults_decide_at_no_extra_cost(
     api_client, shop, django_assert_max_num_queries
 ):
     AuditSettings.objects.all().delete()
-    with django_assert_max_num_queries(22):  # the checkout's pinned figure
+    with django_assert_max_num_queries(CHECKOUT_MAX_QUERIES):
         paid = pay(api_client)
     order = Order.objects.get(transaction_id=paid["transaction_id"])
     assert order.audit_reasons.endswith("(chance 4.5%)")  # 3 % x 1.5 for a first visit
