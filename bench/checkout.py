@@ -171,7 +171,9 @@ def cpu_seconds(pids) -> float:
     return total
 
 
-def serving_pids(server: subprocess.Popen) -> list[int]:
+def serving_pids(
+    server: subprocess.Popen, db_url: str = DB_URL, db_name: str = DB_NAME
+) -> list[int]:
     """The gunicorn master and workers, and the PostgreSQL backends serving the bench database."""
     import psycopg
 
@@ -182,10 +184,10 @@ def serving_pids(server: subprocess.Popen) -> list[int]:
                 pids.append(int(stat.parent.name))
         except (OSError, ValueError):
             continue
-    with psycopg.connect(DB_URL, autocommit=True) as conn:
+    with psycopg.connect(db_url, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [DB_NAME],
+            [db_name],
         ).fetchall()
     return pids + [row[0] for row in rows]
 

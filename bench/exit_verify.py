@@ -24,7 +24,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.checkout import admin_sql, cpu_seconds, free_port, server_env, setup_django  # noqa: E402
+from bench.checkout import (  # noqa: E402
+    admin_sql,
+    cpu_seconds,
+    free_port,
+    server_env,
+    serving_pids,
+    setup_django,
+)
 from bench.openloop import run_open_loop  # noqa: E402
 
 DURATION = int(os.environ.get("BENCH_SECONDS", "30"))
@@ -104,25 +111,6 @@ def server_times(log: Path) -> list[float]:
     return times
 
 
-def serving_pids(server: subprocess.Popen) -> list[int]:
-    """The gunicorn master and workers, and the PostgreSQL backends serving the bench database."""
-    import psycopg
-
-    pids = [server.pid]
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == server.pid:
-                pids.append(int(stat.parent.name))
-        except (OSError, ValueError):
-            continue
-    with psycopg.connect(DB_URL, autocommit=True) as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [DB_NAME],
-        ).fetchall()
-    return pids + [row[0] for row in rows]
-
-
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
@@ -195,7 +183,7 @@ def main() -> None:
         send(warm / 25, 25)  # warm up the workers' connections and code paths
         access_log.write_text("")
         load_before = os.getloadavg()
-        pids = serving_pids(server)
+        pids = serving_pids(server, DB_URL, DB_NAME)
         cpu_before = cpu_seconds(pids)
         result = send(DURATION, RATE).summary()
         cpu_ms = (cpu_seconds(pids) - cpu_before) * 1000
