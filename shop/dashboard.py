@@ -16,9 +16,8 @@ from catalog.models import Product, StockCountRequest
 from checkout.models import ExitAudit, Order, OrderLine, OrderTax, RefundLine
 from checkout.selectors import return_taxes
 from frontend.models import CspViolation
+from grocery.money import ZERO, round_money
 from promotions.models import Promotion
-
-ZERO = Decimal("0.00")
 
 
 def _no_jit(selector):
@@ -284,7 +283,13 @@ def list_vat_by_day(first: date, last: date) -> list[VatRow]:
         .values("day", "rate")
         .annotate(net=Sum("net"), tax=Sum("tax"), gross=Sum("gross"))
     )
-    rows = {(r["day"], r["rate"]): VatRow(**r) for r in sold}
+    # Sums of amounts held to the cent, brought back to the cent: SQLite sums them as REALs.
+    rows = {
+        (r["day"], r["rate"]): VatRow(
+            r["day"], r["rate"], *(round_money(r[k]) for k in ("net", "tax", "gross"))
+        )
+        for r in sold
+    }
     returned = RefundLine.objects.filter(
         refund__created_at__gte=since, refund__created_at__lt=until
     ).select_related("refund", "order_line")
