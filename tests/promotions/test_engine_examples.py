@@ -374,3 +374,26 @@ def test_bundles_of_single_units_follow_one_another():
         ("2for", "c"): Decimal("0.26"),
         ("2for", "d"): Decimal("0.24"),
     }
+
+
+def test_stacking_promotions_apply_in_priority_order():
+    """On a 2.00 item: 10 % first (priority 2) takes 0.20, then 0.50 off: 0.70 in all. The other
+    way round would be 0.50 and then 10 % of 1.50, 0.15: 0.65."""
+    ten = rule("ten", Kind.PERCENTAGE, percent=Decimal(10), whole_basket=True, stackable=True,
+               priority=2)  # fmt: skip
+    off = rule("off", Kind.FIXED_OFF, amount=Decimal("0.50"), whole_basket=True, stackable=True,
+               priority=1)  # fmt: skip
+    found = apply_promotions([line("a", "2.00", 1)], [off, ten], NOW)
+    assert amounts(found) == {("ten", "a"): Decimal("0.20"), ("off", "a"): Decimal("0.50")}
+
+
+def test_a_basket_threshold_comes_off_after_the_other_promotions():
+    """50.00 of wine, 10 % off and 5.00 off a spend of 50.00, both stacking: 10 % of 50.00 is
+    5.00, then the 5.00: 40.00 to pay (the threshold first would leave 10 % of 45.00, 4.50)."""
+    ten = rule("ten", Kind.PERCENTAGE, percent=Decimal(10), whole_basket=True, stackable=True)
+    spend = rule(
+        "spend", Kind.THRESHOLD, amount=Decimal("5.00"), threshold=Decimal("50.00"),
+        whole_basket=True, stackable=True, priority=9,
+    )  # fmt: skip
+    found = apply_promotions([line("wine", "10.00", 5)], [spend, ten], NOW)
+    assert amounts(found) == {("ten", "wine"): Decimal("5.00"), ("spend", "wine"): Decimal("5.00")}
