@@ -397,3 +397,19 @@ def test_a_basket_threshold_comes_off_after_the_other_promotions():
     )  # fmt: skip
     found = apply_promotions([line("wine", "10.00", 5)], [spend, ten], NOW)
     assert amounts(found) == {("ten", "wine"): Decimal("5.00"), ("spend", "wine"): Decimal("5.00")}
+
+
+def test_three_competing_promotions_share_the_lines_the_best_way():
+    """Non-stacking, each product gets one promotion: 60 % off b (6.00), 50 % off a (5.00) and
+    40 % off c (0.40) make 11.40; 50 % off a and b together (10.00) would leave c's 0.40 only
+    (10.40), and so would 60 % off b with 40 % off a and c."""
+    half = rule("half", Kind.PERCENTAGE, percent=Decimal(50), product_ids=frozenset({"a", "b"}))
+    sixty = rule("sixty", Kind.PERCENTAGE, percent=Decimal(60), product_ids=frozenset({"b"}))
+    forty = rule("forty", Kind.PERCENTAGE, percent=Decimal(40), product_ids=frozenset({"a", "c"}))
+    cart = [line("a", "10.00", 1), line("b", "10.00", 1), line("c", "1.00", 1)]
+    for order in ([half, sixty, forty], [forty, sixty, half], [sixty, half, forty]):
+        assert amounts(apply_promotions(cart, order, NOW)) == {
+            ("sixty", "b"): Decimal("6.00"),
+            ("half", "a"): Decimal("5.00"),
+            ("forty", "c"): Decimal("0.40"),
+        }
