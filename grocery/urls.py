@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from grocery import health
 
 urlpatterns = [
+    # First: the product lookup (its first pattern) is every scan, and each pattern tried before
+    # it costs every scan too. None of its paths is under admin/.
+    path("", include("promotions.urls")),
     # Before the admin: its catch-all would answer the old order paths with 404.
     path("admin/checkout/transaction/", include("checkout.admin_redirects")),
     path("admin/reports/", include("shop.urls")),
@@ -14,7 +17,6 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("catalog.urls")),
-    path("", include("promotions.urls")),
     path("", include("checkout.urls")),
     path("", include("shop.metrics_urls")),  # /metrics, staff only
     path("", include("frontend.urls")),

@@ -25,7 +25,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -40,6 +40,7 @@ from promotions.errors import PromotionNotFound
 from promotions.models import AppliesTo, Promotion, Status
 
 VERSION_KEY = "promotions:version"
+SPLICED_PER_MEMO = 20_000  # product bodies whose promotions a process remembers (~2 MB)
 local_cache.track(VERSION_KEY, void_on_new_epoch=True)
 
 
@@ -63,6 +64,8 @@ class _Memo:
     checked: float = field(default_factory=time.monotonic)
     by_product: dict[str, list[Live]] = field(default_factory=dict)
     by_category: dict[str, list[Live]] = field(default_factory=dict)
+    # product_json_with_promotions: body -> (its promotions as JSON, valid until)
+    spliced: dict[bytes, tuple[bytes, datetime]] = field(default_factory=dict)
 
     def __post_init__(self):
         for live in self.promotions:
@@ -207,19 +210,36 @@ def promotions_for_product(payload: dict, at: datetime | None = None) -> list[di
     listed on products sold by weight, which they never apply to.
     """
     at = at or timezone.now()
+    return _promotions_shown(payload, _memo_at(at), at)[0]
+
+
+def _memo_at(at: datetime) -> _Memo:
     memo = _current_for_lookup()
-    if at < memo.loaded_at:
-        memo = _Memo(token="", loaded_at=at, promotions=_load(at))
+    if at < memo.loaded_at:  # a moment before the set was loaded: it may miss what ended since
+        return _Memo(token="", loaded_at=at, promotions=_load(at))
+    return memo
+
+
+def _promotions_shown(payload: dict, memo: _Memo, at: datetime) -> tuple[list[dict], datetime]:
+    """The summaries shown at `at`, and the next moment one of them may start or stop."""
     found = memo.by_product.get(payload["product_id"], []) + memo.by_category.get(
         payload["category"]["slug"], []
     )
     weighed = payload.get("unit", "each") != "each"
-    unique = {live.rule.promotion_id: live for live in found}.values()
-    return [
-        live.summary
-        for live in sorted(unique, key=lambda live: (-live.rule.priority, live.rule.promotion_id))
-        if live.rule.is_live(at) and not (weighed and live.rule.kind in UNIT_KINDS)
+    unique = [
+        live
+        for live in {live.rule.promotion_id: live for live in found}.values()
+        if not (weighed and live.rule.kind in UNIT_KINDS)
     ]
+    unique.sort(key=lambda live: (-live.rule.priority, live.rule.promotion_id))
+    boundaries = (
+        moment
+        for live in unique
+        for moment in (live.rule.valid_from, live.rule.valid_until)
+        if moment > at
+    )
+    shown = [live.summary for live in unique if live.rule.is_live(at)]
+    return shown, min(boundaries, default=datetime.max.replace(tzinfo=UTC))
 
 
 def with_promotions(payload: dict) -> dict:
@@ -232,11 +252,20 @@ def product_json_with_promotions(body: bytes, at: datetime | None = None) -> byt
 
     For a product view that serves cached bytes: the promotions are added on every read rather
     than stored in the product's cache entry, so they start and end at their exact second and a
-    promotion change never has to forget thousands of product entries.
+    promotion change never has to forget thousands of product entries. The memo of the set keeps
+    each body's promotions until the next start or end among them, so a repeated scan skips
+    parsing the body (a third of the lookup's own cost).
     """
-    payload = json.loads(body)
-    promotions = json.dumps(promotions_for_product(payload, at), separators=(",", ":")).encode()
-    return body[: body.rindex(b"}")] + b',"promotions":' + promotions + b"}"
+    at = at or timezone.now()
+    memo = _memo_at(at)
+    known = memo.spliced.get(body)
+    if known is None or at >= known[1]:
+        shown, until = _promotions_shown(json.loads(body), memo, at)
+        known = (json.dumps(shown, separators=(",", ":")).encode(), until)
+        if len(memo.spliced) >= SPLICED_PER_MEMO:
+            memo.spliced.clear()  # bounded: the bodies it keeps alive are the local cache's own
+        memo.spliced[body] = known
+    return body[: body.rindex(b"}")] + b',"promotions":' + known[0] + b"}"
 
 
 def list_active_promotions(at: datetime | None = None) -> list[Promotion]:

@@ -60,3 +60,31 @@ def test_promotions_are_added_to_cached_product_bytes(kiwi_deal):
     merged = json.loads(product_json_with_promotions(body))
     assert merged["product_id"] == "kiwi"
     assert [p["id"] for p in merged["promotions"]] == ["kiwi10"]
+
+
+def test_a_remembered_body_still_shows_promotions_from_their_exact_start_to_their_end(
+    django_capture_on_commit_callbacks,
+):
+    """The lookup remembers each body's promotions, but only until one of them starts or ends."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    kiwi = make_product(product_id="kiwi", category=make_category("Fruit"))
+    now = timezone.now()
+    starts, ends = now + timedelta(hours=1), now + timedelta(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_promotion(code="kiwi-hour", products=[kiwi], valid_from=starts, valid_until=ends)
+        make_promotion(code="fruit-week", categories=[kiwi.category])
+    body = json.dumps({"product_id": "kiwi", "category": {"slug": "fruit"}}).encode()
+
+    def shown(at):
+        return [p["id"] for p in json.loads(product_json_with_promotions(body, at))["promotions"]]
+
+    tick = timedelta(microseconds=1)
+    assert shown(now) == ["fruit-week"]
+    assert shown(starts - tick) == ["fruit-week"]
+    assert shown(starts) == ["fruit-week", "kiwi-hour"]
+    assert shown(ends - tick) == ["fruit-week", "kiwi-hour"]
+    assert shown(ends) == ["fruit-week"]
+    assert shown(now + timedelta(days=2)) == []  # the week's promotion ended too
