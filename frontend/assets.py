@@ -86,8 +86,13 @@ APP_MODULES = [
         "Where a scanned or typed code leads (labels, GS1 links, barcodes).",
         "home, scan and receipts screens",
     ),
+    _app_module(
+        "camera.js",
+        "The camera on a screen: imports scanner.js when the screen shows, stops it when it goes.",
+        "scan and staff screens",
+    ),
     _app_module("screens/home.js", "The start screen."),
-    _app_module("screens/scan.js", "The scan screen; imports scanner.js when it shows."),
+    _app_module("screens/scan.js", "The scan screen: the camera and the typed code."),
     _app_module("screens/product.js", "A product and adding it to the cart."),
     _app_module(
         "screens/promotions.js", "The offers and one offer's products.", "app.js, home screen"
@@ -101,17 +106,16 @@ APP_MODULES = [
     _app_module("screens/receipts.js", "Receipts and the exit code.", "app.js, checkout screen"),
     _app_module(
         "screens/staff.js",
-        "The staff screen at the exit: exit checks, audits and ID checks; imports scanner.js "
-        "when it shows.",
+        "The staff screen at the exit: exit checks, audits and ID checks, with the camera.",
     ),
 ]
 PAGE_SCRIPTS = [
     *APP_MODULES,
     PageScript(
         "frontend/scanner.js",
-        "screens/scan.js",
-        "The camera scanner: imported by the scan screen when it opens, never on the checkout "
-        "screen.",
+        "camera.js",
+        "The camera scanner: imported by camera.js when the scan or staff screen opens, never on the "
+        "checkout screen.",
     ),
     PageScript(
         "vendor/ponyfill.js",

@@ -1,6 +1,5 @@
-// The scan screen: the camera scanner (scanner.js, imported only when this screen shows, so the
-// first load stays small) and the typed-code form beside it.
-import { CONFIG } from "../config.js";
+// The scan screen: the camera (camera.js) and the typed-code form beside it.
+import { cameraWhenShown } from "../camera.js";
 import { manualForm, openCode, wireManualForm } from "../codes.js";
 import { html, raw, toast } from "../ui.js";
 import { _ } from "../i18n.js";
@@ -15,41 +14,18 @@ export async function scanScreen(view) {
     </div>
     ${raw(manualForm())}`;
   wireManualForm(view);
-  let stopped = false;
-  let scanner = null;
-  const status = view.querySelector("#scan-status");
-  const showProblem = (message) => {
-    view.querySelector("#scanner").classList.add("no-camera");
-    status.textContent = message;
-    status.classList.add("problem");
-  };
-  view.addEventListener("screen:shown", async () => {
-    try {
-      const { startScanner } = await import(CONFIG.scannerModule);
-      if (stopped) return;
-      scanner = await startScanner({
-        video: view.querySelector("#camera"),
-        torchButton: view.querySelector("#torch"),
-        decoderModule: CONFIG.decoderModule,
-        decoderWasm: CONFIG.decoderWasm,
-        decoderWasmIntegrity: CONFIG.decoderWasmIntegrity,
-        onStatus: (message) => { status.textContent = message; },
-        onCode: async (text, t0) => {
-          try {
-            await openCode(text, { t0 });
-            return true;
-          } catch (err) {
-            toast(err.status === 404 ? _("No product with the code “%(code)s”.", { code: text }) : err.message, { error: true });
-            return false; // keep scanning
-          }
-        },
-      });
-      if (stopped) scanner.stop();
-    } catch (err) {
-      showProblem(cameraMessage(err));
-    }
-  }, { once: true });
-  return () => { stopped = true; scanner?.stop(); };
+  return cameraWhenShown(view, {
+    onCode: async (text, t0) => {
+      try {
+        await openCode(text, { t0 });
+        return true;
+      } catch (err) {
+        toast(err.status === 404 ? _("No product with the code “%(code)s”.", { code: text }) : err.message, { error: true });
+        return false; // keep scanning
+      }
+    },
+    problem: cameraMessage,
+  });
 }
 function cameraMessage(err) {
   if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {

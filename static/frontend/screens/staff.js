@@ -3,7 +3,7 @@
 // and colour with the basket. An audit rescans the basket (camera or tick) and records what is
 // missing or extra; an ID check is confirmed or refused here. Staff sign in through the admin.
 import { api, ApiError } from "../api.js";
-import { CONFIG } from "../config.js";
+import { cameraWhenShown } from "../camera.js";
 import { fmtMoney, fmtQty } from "../format.js";
 import { html, raw, toast } from "../ui.js";
 
@@ -187,34 +187,15 @@ export async function staffScreen(view) {
     if (code) check(code);
   });
 
-  let stopped = false;
-  let scanner = null;
-  view.addEventListener("screen:shown", async () => {
-    try {
-      const { startScanner } = await import(CONFIG.scannerModule);
-      if (stopped) return;
-      scanner = await startScanner({
-        video: view.querySelector("#camera"),
-        torchButton: view.querySelector("#torch"),
-        decoderModule: CONFIG.decoderModule,
-        decoderWasm: CONFIG.decoderWasm,
-        decoderWasmIntegrity: CONFIG.decoderWasmIntegrity,
-        onStatus: (message) => { status.textContent = message; },
-        onCode: async (text, t0) => {
-          if (state.answer?.decision === "audit") rescanned(text);
-          // A product's barcode or label outside an audit is not a receipt: nothing to check.
-          else if (!looksLikeExitCode(text)) status.textContent = "That is not an exit code.";
-          // The same code held in front of the camera is one scan, not a reuse.
-          else if (text !== state.code) await check(text, t0);
-          return false; // the camera keeps reading: the next customer is already waiting
-        },
-      });
-      if (stopped) scanner.stop();
-    } catch {
-      view.querySelector("#scanner").classList.add("no-camera");
-      status.textContent = "The camera is not available here: type the exit code below.";
-      status.classList.add("problem");
-    }
-  }, { once: true });
-  return () => { stopped = true; scanner?.stop(); };
+  return cameraWhenShown(view, {
+    onCode: async (text, t0) => {
+      if (state.answer?.decision === "audit") rescanned(text);
+      // A product's barcode or label outside an audit is not a receipt: nothing to check.
+      else if (!looksLikeExitCode(text)) status.textContent = "That is not an exit code.";
+      // The same code held in front of the camera is one scan, not a reuse.
+      else if (text !== state.code) await check(text, t0);
+      return false; // the camera keeps reading: the next customer is already waiting
+    },
+    problem: () => "The camera is not available here: type the exit code below.",
+  });
 }
