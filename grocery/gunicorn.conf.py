@@ -17,6 +17,11 @@ worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "8"))
 # The slowest honest request is a charge: STRIPE_TIMEOUT_SECONDS × (1 + retries) plus backoff.
 timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+# Longer than a load balancer keeps an idle connection to us for reuse (deploy/stack.sh's HAProxy
+# at most its 60 s `timeout server`, as AWS ALB's idle timeout): with gunicorn's default of 2 s
+# the proxy could send a request down a connection we were closing, and a POST (a checkout)
+# cannot be retried, so the customer got a dropped connection.
+keepalive = int(os.environ.get("WEB_KEEPALIVE", "75"))
 accesslog = "-"
 control_socket_disable = True
 if os.environ.get("LOG_FORMAT") == "json":  # one JSON object a line, like the app's own logs
