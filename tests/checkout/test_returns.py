@@ -362,3 +362,22 @@ def test_a_manager_returns_lines_in_the_admin(api_client, basket, manager_client
     refund = Refund.objects.get()
     assert refund.amount == Decimal("9.29") and refund.lines.get().restocked
     assert stock_of("W12") == 9
+
+
+def test_a_return_is_recorded_with_its_reason_or_as_a_return(api_client, basket, fake_stripe):
+    """The refund row and the order's history say why money went back: the reason given, or
+    "return" when none was."""
+    from checkout.services.returns import ReturnedLine, return_lines
+
+    order = buy(api_client)
+    ids = line_ids(order)
+    # one crate 5.99 + deposit 3.30 = 9.29; one loaf of the three for 4.98 = 1.66
+    for line_id, reason, amount, why in [
+        (ids["W12"], "leaking", "9.29", "leaking"),
+        (ids["B1"], "", "1.66", "return"),
+    ]:
+        refund = return_lines(
+            order=order, lines=[ReturnedLine(line_id, Decimal(1), True)], reason=reason
+        )
+        assert (refund.amount, refund.reason) == (Decimal(amount), why)
+        assert order.events.latest("pk").reason == f"refund of {amount} EUR: {why}"
