@@ -107,7 +107,8 @@ def test_a_quote_is_priced_for_its_own_moment():
         valid_until=now + timedelta(days=3),
     )
     later = now + timedelta(days=2, hours=1)
-    assert quote_cart([RequestedLine("apple", Decimal(2))], at=later).total == Decimal("1.00")
+    quoted = quote_cart([RequestedLine("apple", Decimal(2))], at=later)
+    assert (quoted.total, quoted.priced_at) == (Decimal("1.00"), later)
     assert quote_cart([RequestedLine("apple", Decimal(2))]).total == Decimal("2.00")
 
 
@@ -123,6 +124,8 @@ def test_a_whole_number_of_kilograms_gets_no_unit_deal(api_client):
         ("leek", 0.20),
     ]
     assert body["total"] == 2.98 + 1.78
+    # The basket's list of savings names the line each one is on: 2 × 0.10 off the leeks.
+    assert [(d["product_id"], d["amount"]) for d in body["discounts"]] == [("leek", 0.20)]
 
 
 def test_every_voucher_already_redeemed_is_named(api_client, shelf):
