@@ -149,3 +149,22 @@ def test_every_voucher_already_redeemed_is_named(api_client, shelf):
         "message": f"Voucher {used[1]}, {used[0]} was already redeemed.",
         "detail": {"vouchers": [used[1], used[0]]},
     }
+
+
+def test_a_bigger_basket_costs_no_more_queries(api_client):
+    """Products are read with their categories (VAT class, promotions by category) in one query:
+    four lines in four categories cost what one line costs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(4):
+        make_product(product_id=f"p{i}", price=Decimal("1.00"), category=make_category(f"C{i}"))
+
+    def queries(lines: int) -> int:
+        body = {"cart": [{"product_id": f"p{i}", "quantity": 1} for i in range(lines)]}
+        with CaptureQueriesContext(connection) as ran:
+            assert api_client.post("/api/checkout/quote", body, format="json").status_code == 200
+        return len(ran.captured_queries)
+
+    queries(1)  # the running promotions, read once and cached
+    assert queries(4) == queries(1)
