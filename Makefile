@@ -12,7 +12,7 @@ run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: export PORT := $(PORT)
 run: export HOST := $(HOST)
 
-.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean mutation \
+.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean mutation mutation-pricing \
 	stack stack-stop stack-status stack-check stack-check-short
 
 $(VENV)/.runtime: requirements.txt
@@ -49,6 +49,14 @@ test: install-dev
 mutation: install-dev
 	TEST_SERVICES=embedded $(VENV)/bin/mutmut run --max-children $(or $(MUTATION_CHILDREN),2)
 	$(PY) tests/mutation_report.py
+
+# CI's gate: the pricing function alone, failing below the score docs/testing.md records for it.
+# mutmut's progress goes to var/mutation-pricing.log; the report prints the score and survivors.
+mutation-pricing: install-dev
+	mkdir -p var
+	TEST_SERVICES=embedded $(VENV)/bin/mutmut run --max-children $(or $(MUTATION_CHILDREN),2) \
+		"checkout.pricing*" > var/mutation-pricing.log 2>&1 || (tail -c 2000 var/mutation-pricing.log; exit 1)
+	$(PY) tests/mutation_report.py --min-score checkout/pricing.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -22,12 +22,6 @@ def _digits(code: str, letter: str) -> str:
     return "".join(d for d, x in zip(code, settings.VOUCHER_LAYOUT, strict=True) if x == letter)
 
 
-def is_voucher_code(code: str) -> bool:
-    """Does this scanned code claim to be one of our voucher kind (the in-store prefix)?"""
-    code = (code or "").strip()
-    return len(code) == 13 and code.isdigit() and _digits(code, "P") == settings.VOUCHER_PREFIX
-
-
 def parse_voucher(code: str) -> Voucher:
     code = (code or "").strip()
     if not (len(code) == 13 and code.isdigit()):

@@ -53,12 +53,16 @@ def test_reserve_sells_the_last_unit_and_refuses_one_beyond(api_client, settings
     settings.STOCK_POLICY = "reserve"
     make_product(product_id="apple", price=Decimal("0.50"), stock=Decimal(3))
     assert quote(api_client, ("apple", 3)).json()["total"] == 1.50
-    beyond = quote(api_client, ("apple", 4))
+    make_product(product_id="pear", price=Decimal("0.70"), stock=Decimal(1))
+    beyond = quote(api_client, ("apple", 4), ("pear", 1))
     assert beyond.status_code == 409
     assert beyond.json()["message"] == "Not enough stock for apple."
     assert beyond.json()["detail"]["lines"] == [
         {"product_id": "apple", "requested": 4.0, "available": 3.0}
     ]
+    both = quote(api_client, ("apple", 4), ("pear", 2))
+    assert both.json()["message"] == "Not enough stock for apple, pear."
+    assert [line["product_id"] for line in both.json()["detail"]["lines"]] == ["apple", "pear"]
 
 
 def test_every_bad_line_is_named_in_the_error(api_client, shelf):
@@ -68,10 +72,11 @@ def test_every_bad_line_is_named_in_the_error(api_client, shelf):
     assert unknown.json()["message"] == "Unknown product: gone, nope."
 
     make_product(product_id="old", is_active=False)
-    inactive = quote(api_client, ("old", 1), ("apple", 1))
+    make_product(product_id="older", is_active=False)
+    inactive = quote(api_client, ("older", 1), ("old", 1), ("apple", 1))
     assert inactive.status_code == 409
-    assert inactive.json()["detail"] == {"product_ids": ["old"]}
-    assert inactive.json()["message"] == "No longer sold: old."
+    assert inactive.json()["detail"] == {"product_ids": ["old", "older"]}
+    assert inactive.json()["message"] == "No longer sold: old, older."
 
     halves = quote(api_client, ("apple", 1.5), ("cheese", 1))
     assert halves.status_code == 400, halves.json()
@@ -102,7 +107,8 @@ def test_a_quote_is_priced_for_its_own_moment():
         valid_until=now + timedelta(days=3),
     )
     later = now + timedelta(days=2, hours=1)
-    assert quote_cart([RequestedLine("apple", Decimal(2))], at=later).total == Decimal("1.00")
+    quoted = quote_cart([RequestedLine("apple", Decimal(2))], at=later)
+    assert (quoted.total, quoted.priced_at) == (Decimal("1.00"), later)
     assert quote_cart([RequestedLine("apple", Decimal(2))]).total == Decimal("2.00")
 
 
@@ -118,3 +124,47 @@ def test_a_whole_number_of_kilograms_gets_no_unit_deal(api_client):
         ("leek", 0.20),
     ]
     assert body["total"] == 2.98 + 1.78
+    # The basket's list of savings names the line each one is on: 2 × 0.10 off the leeks.
+    assert [(d["product_id"], d["amount"]) for d in body["discounts"]] == [("leek", 0.20)]
+
+
+def test_every_voucher_already_redeemed_is_named(api_client, shelf):
+    from tests.factories import make_voucher_code
+
+    used = [make_voucher_code("1.00", serial=2), make_voucher_code("1.00", serial=1)]
+    fresh = make_voucher_code("1.00", serial=3)
+    for code in used:  # 10 apples 5.00 - 1.00 = 4.00, paid
+        body = {
+            "cart": [{"product_id": "apple", "quantity": 10}],
+            "payment_method": "credit_card",
+            "total_amount": 4.00,
+            "vouchers": [code],
+        }
+        assert api_client.post("/api/checkout", body, format="json").status_code == 201
+    body = {"cart": [{"product_id": "apple", "quantity": 10}], "vouchers": [*used, fresh]}
+    refused = api_client.post("/api/checkout/quote", body, format="json")
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "code": "voucher_redeemed",
+        "message": f"Voucher {used[1]}, {used[0]} was already redeemed.",
+        "detail": {"vouchers": [used[1], used[0]]},
+    }
+
+
+def test_a_bigger_basket_costs_no_more_queries(api_client):
+    """Products are read with their categories (VAT class, promotions by category) in one query:
+    four lines in four categories cost what one line costs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(4):
+        make_product(product_id=f"p{i}", price=Decimal("1.00"), category=make_category(f"C{i}"))
+
+    def queries(lines: int) -> int:
+        body = {"cart": [{"product_id": f"p{i}", "quantity": 1} for i in range(lines)]}
+        with CaptureQueriesContext(connection) as ran:
+            assert api_client.post("/api/checkout/quote", body, format="json").status_code == 200
+        return len(ran.captured_queries)
+
+    queries(1)  # the running promotions, read once and cached
+    assert queries(4) == queries(1)

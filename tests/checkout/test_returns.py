@@ -164,6 +164,137 @@ def test_bad_returns_are_named_and_change_nothing(
     assert Refund.objects.count() == 0 and stock_of("B1") == 7
 
 
+def test_a_refused_return_says_why_and_names_the_line(api_client, basket, refunder, fake_stripe):
+    """Each refusal names the line(s) at fault, so the manager's screen can point at them."""
+    order = buy(api_client)
+    other = buy(api_client)
+    ids = line_ids(order)
+    bread, tid = ids["B1"], order.transaction_id
+    refusals = [
+        (
+            [(999998, 1), (999999, 1)],
+            f"Line 999998, 999999 is not on {tid}.",
+            {"line_ids": [999998, 999999]},
+        ),
+        # A line of another order, even one of the same customer, is not on this receipt.
+        (
+            [(line_ids(other)["B1"], 1)],
+            f"Line {line_ids(other)['B1']} is not on {tid}.",
+            {"line_ids": [line_ids(other)["B1"]]},
+        ),
+        ([(bread, 1), (bread, 1)], "A line is named twice.", {"line_ids": [bread, bread]}),
+        (
+            [(bread, 0.5)],
+            "Quantity for Rye bread must be a positive whole number of items, or kg.",
+            {"line_id": bread},
+        ),
+        ([(bread, 4)], "Only 3 of Rye bread can still be returned.", {"line_id": bread}),
+    ]
+    for lines, message, detail in refusals:
+        response = give_back(
+            refunder,
+            order,
+            [{"line_id": line_id, "quantity": qty, "restock": True} for line_id, qty in lines],
+        )
+        assert response.status_code == 409, message
+        body = response.json()
+        assert (body["code"], body["message"]) == ("return_not_allowed", message)
+        assert {key: body["detail"][key] for key in detail} == detail
+    too_many = give_back(refunder, order, [{"line_id": bread, "quantity": 4, "restock": True}])
+    assert Decimal(str(too_many.json()["detail"]["returnable"])) == 3
+    assert Refund.objects.count() == 0 and order.lines.get(pk=bread).returned_quantity == 0
+
+
+def test_the_service_refuses_no_lines_and_a_quantity_of_zero(api_client, basket, fake_stripe):
+    """The API's and the admin's forms keep these out; the service says no to them itself."""
+    from checkout.errors import ReturnNotAllowed
+    from checkout.services.returns import ReturnedLine, return_lines
+
+    order = buy(api_client)
+    bread = line_ids(order)["B1"]
+    with pytest.raises(ReturnNotAllowed, match=r"^Name at least one line to return\.$"):
+        return_lines(order=order, lines=[], reason="x")
+    with pytest.raises(ReturnNotAllowed) as zero:
+        return_lines(
+            order=order,
+            lines=[ReturnedLine(line_id=bread, quantity=Decimal(0), restock=True)],
+            reason="x",
+        )
+    assert zero.value.message.startswith("Quantity for Rye bread must be a positive")
+    assert zero.value.detail == {"line_id": bread}
+    assert Refund.objects.count() == 0
+
+
+def test_a_manager_who_chooses_nothing_is_told_so(api_client, basket, manager_client, fake_stripe):
+    order = buy(api_client)
+    page = manager_client.post(f"/admin/checkout/order/{order.pk}/return/", {"reason": "x"})
+    assert page.status_code == 200 and "Name at least one line to return." in page.content.decode()
+    assert Refund.objects.count() == 0
+
+
+def test_a_return_of_cents_is_paid_and_a_free_item_is_not(api_client, refunder, fake_stripe):
+    """A roll at 0.30 with 0.20 off each: 0.10 paid per roll, and a return of one gives back
+    0.10. A sample at 0.20 with 0.50 off (never more than the item) was free: returning it
+    gives back nothing, so it is refused."""
+    bakery = make_category("Bakery")
+    roll = make_product(product_id="R1", name="Roll", price=Decimal("0.30"), category=bakery)
+    sample = make_product(product_id="S1", name="Sample", price=Decimal("0.20"), category=bakery)
+    make_promotion(kind="fixed_off", percent=None, amount=Decimal("0.20"), products=[roll])
+    make_promotion(kind="fixed_off", percent=None, amount=Decimal("0.50"), products=[sample])
+    cart = [{"product_id": "R1", "quantity": 2}, {"product_id": "S1", "quantity": 1}]
+    body = {
+        "cart": cart,
+        "payment_method": "credit_card",
+        "total_amount": 0.20,
+        "payment_token": "pm_card_visa",
+    }
+    answer = api_client.post("/api/checkout", body, format="json")
+    assert answer.status_code == 201, answer.json()
+    order = Order.objects.get(transaction_id=answer.json()["transaction_id"])
+    ids = line_ids(order)
+    free = give_back(refunder, order, [{"line_id": ids["S1"], "quantity": 1, "restock": True}])
+    assert free.status_code == 409
+    assert free.json()["message"] == "Nothing was paid for these units."
+    cents = give_back(refunder, order, [{"line_id": ids["R1"], "quantity": 1, "restock": True}])
+    assert cents.status_code == 201, cents.json()
+    assert cents.json()["return"]["amount"] == 0.10
+    assert fake_stripe.refunds and sum(r["amount"] for r in fake_stripe.refunds.values()) == 10
+
+
+def test_a_return_never_passes_what_is_left_after_a_refund_by_amount(
+    api_client, basket, refunder, manager, fake_stripe
+):
+    """2 crates 11.98 + deposits 6.60 + bread 4.98 = 23.56 paid; 20.00 given back by amount
+    leaves 3.56, less than a crate with its deposit (5.99 + 3.30 = 9.29)."""
+    from checkout.services.refunds import refund_order
+
+    order = buy(api_client)
+    assert order.total == Decimal("23.56")
+    refund_order(order=order, amount=Decimal("20.00"), user=manager, reason="damaged")
+    response = give_back(
+        refunder, order, [{"line_id": line_ids(order)["W12"], "quantity": 1, "restock": True}]
+    )
+    assert response.status_code == 409
+    assert response.json()["message"] == "These units cost 9.29; only 3.56 is left to refund."
+    assert Decimal(str(response.json()["detail"]["refundable"])) == Decimal("3.56")
+    assert Refund.objects.count() == 1
+
+
+def test_a_retried_return_of_the_last_units_answers_the_first_return(
+    api_client, basket, refunder, manager, fake_stripe
+):
+    """After the first return took every loaf, the retry (same key) is not "only 0 left": it is
+    the first return again, recorded with the manager who made it."""
+    order = buy(api_client)
+    lines = [{"line_id": line_ids(order)["B1"], "quantity": 3, "restock": True}]
+    first = give_back(refunder, order, lines, HTTP_IDEMPOTENCY_KEY="ret-all")
+    second = give_back(refunder, order, lines, HTTP_IDEMPOTENCY_KEY="ret-all")
+    assert first.status_code == second.status_code == 201, second.json()
+    assert first.json()["return"] == second.json()["return"]
+    refund = Refund.objects.get()
+    assert (refund.amount, refund.user) == (Decimal("4.98"), manager)
+
+
 def test_a_failed_order_cannot_be_returned(api_client, basket, refunder, fake_stripe):
     order = buy(api_client, card="pm_card_chargeDeclined")
     assert order.status == "failed"
@@ -231,3 +362,22 @@ def test_a_manager_returns_lines_in_the_admin(api_client, basket, manager_client
     refund = Refund.objects.get()
     assert refund.amount == Decimal("9.29") and refund.lines.get().restocked
     assert stock_of("W12") == 9
+
+
+def test_a_return_is_recorded_with_its_reason_or_as_a_return(api_client, basket, fake_stripe):
+    """The refund row and the order's history say why money went back: the reason given, or
+    "return" when none was."""
+    from checkout.services.returns import ReturnedLine, return_lines
+
+    order = buy(api_client)
+    ids = line_ids(order)
+    # one crate 5.99 + deposit 3.30 = 9.29; one loaf of the three for 4.98 = 1.66
+    for line_id, reason, amount, why in [
+        (ids["W12"], "leaking", "9.29", "leaking"),
+        (ids["B1"], "", "1.66", "return"),
+    ]:
+        refund = return_lines(
+            order=order, lines=[ReturnedLine(line_id, Decimal(1), True)], reason=reason
+        )
+        assert (refund.amount, refund.reason) == (Decimal(amount), why)
+        assert order.events.latest("pk").reason == f"refund of {amount} EUR: {why}"

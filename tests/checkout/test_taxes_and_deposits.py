@@ -138,28 +138,64 @@ def test_a_redeemed_voucher_is_refused_and_nothing_changes(api_client, drinks):
     assert quote(api_client, CART, [code]).json()["code"] == "voucher_redeemed"
 
 
+OTHER_SHOP = make_voucher_code("1.00", store="07")
+WORTH_NOTHING = make_voucher_code("0.00")
+
+
 @pytest.mark.parametrize(
-    ("code", "status", "error"),
+    ("code", "status", "error", "message"),
     [
-        ("2901000100105", 400, "invalid_voucher"),  # check digit wrong
-        ("4006381333931", 400, "invalid_voucher"),  # a product's GTIN, not a voucher
-        ("12345", 400, "invalid_voucher"),
-        (make_voucher_code("1.00", store="07"), 422, "voucher_other_shop"),
-        (make_voucher_code("0.00"), 400, "invalid_voucher"),
+        (
+            "2901000100105",
+            400,
+            "invalid_voucher",
+            "Voucher 2901000100105: the check digit does not match.",
+        ),
+        # a product's GTIN, not a voucher
+        ("4006381333931", 400, "invalid_voucher", "4006381333931 is not a deposit voucher."),
+        # digits, but not 13 of them; 13 characters, but not all digits
+        ("12345", 400, "invalid_voucher", "A deposit voucher is a 13-digit EAN-13."),
+        ("29010001001A5", 400, "invalid_voucher", "A deposit voucher is a 13-digit EAN-13."),
+        (
+            OTHER_SHOP,
+            422,
+            "voucher_other_shop",
+            f"Voucher {OTHER_SHOP} was printed by another shop.",
+        ),
+        (WORTH_NOTHING, 400, "invalid_voucher", f"Voucher {WORTH_NOTHING} is worth nothing."),
     ],
 )
-def test_bad_vouchers_are_named_and_change_nothing(api_client, drinks, code, status, error):
+def test_bad_vouchers_are_named_and_change_nothing(
+    api_client, drinks, code, status, error, message
+):
+    """The answer says what is wrong with the voucher and names it, so the phone can point at it."""
     before = snapshot()
     response = checkout(api_client, CART, 14.27, [code])
     assert response.status_code == status
-    assert response.json()["code"] == error
+    assert response.json() == {"code": error, "message": message, "detail": {"voucher": code}}
     assert snapshot() == before and not VoucherRedemption.objects.exists()
+
+
+def test_a_blank_voucher_scan_is_not_a_voucher():
+    from checkout.errors import InvalidVoucher
+    from checkout.vouchers import parse_voucher
+
+    for blank in ("", None, "   "):
+        with pytest.raises(InvalidVoucher) as refused:
+            parse_voucher(blank)
+        assert refused.value.message == "A deposit voucher is a 13-digit EAN-13."
+        assert refused.value.detail == {"voucher": ""}
 
 
 def test_the_same_voucher_twice_in_one_basket_is_refused(api_client, drinks):
     code = make_voucher_code("1.00")
     response = quote(api_client, CART, [code, code])
-    assert response.status_code == 400 and "twice" in response.json()["message"]
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "invalid_voucher",
+        "message": f"Voucher {code} is listed twice.",
+        "detail": {"voucher": code},
+    }
 
 
 def test_a_failed_payment_gives_the_voucher_back(api_client, drinks):
