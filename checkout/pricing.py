@@ -20,7 +20,7 @@ from checkout.errors import (
     VoucherRedeemed,
 )
 from checkout.models import VoucherRedemption
-from checkout.vouchers import Voucher
+from checkout.vouchers import Voucher, redeemed_message
 from grocery.money import ZERO, from_cents, round_money
 from grocery.tax import TaxEntry, taxes_for
 from promotions.engine import Discount, Line, Rule, apply_promotions
@@ -154,9 +154,7 @@ def quote_cart(
             )
         )
         if redeemed:
-            raise VoucherRedeemed(
-                f"Voucher {', '.join(redeemed)} was already redeemed.", vouchers=redeemed
-            )
+            raise VoucherRedeemed(redeemed_message(redeemed), vouchers=redeemed)
     return price_lines(
         [(products[pid], qty) for pid, qty in wanted.items()], vouchers=vouchers, at=at
     )

@@ -20,7 +20,7 @@ from catalog.services import refuses_beyond_stock
 from checkout.errors import CartLineNotFound, InvalidQuantity, ProductInactive, VoucherRedeemed
 from checkout.models import Cart, CartLine, CartVoucher, VoucherRedemption
 from checkout.pricing import quantity_problem
-from checkout.vouchers import parse_voucher
+from checkout.vouchers import parse_voucher, redeemed_message
 from grocery.money import ZERO
 
 CART_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_cart_token makes
@@ -170,7 +170,7 @@ def add_voucher(*, cart: Cart, code: str) -> None:
     (the checkout's redemption is what finally decides)."""
     voucher = parse_voucher(code)
     if VoucherRedemption.objects.filter(code=voucher.code).exists():
-        raise VoucherRedeemed(f"Voucher {voucher.code} was already redeemed.", voucher=voucher.code)
+        raise VoucherRedeemed(redeemed_message([voucher.code]), voucher=voucher.code)
     CartVoucher.objects.get_or_create(cart=cart, code=voucher.code)
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
 
