@@ -41,13 +41,19 @@ def goods():
     water = make_product(
         product_id="W12",
         name=WATER,
+        description="Natürliches Mineralwasser ohne Kohlensäure aus der Region.",
         price=Decimal("5.99"),
         deposit=Decimal("3.30"),
         category=make_category("Getränke"),
         stock=Decimal(20),
     )
     bread = make_product(
-        product_id="B1", name=BREAD, price=Decimal("2.49"), category=bakery, stock=Decimal(20)
+        product_id="B1",
+        name=BREAD,
+        description="Kräftiges Brot mit 70 % Roggen.",
+        price=Decimal("2.49"),
+        category=bakery,
+        stock=Decimal(20),
     )
     make_promotion(code="brot", name="Brotzeit", description="10 % auf Brot", products=[bread])
     return water, bread
@@ -87,6 +93,7 @@ def test_a_german_customer_buys_a_crate_returns_a_voucher_and_reads_two_vat_rate
     assert page.evaluate("document.documentElement.lang") == "de"
     expect(page.get_by_label("Sprache")).to_have_value("de")
     expect(page.locator("#product-price")).to_have_text(f"5,99{EUR}")
+    expect(page.locator("#product-deposit")).to_have_text(f"zzgl. 3,30{EUR} Pfand")
     expect(page.get_by_role("link", name="Warenkorb")).to_be_visible()
     assert axe_violations(page) == []
     shot(page, "product-de")
