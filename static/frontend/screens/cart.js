@@ -82,8 +82,10 @@ export function cartScreen(view) {
 
 /** Deposits (never discounted) and scanned deposit vouchers: lines of their own. */
 function extraLines(priced) {
+  // The product's name as the customer read it (its translation), else the server's line name.
+  const depositName = (d) => (cart.lines[d.product_id] ? _("Deposit: %(name)s", { name: cart.lines[d.product_id].name }) : d.name);
   const deposits = (priced.deposits || []).map((d) => html`<li class="deposit-line">
-    <div class="line-head"><span>${d.name}</span><b>${fmtMoney(d.total)}</b></div>
+    <div class="line-head"><span>${depositName(d)}</span><b>${fmtMoney(d.total)}</b></div>
     <p class="muted small">${d.quantity} × ${fmtMoney(d.unit_amount)}</p></li>`);
   const vouchers = (priced.vouchers || []).map((v) => html`<li class="voucher-line">
     <div class="line-head"><span>${_("Deposit voucher %(code)s", { code: v.code })}</span><b>−${fmtMoney(v.applied)}</b></div>
