@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.errors import OutOfStock, ProductNotFound
 from catalog.models import Product
@@ -100,16 +101,22 @@ def _sellable_product(product_id: str) -> Product:
     except Product.DoesNotExist:
         raise ProductNotFound(product_id=product_id) from None
     if not product.is_active:
-        raise ProductInactive(f"{product.name} is no longer sold.", product_ids=[product_id])
+        raise ProductInactive(
+            gettext("%(name)s is no longer sold.") % {"name": product.name},
+            product_ids=[product_id],
+        )
     return product
 
 
 def _check_line(product: Product, quantity: Decimal) -> None:
     if problem := quantity_problem(product, quantity):
-        raise InvalidQuantity(f"Quantity {problem}.", product_id=product.product_id)
+        raise InvalidQuantity(
+            gettext("Quantity %(problem)s.") % {"problem": problem}, product_id=product.product_id
+        )
     if quantity > product.stock and refuses_beyond_stock():
         raise OutOfStock(
-            f"Only {product.stock.normalize():f} of {product.name} left.",
+            gettext("Only %(stock)s of %(name)s left.")
+            % {"stock": f"{product.stock.normalize():f}", "name": product.name},
             lines=[
                 {
                     "product_id": product.product_id,
@@ -127,7 +134,9 @@ def add_to_cart(*, cart: Cart, product_id: str, quantity: Decimal) -> None:
         line = CartLine.objects.filter(cart=cart, product=product).first()
         new_quantity = quantity + (line.quantity if line else ZERO)
         if problem := quantity_problem(product, quantity):
-            raise InvalidQuantity(f"Quantity {problem}.", product_id=product_id)
+            raise InvalidQuantity(
+                gettext("Quantity %(problem)s.") % {"problem": problem}, product_id=product_id
+            )
         _check_line(product, new_quantity)
         _save_line(cart, product, line, new_quantity)
 

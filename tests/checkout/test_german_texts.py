@@ -117,3 +117,12 @@ def test_posters_print_in_the_chosen_language():
     assert "Scannen für Details und alle Produkte" in german
     english = pdf_text(render_posters([promotion], language="en-gb"))
     assert "PROMOTION" in english and "Valid" in english
+
+
+def test_a_refused_cart_is_explained_in_german(api_client, drinks):  # noqa: F811
+    half = german_quote(api_client, {"cart": [{"product_id": "B1", "quantity": 1.5}]})
+    assert half.json()["message"] == "Die Menge für B1 muss bei Stückware eine ganze Zahl sein."
+    unknown = german_quote(api_client, {"cart": [{"product_id": "NOPE", "quantity": 1}]})
+    assert unknown.json()["message"] == "Unbekanntes Produkt: NOPE."
+    english = quote(api_client, [{"product_id": "B1", "quantity": 1.5}]).json()
+    assert english["message"] == "Quantity for B1 must be a whole number for items sold each."
