@@ -66,12 +66,12 @@ class Reason(str):
     free"), remembering its template and values so the customer's language can write it again."""
 
     template: str
-    values: dict[str, str]
+    values: dict[str, str | int]
 
     def __new__(cls, template: str, **values: str | int):
         reason = super().__new__(cls, template % values)
         reason.template = template
-        reason.values = {key: str(value) for key, value in values.items()}
+        reason.values = values
         return reason
 
 
