@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from checkout.models import Order, VoucherRedemption
+from checkout.services.returns import ReturnedLine, return_lines
 from tests.factories import make_category, make_product, make_promotion, make_voucher_code
 from tests.fixtures.browser import ConsoleWatch, axe_violations
 from tests.frontend.test_stripe_checkout import FAKE_STRIPE_JS, STRIPE_JS
@@ -166,4 +167,19 @@ def test_a_german_customer_buys_a_crate_returns_a_voucher_and_reads_two_vat_rate
     ]
     assert VoucherRedemption.objects.get().code == voucher
     assert [i["amount"] for i in fake_stripe.intents.values()] == [1003]
+
+    # the shop takes the loaf back: the receipt shows the return and its VAT, in German
+    loaf = order.lines.get(product_code=bread.product_id)
+    return_lines(order=order, lines=[ReturnedLine(loaf.pk, Decimal(1), restock=True)])
+    page.reload()
+    returned = page.get_by_role("region", name="Rückgabe")
+    expect(returned.get_by_role("heading")).to_contain_text("Zurückgegeben am")
+    expect(returned).to_contain_text(f"1 × {BREAD}")
+    expect(returned.locator(".total-row")).to_have_text(f"Erstattet 1,95{EUR}")  # what it cost
+    refunded_vat = returned.get_by_role("table", name="Erstattete MwSt.")
+    expect(refunded_vat.locator("tbody tr th, tbody tr td")).to_have_text(
+        ["7 %", f"1,82{EUR}", f"0,13{EUR}", f"1,95{EUR}"]
+    )
+    assert axe_violations(page) == []
+    shot(page, "receipt-return-de")
     assert console.errors == []
