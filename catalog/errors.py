@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from grocery.errors import DomainError, NotFound
@@ -5,18 +6,18 @@ from grocery.errors import DomainError, NotFound
 
 class ProductNotFound(NotFound):
     code = "product_not_found"
-    message = "No product with that code."
+    message = _("No product with that code.")
 
 
 class OutOfStock(DomainError):
     code = "out_of_stock"
     status_code = status.HTTP_409_CONFLICT
-    message = "Not enough stock."
+    message = _("Not enough stock.")
 
 
 class InvalidCode(DomainError):
     code = "invalid_code"
-    message = "A code is a GTIN (8, 12, 13 or 14 digits) or a PLU (4 or 5 digits)."
+    message = _("A code is a GTIN (8, 12, 13 or 14 digits) or a PLU (4 or 5 digits).")
 
 
 class CodeInUse(DomainError):
@@ -24,9 +25,9 @@ class CodeInUse(DomainError):
 
     code = "code_in_use"
     status_code = status.HTTP_409_CONFLICT
-    message = "That code already belongs to another product."
+    message = _("That code already belongs to another product.")
 
 
 class CodeNotFound(NotFound):
     code = "code_not_found"
-    message = "The product has no such further code."
+    message = _("The product has no such further code.")

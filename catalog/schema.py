@@ -51,6 +51,11 @@ class ProductOutput(serializers.Serializer):
     min_age = serializers.IntegerField(
         allow_null=True, help_text="age-restricted (16, 18): an ID is checked at the exit"
     )
+    deposit = serializers.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        help_text="Deposit per item (bottles, crates) on top of the price, on a line of its own; 0 for none.",
+    )
     image_url = serializers.CharField(allow_null=True)
     url = serializers.URLField()
     qr_url = serializers.URLField()

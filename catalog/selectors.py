@@ -103,6 +103,7 @@ def product_payload(product: Product) -> dict:
         "active": product.is_active,
         "stock_state": product.stock_state,
         "min_age": product.required_age,
+        "deposit": json_money(product.deposit),
         "image_url": product.image.url if product.image else None,
         "url": product_url(product.product_id),
         "qr_url": f"{base}{reverse('product-qr', args=[product.product_id, 'svg'])}",

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from catalog.errors import CodeInUse, InvalidCode, OutOfStock, ProductNotFound
 from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code
@@ -276,7 +277,9 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
                 for pk, qty in sorted(beyond.items())
             ]
             names = ", ".join(s["product_id"] for s in short)
-            raise OutOfStock(f"Not enough stock for {names}.", lines=short)
+            raise OutOfStock(
+                gettext("Not enough stock for %(products)s.") % {"products": names}, lines=short
+            )
         movements = []
         for pk, qty in sorted(wanted.items()):
             delta = sign * qty
@@ -286,7 +289,10 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
                 row = row.filter(stock__gte=-delta)
             # F(): the database subtracts from the row as it is, so no decrement is ever lost.
             if not row.update(stock=F("stock") + delta):
-                raise OutOfStock(f"Not enough stock for {locked[pk].product_id}.")
+                raise OutOfStock(
+                    gettext("Not enough stock for %(products)s.")
+                    % {"products": locked[pk].product_id}
+                )
             movements.append(
                 StockMovement(
                     product_id=pk,

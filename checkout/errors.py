@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from grocery.errors import DomainError, NotFound
@@ -6,115 +7,117 @@ from grocery.errors import DomainError, NotFound
 class UnknownProducts(DomainError):
     code = "unknown_product"
     status_code = status.HTTP_404_NOT_FOUND
-    message = "Unknown product."
+    message = _("Unknown product.")
 
 
 class ProductInactive(DomainError):
     code = "product_inactive"
     status_code = status.HTTP_409_CONFLICT
-    message = "A product is no longer sold."
+    message = _("A product is no longer sold.")
 
 
 class InvalidQuantity(DomainError):
     code = "invalid_quantity"
     status_code = status.HTTP_400_BAD_REQUEST
-    message = "Invalid quantity."
+    message = _("Invalid quantity.")
 
 
 class EmptyCart(DomainError):
     code = "empty_cart"
     status_code = status.HTTP_400_BAD_REQUEST
-    message = "The cart is empty."
+    message = _("The cart is empty.")
 
 
 class TotalMismatch(DomainError):
     code = "total_mismatch"
     status_code = status.HTTP_409_CONFLICT
-    message = "The total does not match the server's total."
+    message = _("The total does not match the server's total.")
 
 
 class NothingToPay(DomainError):
     code = "nothing_to_pay"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    message = "This basket costs nothing; there is nothing to check out."
+    message = _("This basket costs nothing; there is nothing to check out.")
 
 
 class InvalidWebhookEvent(DomainError):
     code = "invalid_event"
     status_code = status.HTTP_400_BAD_REQUEST
-    message = "The event is not a Stripe event this shop can read."
+    message = _("The event is not a Stripe event this shop can read.")
 
 
 class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    message = "This Idempotency-Key was already used with a different request."
+    message = _("This Idempotency-Key was already used with a different request.")
 
 
 class OrderNotFound(NotFound):
     code = "transaction_not_found"
-    message = "No such transaction."
+    message = _("No such transaction.")
 
 
 class CartLineNotFound(NotFound):
     code = "cart_line_not_found"
-    message = "That product is not in the cart."
+    message = _("That product is not in the cart.")
 
 
 class NotConfirmable(DomainError):
     code = "not_confirmable"
     status_code = status.HTTP_409_CONFLICT
-    message = "This transaction is not waiting for confirmation."
+    message = _("This transaction is not waiting for confirmation.")
 
 
 class RefundNotAllowed(DomainError):
     code = "refund_not_allowed"
     status_code = status.HTTP_409_CONFLICT
-    message = "This refund is not possible."
+    message = _("This refund is not possible.")
 
 
 class PaymentUnavailable(DomainError):
     code = "payment_unavailable"
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    message = "The payment service is not answering; nothing was charged. Please try again."
+    message = _("The payment service is not answering; nothing was charged. Please try again.")
 
 
 class InvalidExitCode(NotFound):
     code = "invalid_exit_code"
-    message = "Not a valid exit code: not paid, refunded, expired or forged."
+    message = _("Not a valid exit code: not paid, refunded, expired or forged.")
 
 
 class ExitCheckNotAllowed(DomainError):
     code = "exit_check_not_allowed"
     status_code = status.HTTP_409_CONFLICT
-    message = "This exit code is not waiting for that check."
+    message = _("This exit code is not waiting for that check.")
 
 
 class AuditChargeFailed(DomainError):
     code = "audit_charge_failed"
     status_code = status.HTTP_402_PAYMENT_REQUIRED
-    message = "The missing items could not be charged: write them off, or take payment at a till."
+    message = _(
+        "The missing items could not be charged: write them off, or take payment at a till."
+    )
 
 
 class InvalidVoucher(DomainError):
     code = "invalid_voucher"
     status_code = status.HTTP_400_BAD_REQUEST
-    message = "This is not a deposit voucher of this shop."
+    message = _("This is not a deposit voucher of this shop.")
 
 
 class VoucherOtherShop(DomainError):
     code = "voucher_other_shop"
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    message = "This deposit voucher was printed by another shop."
+    message = _("This deposit voucher was printed by another shop.")
 
 
 class VoucherRedeemed(DomainError):
     code = "voucher_redeemed"
     status_code = status.HTTP_409_CONFLICT
-    message = "This deposit voucher was already redeemed."
+    message = _("This deposit voucher was already redeemed.")
 
 
 class ReturnNotAllowed(DomainError):
     code = "return_not_allowed"
     status_code = status.HTTP_409_CONFLICT
-    message = "These lines cannot be returned."
+    message = _("These lines cannot be returned.")

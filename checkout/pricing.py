@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.errors import OutOfStock
 from catalog.models import Product, quantity_fits_unit
@@ -20,7 +21,7 @@ from checkout.errors import (
     VoucherRedeemed,
 )
 from checkout.models import VoucherRedemption
-from checkout.vouchers import Voucher
+from checkout.vouchers import Voucher, redeemed_message
 from grocery.money import ZERO, from_cents, round_money
 from grocery.tax import TaxEntry, taxes_for
 from promotions.engine import Discount, Line, Rule, apply_promotions
@@ -83,18 +84,18 @@ class Quote:
 def quantity_problem(product: Product, quantity: Decimal) -> str | None:
     """Why a quantity is not acceptable for this product, or None."""
     if quantity <= 0:
-        return "must be greater than zero"
+        return _("must be greater than zero")
     # Under either stock policy: more than a person carries is a typo, not a sale.
     if product.sold_by_weight:
         limit, limit_text = settings.MAX_LINE_KG, f"{settings.MAX_LINE_KG.normalize():f} kg"
     else:
         limit = limit_text = settings.MAX_LINE_QUANTITY
     if quantity > limit:
-        return f"must be at most {limit_text} on one line"
+        return _("must be at most %(limit)s on one line") % {"limit": limit_text}
     if not quantity_fits_unit(quantity, product.unit):
-        return "must be a whole number for items sold each"
+        return _("must be a whole number for items sold each")
     if quantity != quantity.quantize(GRAM):
-        return "must have at most 3 decimals (kg)"
+        return _("must have at most 3 decimals (kg)")
     return None
 
 
@@ -127,7 +128,9 @@ def quote_cart(
     products = load_products(wanted)
     unknown = sorted(set(wanted) - set(products))
     if unknown:
-        raise UnknownProducts(f"Unknown product: {', '.join(unknown)}.", product_ids=unknown)
+        raise UnknownProducts(
+            _("Unknown product: %(codes)s.") % {"codes": ", ".join(unknown)}, product_ids=unknown
+        )
     bad = {
         pid: problem
         for pid, qty in wanted.items()
@@ -135,10 +138,15 @@ def quote_cart(
     }
     if bad:
         first = next(iter(bad))
-        raise InvalidQuantity(f"Quantity for {first} {bad[first]}.", lines=bad)
+        raise InvalidQuantity(
+            _("Quantity for %(product)s %(problem)s.") % {"product": first, "problem": bad[first]},
+            lines=bad,
+        )
     inactive = sorted(pid for pid in wanted if not products[pid].is_active)
     if inactive:
-        raise ProductInactive(f"No longer sold: {', '.join(inactive)}.", product_ids=inactive)
+        raise ProductInactive(
+            _("No longer sold: %(codes)s.") % {"codes": ", ".join(inactive)}, product_ids=inactive
+        )
     short = [
         {"product_id": pid, "requested": qty, "available": products[pid].stock}
         for pid, qty in wanted.items()
@@ -146,7 +154,7 @@ def quote_cart(
     ]
     if short and refuses_beyond_stock():
         names = ", ".join(s["product_id"] for s in short)
-        raise OutOfStock(f"Not enough stock for {names}.", lines=short)
+        raise OutOfStock(_("Not enough stock for %(products)s.") % {"products": names}, lines=short)
     if vouchers:
         redeemed = sorted(
             VoucherRedemption.objects.filter(code__in=[v.code for v in vouchers]).values_list(
@@ -154,9 +162,7 @@ def quote_cart(
             )
         )
         if redeemed:
-            raise VoucherRedeemed(
-                f"Voucher {', '.join(redeemed)} was already redeemed.", vouchers=redeemed
-            )
+            raise VoucherRedeemed(redeemed_message(redeemed), vouchers=redeemed)
     return price_lines(
         [(products[pid], qty) for pid, qty in wanted.items()], vouchers=vouchers, at=at
     )

@@ -8,16 +8,18 @@ from django.core import signing
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.selectors import json_price_per_kg, json_quantity
 from catalog.services import refuses_beyond_stock
 from checkout.errors import OrderNotFound
 from checkout.models import Cart, ExitDecision, ExitVerification, Order, VoucherRedemption
 from checkout.pricing import Quote, price_lines
-from checkout.vouchers import parse_voucher
+from checkout.vouchers import parse_voucher, redeemed_message
 from grocery.errors import DomainError
 from grocery.money import ZERO, json_money
 from grocery.tax import TaxEntry, taxes_for, taxes_payload
+from promotions.reasons import reason_text
 
 EXIT_SALT = "checkout.exit-code"
 STATUS_WORDS = {
@@ -29,17 +31,24 @@ STATUS_WORDS = {
     Order.Status.REFUNDED: "refunded",
 }
 MESSAGES = {
-    "success": "Checkout completed",
-    "requires_action": "Please confirm the payment with your bank.",
-    "pending": "The payment is still being processed.",
-    "refunded": "This purchase was refunded.",
+    "success": gettext_lazy("Checkout completed"),
+    "requires_action": gettext_lazy("Please confirm the payment with your bank."),
+    "pending": gettext_lazy("The payment is still being processed."),
+    "refunded": gettext_lazy("This purchase was refunded."),
 }
 FAILURE_MESSAGES = {
-    "gateway_unavailable": "The payment service is not answering; nothing was charged.",
-    "not_charged": "The payment never reached the payment service; nothing was charged.",
-    "gateway_misconfigured": "Card payments are unavailable right now; nothing was charged.",
-    "payment_rejected": "The payment details were not accepted; nothing was charged. "
-    "Please try another card.",
+    "gateway_unavailable": gettext_lazy(
+        "The payment service is not answering; nothing was charged."
+    ),
+    "not_charged": gettext_lazy(
+        "The payment never reached the payment service; nothing was charged."
+    ),
+    "gateway_misconfigured": gettext_lazy(
+        "Card payments are unavailable right now; nothing was charged."
+    ),
+    "payment_rejected": gettext_lazy(
+        "The payment details were not accepted; nothing was charged. Please try another card."
+    ),
 }
 
 
@@ -47,7 +56,16 @@ def _discount_payload(discount) -> dict:
     return {
         "promotion_id": discount.promotion_id,
         "amount": json_money(discount.amount),
-        "reason": discount.reason,
+        "reason": reason_text(discount.reason),
+    }
+
+
+def _stored_discount_payload(stored: dict) -> dict:
+    """A receipt line's discount as the order kept it, its reason in the customer's language."""
+    return {
+        "promotion_id": stored["promotion_id"],
+        "amount": json_money(Decimal(stored["amount"])),
+        "reason": reason_text(stored["reason"], stored.get("template", ""), stored.get("values")),
     }
 
 
@@ -106,7 +124,7 @@ def _extras_payload(*, deposits, vouchers, deposit_total, voucher_total, taxes) 
         "deposits": [
             {
                 "product_id": product_id,
-                "name": f"Deposit: {name}",
+                "name": gettext("Deposit: %(name)s") % {"name": name},
                 "quantity": json_quantity(quantity),
                 "unit_amount": json_money(unit),
                 "total": json_money(total),
@@ -151,7 +169,7 @@ def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> di
             {
                 "voucher": code,
                 "code": "voucher_redeemed",
-                "message": f"Voucher {code} was already redeemed.",
+                "message": redeemed_message([code]),
             }
         )
     vouchers = []
@@ -170,7 +188,7 @@ def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> di
                 {
                     "product_id": product.product_id,
                     "code": "inactive",
-                    "message": f"{product.name} is no longer sold.",
+                    "message": gettext("%(name)s is no longer sold.") % {"name": product.name},
                 }
             )
         elif line.quantity > product.stock and refuses_beyond_stock():
@@ -178,7 +196,8 @@ def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> di
                 {
                     "product_id": product.product_id,
                     "code": "insufficient_stock",
-                    "message": f"Only {json_quantity(product.stock)} of {product.name} left.",
+                    "message": gettext("Only %(stock)s of %(name)s left.")
+                    % {"stock": json_quantity(product.stock), "name": product.name},
                 }
             )
         if line.price_when_added != product.price:
@@ -186,8 +205,8 @@ def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> di
                 {
                     "product_id": product.product_id,
                     "code": "price_changed",
-                    "message": f"{product.name} now costs {product.price} "
-                    f"(was {line.price_when_added}).",
+                    "message": gettext("%(name)s now costs %(price)s (was %(was)s).")
+                    % {"name": product.name, "price": product.price, "was": line.price_when_added},
                 }
             )
     # Lines that can no longer be sold stay visible but are not counted.
@@ -355,9 +374,7 @@ def receipt_payload(order: Order) -> dict:
                 "line_total": json_money(line.line_total + line.discount),
                 "discount": json_money(line.discount),
                 "total": json_money(line.line_total),
-                "discounts": [
-                    {**d, "amount": json_money(Decimal(d["amount"]))} for d in line.discounts
-                ],
+                "discounts": [_stored_discount_payload(d) for d in line.discounts],
                 "tax_rate": float(line.tax_rate),
                 "deposit": json_money(line.deposit),
                 "returned_quantity": json_quantity(line.returned_quantity),
@@ -430,14 +447,15 @@ def checkout_payload(order: Order) -> dict:
     word = STATUS_WORDS[order.status]
     if word == "failed":
         message = FAILURE_MESSAGES.get(order.failure_code) or (
-            f"Payment failed: {order.failure_reason.split(': ', 1)[-1]}"
+            gettext("Payment failed: %(reason)s")
+            % {"reason": order.failure_reason.split(": ", 1)[-1]}
         )
     else:
         message = MESSAGES[word]
     payload = {
         "transaction_id": order.transaction_id,
         "status": word,
-        "message": message,
+        "message": str(message),  # in the customer's language, now
         "receipt": receipt_payload(order),
         "receipt_url": f"{settings.PUBLIC_BASE_URL}"
         f"{reverse('receipt-detail', args=[order.transaction_id])}",

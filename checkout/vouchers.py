@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.gtin import InvalidGtin, normalize_gtin
 from checkout.errors import InvalidVoucher, VoucherOtherShop
@@ -25,21 +27,32 @@ def _digits(code: str, letter: str) -> str:
 def parse_voucher(code: str) -> Voucher:
     code = (code or "").strip()
     if not (len(code) == 13 and code.isdigit()):
-        raise InvalidVoucher("A deposit voucher is a 13-digit EAN-13.", voucher=code)
+        raise InvalidVoucher(_("A deposit voucher is a 13-digit EAN-13."), voucher=code)
     try:
         normalize_gtin(code)
     except InvalidGtin as exc:
         raise InvalidVoucher(
-            f"Voucher {code}: the check digit does not match.", voucher=code
+            _("Voucher %(code)s: the check digit does not match.") % {"code": code}, voucher=code
         ) from exc
     if _digits(code, "P") != settings.VOUCHER_PREFIX:
-        raise InvalidVoucher(f"{code} is not a deposit voucher.", voucher=code)
+        raise InvalidVoucher(_("%(code)s is not a deposit voucher.") % {"code": code}, voucher=code)
     if _digits(code, "S") != settings.VOUCHER_STORE:
-        raise VoucherOtherShop(f"Voucher {code} was printed by another shop.", voucher=code)
+        raise VoucherOtherShop(
+            _("Voucher %(code)s was printed by another shop.") % {"code": code}, voucher=code
+        )
     amount = from_cents(int(_digits(code, "A")))
     if amount <= 0:
-        raise InvalidVoucher(f"Voucher {code} is worth nothing.", voucher=code)
+        raise InvalidVoucher(_("Voucher %(code)s is worth nothing.") % {"code": code}, voucher=code)
     return Voucher(code=code, amount=amount)
+
+
+def redeemed_message(codes: list[str]) -> str:
+    """What the customer reads when vouchers were already spent, in their language."""
+    return ngettext(
+        "Voucher %(codes)s was already redeemed.",
+        "Vouchers %(codes)s were already redeemed.",
+        len(codes),
+    ) % {"codes": ", ".join(codes)}
 
 
 def parse_vouchers(codes) -> list[Voucher]:
@@ -47,6 +60,9 @@ def parse_vouchers(codes) -> list[Voucher]:
     seen: set[str] = set()
     for voucher in vouchers:
         if voucher.code in seen:
-            raise InvalidVoucher(f"Voucher {voucher.code} is listed twice.", voucher=voucher.code)
+            raise InvalidVoucher(
+                _("Voucher %(code)s is listed twice.") % {"code": voucher.code},
+                voucher=voucher.code,
+            )
         seen.add(voucher.code)
     return vouchers

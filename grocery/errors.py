@@ -4,6 +4,7 @@ Every error body has the same shape: {"code": "...", "message": "...", "detail":
 """
 
 from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -14,10 +15,10 @@ class DomainError(Exception):
 
     code = "error"
     status_code = status.HTTP_400_BAD_REQUEST
-    message = "The request could not be processed."
+    message = _("The request could not be processed.")
 
     def __init__(self, message: str | None = None, **detail):
-        self.message = message or self.message
+        self.message = str(message or self.message)  # in the language of the request, now
         self.detail = detail
         super().__init__(self.message)
 
@@ -25,7 +26,7 @@ class DomainError(Exception):
 class NotFound(DomainError):
     code = "not_found"
     status_code = status.HTTP_404_NOT_FOUND
-    message = "Not found."
+    message = _("Not found.")
 
 
 def error_body(code: str, message: str, detail=None) -> dict:

@@ -1,10 +1,13 @@
 """Shared bits for the PDFs the shop prints (shelf labels, promotion posters)."""
 
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
 import reportlab
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import get_language
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -16,6 +19,7 @@ _FONT_CANDIDATES = {
     "Shop-Bold": ["/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "VeraBd.ttf"],
 }
 CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF "}
+SYMBOL_AFTER = frozenset({"de"})  # languages that write the symbol after the amount
 
 
 @cache
@@ -31,8 +35,12 @@ def fonts() -> tuple[str, str]:
 
 
 def money_text(amount, *, grouped: bool = False) -> str:
+    """An amount as the active language writes it: "€1,234.50" in English, "1.234,50 €" in German."""
     symbol = CURRENCY_SYMBOLS.get(settings.CURRENCY, settings.CURRENCY + " ")
-    return f"{symbol}{amount:,.2f}" if grouped else f"{symbol}{amount:.2f}"
+    digits = number_format(Decimal(amount), 2, use_l10n=True, force_grouping=grouped)
+    if get_language() in SYMBOL_AFTER:
+        return f"{digits} {symbol.strip()}"
+    return f"{symbol}{digits}"
 
 
 def fit_lines(

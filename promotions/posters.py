@@ -1,11 +1,17 @@
-"""A5 posters for promotions: name, description, validity and a vector QR of the promotion's page."""
+"""A5 posters for promotions: name, description, validity and a vector QR of the promotion's page.
+The fixed words and dates are in the active language (the manager's: the admin's language
+switch); the promotion's name and description are printed as the manager entered them."""
 
 import io
 from collections.abc import Iterable
+from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
@@ -23,13 +29,14 @@ QR_SIZE = 62 * mm
 
 
 def validity_text(promotion: Promotion) -> str:
-    """'Valid 1 Dec – 14 Dec 2026' in the shop's time zone; valid_until is exclusive."""
+    """'Valid 1 Dec – 14 Dec 2026' in the shop's time zone and the active language; valid_until
+    is exclusive."""
     first = timezone.localtime(promotion.valid_from)
     last = timezone.localtime(promotion.valid_until - timedelta(microseconds=1))
     if first.date() == last.date():
-        return f"Valid on {first:%-d %b %Y}"
-    start = f"{first:%-d %b}" if first.year == last.year else f"{first:%-d %b %Y}"
-    return f"Valid {start} – {last:%-d %b %Y}"
+        return _("Valid on %(date)s") % {"date": date_format(first, "j M Y")}
+    start = date_format(first, "j M" if first.year == last.year else "j M Y")
+    return _("Valid %(start)s – %(end)s") % {"start": start, "end": date_format(last, "j M Y")}
 
 
 def _draw_poster(canvas: Canvas, promotion: Promotion) -> None:
@@ -40,7 +47,7 @@ def _draw_poster(canvas: Canvas, promotion: Promotion) -> None:
     canvas.rect(0, height - 28 * mm, width, 28 * mm, stroke=0, fill=1)
     canvas.setFillColor(white)
     canvas.setFont(bold, 26)
-    canvas.drawCentredString(width / 2, height - 18 * mm, "PROMOTION")
+    canvas.drawCentredString(width / 2, height - 18 * mm, _("PROMOTION"))
 
     y = height - 28 * mm - 16 * mm
     canvas.setFillColor(INK)
@@ -64,15 +71,21 @@ def _draw_poster(canvas: Canvas, promotion: Promotion) -> None:
     canvas.setFillColor(INK)
     draw_qr(canvas, url, (width - QR_SIZE) / 2, MARGIN + 14 * mm, QR_SIZE)
     canvas.setFont(regular, 10)
-    canvas.drawCentredString(width / 2, MARGIN + 9 * mm, "Scan for the details and the products")
+    canvas.drawCentredString(width / 2, MARGIN + 9 * mm, _("Scan for the details and the products"))
     canvas.setFont(bold, 9)
     canvas.drawCentredString(width / 2, MARGIN + 3 * mm, url)
 
 
-def render_posters(promotions: Iterable[Promotion]) -> bytes:
+def render_posters(promotions: Iterable[Promotion], *, language: str | None = None) -> bytes:
+    """One A5 poster per promotion, in `language` when given, else the active one."""
+    with override(language) if language else nullcontext():
+        return _render_posters(promotions)
+
+
+def _render_posters(promotions: Iterable[Promotion]) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A5, pageCompression=1)
-    canvas.setTitle("Promotion posters")
+    canvas.setTitle(_("Promotion posters"))
     canvas.setCreator(settings.PUBLIC_BASE_URL)
     printed = 0
     for promotion in promotions:

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.utils import translation
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
@@ -55,6 +56,14 @@ def _fresh_cache():
     forget_active_promotions()  # the per-process memo outlives the rolled-back rows
     yield
     reset_breaker()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A German request leaves German active in the thread (LocaleMiddleware never switches
+    back): the next test starts in the default language again."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

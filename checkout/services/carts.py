@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.errors import OutOfStock, ProductNotFound
 from catalog.models import Product
@@ -20,7 +21,7 @@ from catalog.services import refuses_beyond_stock
 from checkout.errors import CartLineNotFound, InvalidQuantity, ProductInactive, VoucherRedeemed
 from checkout.models import Cart, CartLine, CartVoucher, VoucherRedemption
 from checkout.pricing import quantity_problem
-from checkout.vouchers import parse_voucher
+from checkout.vouchers import parse_voucher, redeemed_message
 from grocery.money import ZERO
 
 CART_TOKEN_FORMAT = re.compile(r"[A-Za-z0-9_-]{32}")  # what new_cart_token makes
@@ -100,16 +101,22 @@ def _sellable_product(product_id: str) -> Product:
     except Product.DoesNotExist:
         raise ProductNotFound(product_id=product_id) from None
     if not product.is_active:
-        raise ProductInactive(f"{product.name} is no longer sold.", product_ids=[product_id])
+        raise ProductInactive(
+            gettext("%(name)s is no longer sold.") % {"name": product.name},
+            product_ids=[product_id],
+        )
     return product
 
 
 def _check_line(product: Product, quantity: Decimal) -> None:
     if problem := quantity_problem(product, quantity):
-        raise InvalidQuantity(f"Quantity {problem}.", product_id=product.product_id)
+        raise InvalidQuantity(
+            gettext("Quantity %(problem)s.") % {"problem": problem}, product_id=product.product_id
+        )
     if quantity > product.stock and refuses_beyond_stock():
         raise OutOfStock(
-            f"Only {product.stock.normalize():f} of {product.name} left.",
+            gettext("Only %(stock)s of %(name)s left.")
+            % {"stock": f"{product.stock.normalize():f}", "name": product.name},
             lines=[
                 {
                     "product_id": product.product_id,
@@ -127,7 +134,9 @@ def add_to_cart(*, cart: Cart, product_id: str, quantity: Decimal) -> None:
         line = CartLine.objects.filter(cart=cart, product=product).first()
         new_quantity = quantity + (line.quantity if line else ZERO)
         if problem := quantity_problem(product, quantity):
-            raise InvalidQuantity(f"Quantity {problem}.", product_id=product_id)
+            raise InvalidQuantity(
+                gettext("Quantity %(problem)s.") % {"problem": problem}, product_id=product_id
+            )
         _check_line(product, new_quantity)
         _save_line(cart, product, line, new_quantity)
 
@@ -170,7 +179,7 @@ def add_voucher(*, cart: Cart, code: str) -> None:
     (the checkout's redemption is what finally decides)."""
     voucher = parse_voucher(code)
     if VoucherRedemption.objects.filter(code=voucher.code).exists():
-        raise VoucherRedeemed(f"Voucher {voucher.code} was already redeemed.", voucher=voucher.code)
+        raise VoucherRedeemed(redeemed_message([voucher.code]), voucher=voucher.code)
     CartVoucher.objects.get_or_create(cart=cart, code=voucher.code)
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
 

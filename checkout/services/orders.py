@@ -23,10 +23,11 @@ from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, ge
 from checkout.models import Order, OrderEvent, OrderLine, OrderTax, VoucherRedemption
 from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
 from checkout.services.payments import apply_payment_result, transition_order
-from checkout.vouchers import parse_vouchers
+from checkout.vouchers import parse_vouchers, redeemed_message
 from grocery.metrics import CHARGES
 from grocery.money import ZERO, round_money
 from grocery.tasks import enqueue_on_commit
+from promotions.reasons import stored_reason
 
 logger = logging.getLogger(__name__)
 Status = Order.Status
@@ -154,7 +155,11 @@ def _reserve(
                 discount=line.discount,
                 line_total=line.total,
                 discounts=[
-                    {"promotion_id": d.promotion_id, "amount": str(d.amount), "reason": d.reason}
+                    {
+                        "promotion_id": d.promotion_id,
+                        "amount": str(d.amount),
+                        **stored_reason(d.reason),
+                    }
                     for d in line.discounts
                 ],
                 tax_rate=line.tax_rate,
@@ -199,9 +204,7 @@ def _redeem_vouchers(order: Order, quote: Quote) -> None:
             )
     except IntegrityError as exc:
         codes = [v.voucher.code for v in quote.vouchers]
-        raise VoucherRedeemed(
-            f"Voucher {', '.join(codes)} was already redeemed.", vouchers=codes
-        ) from exc
+        raise VoucherRedeemed(redeemed_message(codes), vouchers=codes) from exc
 
 
 def _charge(order: Order, payment_token: str) -> None:

@@ -55,6 +55,26 @@ def show(amount: Decimal) -> str:
     return str(amount.quantize(CENT))
 
 
+def gettext_noop(text: str) -> str:
+    """Marks a reason's template for `makemessages` (a keyword it knows) without importing Django:
+    the engine writes English; promotions.reasons writes the same reason in another language."""
+    return text
+
+
+class Reason(str):
+    """Why a line got a discount, as the receipt prints it in English ("3 for 2: 1 × Banana
+    free"), remembering its template and values so the customer's language can write it again."""
+
+    template: str
+    values: dict[str, str | int]
+
+    def __new__(cls, template: str, **values: str | int):
+        reason = super().__new__(cls, template % values)
+        reason.template = template
+        reason.values = values
+        return reason
+
+
 def prepare(lines: Iterable[Line]) -> list[CartLine]:
     """The lines in cents, merged and in one canonical order, whatever order the caller gave."""
     # The same product at the same price on two lines is one line: the split must not matter.

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
-from promotions.engine.cart import CartLine, round_half_up, show, spread, to_cents
+from promotions.engine.cart import (
+    CartLine,
+    Reason,
+    gettext_noop,
+    round_half_up,
+    show,
+    spread,
+    to_cents,
+)
 
 
 class Kind:
@@ -37,7 +45,7 @@ class Saving:
     promotion_id: str
     line: CartLine
     cents: int
-    reason: str
+    reason: Reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +74,7 @@ class Deal:
     def offers(self, lines: list[CartLine]) -> list[Saving]:
         raise NotImplementedError
 
-    def _spread_over(self, lines: list[CartLine], cents: int, reason: str) -> list[Saving]:
+    def _spread_over(self, lines: list[CartLine], cents: int, reason: Reason) -> list[Saving]:
         """`cents` shared out over the lines by what is left of them, exact to the cent."""
         parts = spread(cents, [line.left for line in lines])
         return [
@@ -86,7 +94,11 @@ class PercentageOff(Deal):
     def offers(self, lines: list[CartLine]) -> list[Saving]:
         qualifying = [line for line in lines if line.left and self.qualifies(line)]
         total = round_half_up(Decimal(sum(line.left for line in qualifying)) * self.percent / 100)
-        reason = f"{self.name}: {self.percent.normalize():f}% off"
+        reason = Reason(
+            gettext_noop("%(name)s: %(percent)s%% off"),
+            name=self.name,
+            percent=f"{self.percent.normalize():f}",
+        )
         return self._spread_over(qualifying, total, reason)
 
 
@@ -105,7 +117,12 @@ class FixedOffEachUnit(Deal):
                 self.promotion_id,
                 line,
                 per_unit * line.units,
-                f"{self.name}: {show(self.amount)} off × {line.units}",
+                Reason(
+                    gettext_noop("%(name)s: %(amount)s off × %(units)s"),
+                    name=self.name,
+                    amount=show(self.amount),
+                    units=line.units,
+                ),
             )
             for line in lines
             if line.units and self.qualifies(line)
@@ -140,7 +157,12 @@ class FreeUnits(Deal):
                     self.promotion_id,
                     line,
                     count * line.unit_cents,
-                    f"{self.name}: {count} × {line.label} free",
+                    Reason(
+                        gettext_noop("%(name)s: %(units)s × %(product)s free"),
+                        name=self.name,
+                        units=count,
+                        product=line.label,
+                    ),
                 )
             )
             free_count -= count
@@ -244,7 +266,14 @@ class BundlePrice(Deal):
                 self.promotion_id,
                 b.line,
                 b.cents,
-                f"{self.name}: {b.units} × {b.line.label} in {size} for {price}",
+                Reason(
+                    gettext_noop("%(name)s: %(units)s × %(product)s in %(size)s for %(price)s"),
+                    name=self.name,
+                    units=b.units,
+                    product=b.line.label,
+                    size=size,
+                    price=price,
+                ),
             )
             for b in bundled.values()
             if b.cents
@@ -264,7 +293,12 @@ class BasketThreshold(Deal):
         qualifying = [line for line in lines if self.qualifies(line)]
         if not qualifying or sum(line.gross for line in qualifying) < to_cents(self.threshold):
             return []
-        reason = f"{self.name}: share of {show(self.amount)} off a spend of {show(self.threshold)}"
+        reason = Reason(
+            gettext_noop("%(name)s: share of %(amount)s off a spend of %(threshold)s"),
+            name=self.name,
+            amount=show(self.amount),
+            threshold=show(self.threshold),
+        )
         return self._spread_over(
             [line for line in qualifying if line.left], to_cents(self.amount), reason
         )

@@ -32,14 +32,14 @@ export const lineEstimate = (item, q) =>
 
 /** Deposit and voucher totals of a priced cart or receipt, as rows of a totals list. */
 export function extraRows(p) {
-  return (Number(p.deposit_total) ? `<div class="deposit"><dt>Deposits</dt><dd>${fmtMoney(p.deposit_total)}</dd></div>` : "")
-    + (Number(p.voucher_total) ? `<div class="discount"><dt>Deposit vouchers</dt><dd id="voucher-total">−${fmtMoney(p.voucher_total)}</dd></div>` : "");
+  return (Number(p.deposit_total) ? `<div class="deposit"><dt>${_("Deposits")}</dt><dd>${fmtMoney(p.deposit_total)}</dd></div>` : "")
+    + (Number(p.voucher_total) ? `<div class="discount"><dt>${_("Deposit vouchers")}</dt><dd id="voucher-total">−${fmtMoney(p.voucher_total)}</dd></div>` : "");
 }
 /** VAT per rate (the server's taxes list): what an EU receipt must show. */
-export function vatTable(taxes, caption = "VAT included") {
+export function vatTable(taxes, caption = _("VAT included")) {
   if (!taxes?.length) return "";
-  const pct = (r) => `${Number(r).toLocaleString("en-GB")} %`;
+  const pct = (r) => `${Number(r).toLocaleString(LOCALE)} %`;
   return `<table class="vat"><caption>${caption}</caption>
-    <thead><tr><th scope="col">Rate</th><th scope="col">Net</th><th scope="col">VAT</th><th scope="col">Gross</th></tr></thead>
+    <thead><tr><th scope="col">${_("Rate")}</th><th scope="col">${_("Net")}</th><th scope="col">${_("VAT")}</th><th scope="col">${_("Gross")}</th></tr></thead>
     <tbody>${taxes.map((t) => `<tr><th scope="row">${pct(t.rate)}</th><td>${fmtMoney(t.net)}</td><td>${fmtMoney(t.tax)}</td><td>${fmtMoney(t.gross)}</td></tr>`).join("")}</tbody></table>`;
 }

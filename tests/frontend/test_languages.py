@@ -2,9 +2,11 @@
 the PWA's message catalogue and the admin; an unknown language is a JSON 400; the compiled
 catalogues are in step with their .po files and every text the PWA asks for is translated."""
 
+import ast
 import re
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -16,6 +18,41 @@ pytestmark = pytest.mark.django_db
 FRONTEND = Path(settings.BASE_DIR) / "static" / "frontend"
 # _("...") in the PWA's modules: what `makemessages -d djangojs` collects.
 ASKED = re.compile(r'\b_\("((?:[^"\\]|\\.)*)"')
+ROOT = Path(settings.BASE_DIR)
+GERMAN = ROOT / "locale" / "de" / "LC_MESSAGES"
+APPS = ("catalog", "checkout", "promotions", "frontend", "shop", "grocery")
+# The calls `makemessages` collects from Python (and the engine's own gettext_noop).
+GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
+# {% translate "..." %} in templates.
+TEMPLATE_TEXT = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.*?)\1""")
+# Words German writes as English does; anything else left as its msgid is a text never translated.
+SAME_IN_GERMAN = {"Offline", "Code %(code)s"}
+
+
+def python_texts() -> set[str]:
+    """Every literal text our Python code hands to gettext (the first argument of the call)."""
+    found = set()
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                if (
+                    isinstance(node, ast.Call)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) in GETTEXT
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
+                    found.add(node.args[0].value)
+    return found
+
+
+def template_texts() -> set[str]:
+    return {
+        text
+        for app in APPS
+        for path in (ROOT / app).rglob("templates/**/*.html")
+        for _quote, text in TEMPLATE_TEXT.findall(path.read_text())
+    }
 
 
 def test_the_browsers_language_picks_the_shell_and_its_catalogue(client):
@@ -72,3 +109,27 @@ def test_every_text_the_pwa_asks_for_has_a_german_translation():
 def test_the_compiled_catalogues_are_up_to_date():
     """The .mo files are committed (no gettext on a fresh machine); polib checks they match."""
     call_command("compile_translations", check=True)
+
+
+def test_every_text_the_server_marks_has_a_german_translation():
+    """A text wrapped in gettext but missing from locale/de (no makemessages after adding it)
+    would reach German customers in English without any error: this names it."""
+    catalogue = {e.msgid: e for e in polib.pofile(str(GERMAN / "django.po")) if not e.obsolete}
+    marked = python_texts() | template_texts()
+    assert {"Deposit: %(name)s", "%(name)s: %(percent)s%% off", "Skip to content"} <= marked
+    missing = sorted(marked - set(catalogue))
+    assert missing == [], "run makemessages -l de, translate, compile_translations"
+
+
+@pytest.mark.parametrize("domain", ["django", "djangojs"])
+def test_no_german_text_is_left_in_english(domain):
+    """compile_translations refuses empty and fuzzy entries; a msgstr copied from its msgid
+    passes that check and still reads English."""
+    entries = [e for e in polib.pofile(str(GERMAN / f"{domain}.po")) if not e.obsolete]
+    same = sorted(
+        e.msgid
+        for e in entries
+        if e.msgid not in SAME_IN_GERMAN
+        and (e.msgstr == e.msgid or e.msgid_plural and e.msgstr_plural.get(0) == e.msgid)
+    )
+    assert same == []

@@ -26,7 +26,11 @@ LANGUAGES = {  # how a total is written: €1,247.93 / 1.247,93 €
 YOGHURT_PRICE = {"en-GB": "€2.41", "de-DE": "2,41\xa0€"}
 
 # Every amount on the screen, each of which must stay on one line.
-AMOUNTS = ".line-total, .discount > b, .totals dd"
+AMOUNTS = ".line-total, .discount > b, .totals dd, .deposit-line b"
+DEPOSIT_LINE = {  # the name the customer read, in their language
+    "en-GB": "Deposit: Still mineral water, returnable glass bottles 12 × 0.7 l",
+    "de-DE": "Pfand: Mineralwasserkastenmehrwegglasflaschen Naturell 12 × 0,7 l",
+}
 ONE_LINE = """selector => [...document.querySelectorAll(selector)].filter(el => {
   const style = getComputedStyle(el);
   const line = parseFloat(style.lineHeight) || parseFloat(style.fontSize) * 1.2;
@@ -46,6 +50,7 @@ def basket():
     water = make_product(
         name="Still mineral water, returnable glass bottles 12 × 0.7 l",
         price=Decimal("1234.56"),  # a four-digit total: the widest amount that must not wrap
+        deposit=Decimal("3.30"),
         category=dairy,
     )
     # German customers read the German name; the others the shop's own.
@@ -118,6 +123,7 @@ def test_cart_and_checkout_fit_every_phone_in_both_languages(
         page.goto(f"{live_server.url}/cart")
         expect(page.locator("#cart-total")).to_have_text(money)
         expect(page.locator(".cart-line .discount").first).to_be_visible()
+        expect(page.locator(".deposit-line .line-head span")).to_have_text(DEPOSIT_LINE[locale])
         assert page.evaluate("document.documentElement.lang") == (
             "de" if language == "de" else "en-gb"
         )

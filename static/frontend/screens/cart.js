@@ -26,7 +26,7 @@ export function cartScreen(view) {
           <div class="line-head"><a href="${productPath(l.product_id)}"><strong>${l.name}</strong></a>
             <b class="line-total">${fmtMoney(s ? s.line_total : lineEstimate(l, l.quantity))}</b></div>
           <p class="muted small">${fmtMoney(l.unit_price)} ${unitLabel(l.unit) || ""}</p>
-          ${raw((s?.min_age ?? l.min_age) ? html`<p class="notice age-notice small">${s?.min_age ?? l.min_age}+: ID checked at the exit</p>` : "")}
+          ${raw((s?.min_age ?? l.min_age) ? html`<p class="notice age-notice small">${_("%(age)s+: ID checked at the exit", { age: s?.min_age ?? l.min_age })}</p>` : "")}
           ${raw((s?.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}
           <div class="line-actions">
             <div class="stepper small">
@@ -82,14 +82,16 @@ export function cartScreen(view) {
 
 /** Deposits (never discounted) and scanned deposit vouchers: lines of their own. */
 function extraLines(priced) {
+  // The product's name as the customer read it (its translation), else the server's line name.
+  const depositName = (d) => (cart.lines[d.product_id] ? _("Deposit: %(name)s", { name: cart.lines[d.product_id].name }) : d.name);
   const deposits = (priced.deposits || []).map((d) => html`<li class="deposit-line">
-    <div class="line-head"><span>${d.name}</span><b>${fmtMoney(d.total)}</b></div>
+    <div class="line-head"><span>${depositName(d)}</span><b>${fmtMoney(d.total)}</b></div>
     <p class="muted small">${d.quantity} × ${fmtMoney(d.unit_amount)}</p></li>`);
   const vouchers = (priced.vouchers || []).map((v) => html`<li class="voucher-line">
-    <div class="line-head"><span>Deposit voucher ${v.code}</span><b>−${fmtMoney(v.applied)}</b></div>
-    <button type="button" class="button secondary remove-voucher" data-code="${v.code}">Remove<span class="sr-only"> voucher ${v.code}</span></button></li>`);
+    <div class="line-head"><span>${_("Deposit voucher %(code)s", { code: v.code })}</span><b>−${fmtMoney(v.applied)}</b></div>
+    <button type="button" class="button secondary remove-voucher" data-code="${v.code}">${_("Remove")}<span class="sr-only"> ${_("voucher %(code)s", { code: v.code })}</span></button></li>`);
   const problems = (priced.problems || []).filter((p) => p.voucher);
   if (!deposits.length && !vouchers.length) return "";
-  return html`<ul class="list extra-lines" aria-label="Deposits and vouchers">${raw([...deposits, ...vouchers].join(""))}</ul>
+  return html`<ul class="list extra-lines" aria-label="${_("Deposits and vouchers")}">${raw([...deposits, ...vouchers].join(""))}</ul>
     ${raw(problems.map((p) => html`<p class="notice error">${p.message}</p>`).join(""))}`;
 }

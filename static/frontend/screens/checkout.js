@@ -132,11 +132,11 @@ export async function checkoutScreen(view) {
         say(_("The connection dropped before the payment was confirmed. Tap Pay again when you are back online: you will not be charged twice."), "error");
       } else {
         if (err instanceof ApiError && err.status < 500) resolveAttempt(); // refused before any charge
-        say(`${err.message} Nothing was charged.`, "error");
+        say(`${err.message} ${_("Nothing was charged.")}`, "error");
         if (STALE_CART_CODES.has(err.code)) {
           // The cart on this phone is not what the server would sell: show the server's, with
           // its problems named, instead of a total that can only be refused again.
-          toast(`${err.message} Nothing was charged. Check your cart.`, { error: true });
+          toast(`${err.message} ${_("Nothing was charged. Check your cart.")}`, { error: true });
           await syncCart();
           await navigate("/cart");
           return;
@@ -165,9 +165,9 @@ async function authenticate(result, stripe, view, say) {
     // The simulated gateway's stand-in for the bank's 3-D Secure page.
     const box = document.createElement("div");
     box.className = "card auth-box";
-    box.innerHTML = html`<p><span class="test-badge">TEST</span> Your bank asks you to confirm this payment.</p>
-      <button type="button" class="button" id="auth-ok">Confirm payment</button>
-      <button type="button" class="button secondary" id="auth-cancel">Cancel</button>`;
+    box.innerHTML = html`<p><span class="test-badge">TEST</span> ${_("Your bank asks you to confirm this payment.")}</p>
+      <button type="button" class="button" id="auth-ok">${_("Confirm payment")}</button>
+      <button type="button" class="button secondary" id="auth-cancel">${_("Cancel")}</button>`;
     view.querySelector("#pay-form").before(box);
     box.querySelector("#auth-ok").focus();
     const confirmed = await new Promise((resolve) => {

@@ -28,8 +28,9 @@ export async function productScreen(view, productId) {
     <img class="product-img" src="${product.image_url || CONFIG.placeholderImage}" alt="${product.image_url ? name : ""}" width="320" height="240" decoding="async">
     <h1 class="h1" id="product-name">${name}</h1>
     <p class="price"><span class="amount" id="product-price">${fmtMoney(product.price)}</span> <span class="unit">${unitLabel(product.unit) || product.unit}</span></p>
+    ${raw(Number(product.deposit) ? html`<p class="muted" id="product-deposit">${_("plus %(amount)s deposit", { amount: fmtMoney(product.deposit) })}</p>` : "")}
     <p class="stock ${product.stock_state}">${product.active === false ? _("No longer sold") : STOCK_TEXT[product.stock_state] || ""}</p>
-    ${raw(product.min_age ? html`<p class="notice age-notice">Age-restricted: ${product.min_age}+. Staff check your ID at the exit.</p>` : "")}
+    ${raw(product.min_age ? html`<p class="notice age-notice">${_("Age-restricted: %(age)s+. Staff check your ID at the exit.", { age: product.min_age })}</p>` : "")}
     ${raw(product.promotions?.length ? html`<section class="promos" aria-labelledby="promo-title"><h2 id="promo-title">${_("Offers on this product")}</h2>
       <ul>${product.promotions.map((p) => raw(html`<li><a href="/promo/${encodeURIComponent(p.id)}"><strong>${p.name || p.description}</strong>
         <span>${p.name ? p.description : ""}</span>${raw(p.valid_until ? html`<small>${_("Until %(date)s", { date: fmtDate(p.valid_until) })}</small>` : "")}</a></li>`))}</ul></section>` : "")}

@@ -30,7 +30,7 @@ export async function receiptScreen(view, transactionId) {
       ${raw((l.discounts || []).map((d) => html`<p class="discount"><span>${d.reason}</span><b>−${fmtMoney(d.amount)}</b></p>`).join(""))}</li>`))}
       ${(r.deposits || []).map((d) => raw(html`<li class="deposit-line"><div class="line-head"><span>${d.name}</span><b>${fmtMoney(d.total)}</b></div>
         <p class="muted small">${d.quantity} × ${fmtMoney(d.unit_amount)}</p></li>`))}
-      ${(r.vouchers || []).map((v) => raw(html`<li class="voucher-line"><div class="line-head"><span>Deposit voucher ${v.code}</span><b>−${fmtMoney(v.applied)}</b></div></li>`))}</ul>
+      ${(r.vouchers || []).map((v) => raw(html`<li class="voucher-line"><div class="line-head"><span>${_("Deposit voucher %(code)s", { code: v.code })}</span><b>−${fmtMoney(v.applied)}</b></div></li>`))}</ul>
     <dl class="totals">
       ${raw(r.subtotal !== undefined ? html`<div><dt>${_("Subtotal")}</dt><dd>${fmtMoney(r.subtotal)}</dd></div>` : "")}
       ${raw(Number(r.discount_total) ? html`<div class="discount"><dt>${_("Discounts")}</dt><dd>−${fmtMoney(r.discount_total)}</dd></div>` : "")}
@@ -39,11 +39,11 @@ export async function receiptScreen(view, transactionId) {
       ${raw(Number(r.tax) ? html`<div class="muted small"><dt>${_("of which tax")}</dt><dd>${fmtMoney(r.tax)}</dd></div>` : "")}
     </dl>
     ${raw(vatTable(r.taxes))}
-    ${(r.returns || []).map((ret) => raw(html`<section class="card return" aria-label="Return">
-      <h2>Returned ${new Date(ret.created_at).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" })}</h2>
+    ${(r.returns || []).map((ret) => raw(html`<section class="card return" aria-label="${_("Return")}">
+      <h2>${_("Returned %(date)s", { date: fmtDateTime(ret.created_at, { dateStyle: "medium", timeStyle: "short" }) })}</h2>
       <ul class="list">${ret.lines.map((l) => raw(html`<li><div class="line-head"><span>${l.quantity} × ${l.name}</span><b>−${fmtMoney(Number(l.amount) + Number(l.deposit))}</b></div></li>`))}</ul>
-      <p class="total-row"><span>Refunded</span> <b>${fmtMoney(ret.amount)}</b></p>
-      ${raw(vatTable(ret.taxes, "VAT refunded"))}</section>`))}
+      <p class="total-row"><span>${_("Refunded")}</span> <b>${fmtMoney(ret.amount)}</b></p>
+      ${raw(vatTable(ret.taxes, _("VAT refunded")))}</section>`))}
     <p class="muted small">${_("Transaction %(id)s", { id: r.transaction_id || transactionId })}</p>
     <p><a class="button secondary" href="/receipts">${_("All receipts")}</a></p>`;
 }
