@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("promotions.urls")),
     path("", include("checkout.urls")),
+    path("", include("customers.urls")),
     path("", include("shop.metrics_urls")),  # /metrics, staff only
     path("", include("frontend.urls")),
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("catalog", "checkout", "promotions", "frontend", "shop")
+APPS = ("catalog", "checkout", "customers", "promotions", "frontend", "shop")
 PACKAGES = ("grocery", *APPS)
 
 
