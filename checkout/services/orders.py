@@ -24,6 +24,7 @@ from checkout.models import Order, OrderEvent, OrderLine, OrderTax, VoucherRedem
 from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
 from checkout.services.payments import apply_payment_result, transition_order
 from checkout.vouchers import parse_vouchers
+from customers.selectors import resolve_checkout_customer
 from grocery.metrics import CHARGES
 from grocery.money import ZERO, round_money
 from grocery.tasks import enqueue_on_commit
@@ -81,6 +82,9 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
         earlier = _keyed(scope, key)
         if earlier is not None:
             return _replay(earlier, fingerprint)
+    # Whose points these are: a card that does not exist, or someone else's account, is refused
+    # before anything is priced, reserved or charged.
+    resolve_checkout_customer(customer_id=request.customer_id, user=request.user)
     quote = quote_cart(request.lines, vouchers=parse_vouchers(request.vouchers))
     if quote.total <= ZERO:
         # A paid order with no payment would hand out an exit code for free goods.
