@@ -25,6 +25,7 @@ from checkout.fields import (
     cart_field,
     exit_code_field,
     quantity_field,
+    redeem_points_field,
     requested_lines,
     vouchers_field,
 )
@@ -46,6 +47,7 @@ from checkout.selectors import verify_exit_code
 from checkout.services import carts, exits, orders, payments, returns
 from checkout.vouchers import parse_vouchers
 from checkout.webhooks import receive_stripe_event
+from customers.selectors import resolve_checkout_customer
 from grocery.customer import CART_COOKIE, cart_token_of
 from grocery.errors import error_body
 from grocery.metrics import CHECKOUTS
@@ -213,9 +215,12 @@ class QuoteApi(APIView):
 
     @extend_schema_serializer(component_name="QuoteInput")
     class InputSerializer(serializers.Serializer):
-        customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        customer_id = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, default=""
+        )
         cart = cart_field()
         vouchers = vouchers_field()
+        redeem_points = redeem_points_field()
 
     @extend_schema(
         summary="What a checkout of this cart would charge",
@@ -225,9 +230,14 @@ class QuoteApi(APIView):
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
+        data = given.validated_data
+        resolve_checkout_customer(
+            customer_id=data["customer_id"], user=request.user, redeem_points=data["redeem_points"]
+        )
         quote = quote_cart(
-            requested_lines(given.validated_data["cart"]),
-            vouchers=parse_vouchers(given.validated_data["vouchers"]),
+            requested_lines(data["cart"]),
+            vouchers=parse_vouchers(data["vouchers"]),
+            points=data["redeem_points"],
         )
         return Response(selectors.quote_payload(quote))
 
@@ -251,6 +261,7 @@ class CheckoutApi(APIView):
             max_length=64, required=False, allow_blank=True, default=""
         )
         vouchers = vouchers_field()
+        redeem_points = redeem_points_field()
 
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
@@ -277,6 +288,7 @@ class CheckoutApi(APIView):
                 cart_token=token,
                 user=request.user,
                 vouchers=data["vouchers"],
+                redeem_points=data["redeem_points"],
             ),
             idempotency_key=key,
         )

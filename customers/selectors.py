@@ -5,10 +5,16 @@ import re
 from django.db.models import Sum
 
 from customers.cards import has_valid_check_digit, looks_like_card_number
-from customers.errors import InvalidCardNumber, NotYourAccount, UnknownCard
+from customers.errors import (
+    InsufficientPoints,
+    InvalidCardNumber,
+    NotYourAccount,
+    SignInToRedeem,
+    UnknownCard,
+)
 from customers.models import Customer, PointsEntry
 
-ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,9}")  # a user id as customer_id: digits, no leading zero
+ACCOUNT_ID = re.compile(r"[1-9][0-9]{0,8}")  # a user id as customer_id: digits, no leading zero
 
 
 def get_customer_of(user) -> Customer | None:
@@ -36,8 +42,10 @@ def get_card(number: str) -> Customer:
     return customer
 
 
-def resolve_checkout_customer(*, customer_id: str, user) -> Customer | None:
-    """Whose loyalty account a checkout belongs to, from the SPEC's customer_id.
+def resolve_checkout_customer(*, customer_id: str, user, redeem_points: int = 0) -> Customer | None:
+    """Whose loyalty account a checkout belongs to, from the SPEC's customer_id, and whether it
+    may redeem `redeem_points` (only its signed-in owner, only points it holds: a 409 otherwise;
+    the redeem itself checks again under the account's lock).
 
     - A loyalty card number (13 digits in the card range) names that card: a mistyped one is
       a 422, an unknown one a 404; a signed-in customer may only name their own card (403).
@@ -46,8 +54,24 @@ def resolve_checkout_customer(*, customer_id: str, user) -> Customer | None:
     - Anything else is a free label stored as sent, as it always was: an anonymous checkout with
       customer_id "789" works exactly as before and collects no points.
     """
+    customer = _named_customer(customer_id.strip(), user)
+    if redeem_points:
+        if customer is None or customer.user_id != user.pk:
+            raise SignInToRedeem()
+        balance = points_balance(customer)
+        if redeem_points > balance:
+            raise insufficient_points(redeem_points, balance)
+    return customer
+
+
+def insufficient_points(points: int, balance: int) -> InsufficientPoints:
+    return InsufficientPoints(
+        f"{points} points asked for, {balance} held.", requested=points, balance=balance
+    )
+
+
+def _named_customer(customer_id: str, user) -> Customer | None:
     mine = get_customer_of(user)
-    customer_id = customer_id.strip()
     if looks_like_card_number(customer_id):
         card = get_card(customer_id)
         if mine is not None and card.pk != mine.pk:

@@ -29,9 +29,8 @@ from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from customers.errors import InsufficientPoints
 from customers.models import Customer, PointsEntry
-from customers.selectors import get_customer_of_order, points_balance
+from customers.selectors import get_customer_of_order, insufficient_points, points_balance
 from grocery.money import ZERO, round_money
 
 Kind = PointsEntry.Kind
@@ -49,25 +48,12 @@ def lock_customer(customer: Customer) -> Customer:
     return Customer.objects.select_for_update().get(pk=customer.pk)
 
 
-def check_points(*, customer: Customer, points: int) -> None:
-    """The early answer, before anything is written; redeem_points decides under the lock."""
-    balance = points_balance(customer)
-    if points > balance:
-        raise _insufficient(points, balance)
-
-
-def _insufficient(points: int, balance: int) -> InsufficientPoints:
-    return InsufficientPoints(
-        f"{points} points asked for, {balance} held.", requested=points, balance=balance
-    )
-
-
 def redeem_points(*, customer: Customer, points: int, order) -> PointsEntry:
     """Inside the order's transaction: a refusal rolls the whole order back."""
     lock_customer(customer)
     balance = points_balance(customer)
     if points > balance:
-        raise _insufficient(points, balance)
+        raise insufficient_points(points, balance)
     return PointsEntry.objects.create(
         customer=customer,
         kind=Kind.REDEEM,
@@ -198,7 +184,7 @@ def adjust_points(*, customer: Customer, points: int, reason: str, user) -> Poin
         lock_customer(customer)
         balance = points_balance(customer)
         if balance + points < 0:
-            raise _insufficient(-points, balance)
+            raise insufficient_points(-points, balance)
         return PointsEntry.objects.create(
             customer=customer, kind=Kind.ADJUST, points=points, reason=reason, created_by=user
         )
