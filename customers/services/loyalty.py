@@ -5,7 +5,7 @@ Every write that can take points away locks the customer's row first and reads t
 that lock, so two checkouts racing for the same points are serialised: the second one sees the
 first one's redeem entry and is refused (as stock is taken in catalog.services).
 
-Rules (docs/loyalty.md says the same for the shop):
+Rules (docs/loyalty.md says the same for the shop and the API):
 - Earn: when an order is paid, LOYALTY_POINTS_PER_UNIT per unit of currency paid for goods, rounded
   down. What was paid for goods is after promotions, redeemed points and vouchers; deposits earn
   nothing. One earn entry per order (a database constraint), whichever path saw it paid.
@@ -87,13 +87,12 @@ def earn_points(*, order) -> PointsEntry | None:
 
 def _order_points(order) -> dict[str, int]:
     """What an order has earned, redeemed (positive), taken back and given back so far."""
-    sums = PointsEntry.objects.filter(order=order).aggregate(
+    return PointsEntry.objects.filter(order=order).aggregate(
         earned=Coalesce(Sum("points", filter=Q(kind=Kind.EARN)), 0),
         redeemed=Coalesce(Sum(-F("points"), filter=Q(kind=Kind.REDEEM)), 0),
         taken_back=Coalesce(Sum(-F("points"), filter=Q(kind=Kind.REVERSE, points__lt=0)), 0),
         given_back=Coalesce(Sum("points", filter=Q(kind=Kind.REVERSE, points__gt=0)), 0),
     )
-    return sums
 
 
 def give_back_redeemed(*, order, reason: str) -> PointsEntry | None:
@@ -113,10 +112,10 @@ def reverse_for_refund(*, order) -> list[PointsEntry]:
     """After a refund of `order` (its row locked, refunded_amount up to date): take back earned
     points and give back redeemed ones in proportion to what is left paid. Cumulative, so any
     number of partial refunds ends exactly where one full refund would."""
-    entries = order.points_entries.select_related("customer").first()
-    if entries is None:
-        return []
-    customer = entries.customer
+    any_entry = order.points_entries.select_related("customer").first()
+    if any_entry is None:
+        return []  # an order that neither earned nor redeemed
+    customer = any_entry.customer
     done = _order_points(order)
     left, total = order.total - order.refunded_amount, order.total
     kept = _share(done["earned"], left, total)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from checkout.models import Order
+from checkout.services import reconciliation
 from checkout.services.payments import transition_order
 from checkout.services.refunds import refund_order
 from customers.errors import InsufficientPoints
@@ -256,3 +257,30 @@ def test_adjusting_below_zero_is_refused(ann):
     with pytest.raises(InsufficientPoints):
         adjust_points(customer=customer, points=-11, reason="typo", user=user)
     assert points_balance(customer) == 10
+
+
+TIMED_OUT = 1.0  # longer than the fake Stripe fixture's STRIPE_TIMEOUT_SECONDS (0.5)
+
+
+def test_reconciliation_that_finds_it_paid_earns_once(shop, ann, fake_stripe):
+    client, customer = ann
+    give(customer, 300)
+    # Stripe takes the money; every answer is lost: the order waits for reconciliation.
+    fake_stripe.fail("POST /v1/payment_intents", "hang_after", times=3, seconds=TIMED_OUT)
+    response = checkout(client, redeem_points=200, total_amount=2.97, payment_token="pm_card_visa")
+    assert response.status_code == 202
+    order = Order.objects.get()
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200)]  # held while pending
+    assert reconciliation.reconcile_order(pk=order.pk) == "succeeded"
+    reconciliation.reconcile_order(pk=order.pk)  # the periodic pass, again
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("earn", 29)]
+
+
+def test_reconciliation_that_finds_nothing_charged_gives_the_points_back(shop, ann, fake_stripe):
+    client, customer = ann
+    give(customer, 300)
+    fake_stripe.fail("POST /v1/payment_intents", "hang_before", times=3, seconds=TIMED_OUT)
+    checkout(client, redeem_points=200, total_amount=2.97, payment_token="pm_card_visa")
+    assert reconciliation.reconcile_order(pk=Order.objects.get().pk) == "failed"
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("reverse", 200)]
+    assert points_balance(customer) == 300
