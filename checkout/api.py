@@ -225,7 +225,8 @@ class QuoteApi(APIView):
     @extend_schema(
         summary="What a checkout of this cart would charge",
         request=InputSerializer,
-        responses={200: QuoteOutput, **errors(400, 404, 409)},
+        # 403, 404 and 422 name a customer_id or redeem_points refused (docs/loyalty.md).
+        responses={200: QuoteOutput, **errors(400, 403, 404, 409, 422)},
     )
     def post(self, request):
         given = self.InputSerializer(data=request.data)
@@ -266,9 +267,10 @@ class CheckoutApi(APIView):
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
         request=InputSerializer,
-        # A 422 is a reused Idempotency-Key, nothing to pay, or payment data the gateway refused
-        # (then with the checkout's fields as well as the error shape).
-        responses={**CHECKOUT_ANSWERS, **errors(400, 404, 409, 422)},
+        # A 422 is a reused Idempotency-Key, nothing to pay, a mistyped card number, or payment
+        # data the gateway refused (then with the checkout's fields as well as the error shape);
+        # a 403 another customer's account, or points redeemed without signing in.
+        responses={**CHECKOUT_ANSWERS, **errors(400, 403, 404, 409, 422)},
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip() or None
