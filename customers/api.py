@@ -107,8 +107,11 @@ class SignInApi(CsrfCheckedMixin, APIView):
 
 
 class SignOutApi(APIView):
-    @extend_schema(summary="Sign out", request=None, responses={204: None})
+    @extend_schema(summary="Sign out", request=None, responses={204: None, **errors(400, 403)})
     def post(self, request):
+        # No body is expected; one that is not JSON is refused on parsing, as on every route.
+        if request.data:
+            raise serializers.ValidationError("Sign-out takes no body.")
         accounts.sign_out(request=request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
