@@ -117,6 +117,15 @@ def test_no_domain_app_imports_shop(package):
     assert _importers_of(package, "shop") == {}
 
 
+def test_customers_imports_checkout_only_to_hand_the_cart_over_on_sign_in():
+    assert _importers_of("customers", "checkout") == {
+        "customers.services.accounts": {
+            "checkout.services.carts",
+            "checkout.services.carts.adopt_anonymous_cart",
+        }
+    }
+
+
 def test_catalog_never_imports_promotions():
     assert _importers_of("catalog", "promotions") == {}
 
