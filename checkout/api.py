@@ -25,6 +25,7 @@ from checkout.fields import (
     cart_field,
     exit_code_field,
     quantity_field,
+    redeem_points_field,
     requested_lines,
     vouchers_field,
 )
@@ -46,6 +47,7 @@ from checkout.selectors import verify_exit_code
 from checkout.services import carts, exits, orders, payments, returns
 from checkout.vouchers import parse_vouchers
 from checkout.webhooks import receive_stripe_event
+from customers.selectors import resolve_checkout_customer
 from grocery.customer import CART_COOKIE, cart_token_of
 from grocery.errors import error_body
 from grocery.metrics import CHECKOUTS
@@ -213,21 +215,30 @@ class QuoteApi(APIView):
 
     @extend_schema_serializer(component_name="QuoteInput")
     class InputSerializer(serializers.Serializer):
-        customer_id = serializers.CharField(max_length=64, required=False, allow_blank=True)
+        customer_id = serializers.CharField(
+            max_length=64, required=False, allow_blank=True, default=""
+        )
         cart = cart_field()
         vouchers = vouchers_field()
+        redeem_points = redeem_points_field()
 
     @extend_schema(
         summary="What a checkout of this cart would charge",
         request=InputSerializer,
-        responses={200: QuoteOutput, **errors(400, 404, 409)},
+        # 403, 404 and 422 name a customer_id or redeem_points refused (docs/loyalty.md).
+        responses={200: QuoteOutput, **errors(400, 403, 404, 409, 422)},
     )
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
+        data = given.validated_data
+        resolve_checkout_customer(
+            customer_id=data["customer_id"], user=request.user, redeem_points=data["redeem_points"]
+        )
         quote = quote_cart(
-            requested_lines(given.validated_data["cart"]),
-            vouchers=parse_vouchers(given.validated_data["vouchers"]),
+            requested_lines(data["cart"]),
+            vouchers=parse_vouchers(data["vouchers"]),
+            points=data["redeem_points"],
         )
         return Response(selectors.quote_payload(quote))
 
@@ -251,13 +262,15 @@ class CheckoutApi(APIView):
             max_length=64, required=False, allow_blank=True, default=""
         )
         vouchers = vouchers_field()
+        redeem_points = redeem_points_field()
 
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
         request=InputSerializer,
-        # A 422 is a reused Idempotency-Key, nothing to pay, or payment data the gateway refused
-        # (then with the checkout's fields as well as the error shape).
-        responses={**CHECKOUT_ANSWERS, **errors(400, 404, 409, 422)},
+        # A 422 is a reused Idempotency-Key, nothing to pay, a mistyped card number, or payment
+        # data the gateway refused (then with the checkout's fields as well as the error shape);
+        # a 403 another customer's account, or points redeemed without signing in.
+        responses={**CHECKOUT_ANSWERS, **errors(400, 403, 404, 409, 422)},
     )
     def post(self, request):
         key = request.headers.get("Idempotency-Key", "").strip() or None
@@ -277,6 +290,7 @@ class CheckoutApi(APIView):
                 cart_token=token,
                 user=request.user,
                 vouchers=data["vouchers"],
+                redeem_points=data["redeem_points"],
             ),
             idempotency_key=key,
         )

@@ -127,3 +127,14 @@ def vouchers_field() -> serializers.ListField:
         max_length=20,
         help_text="EAN-13 codes of deposit-return vouchers; each is redeemed once.",
     )
+
+
+def redeem_points_field() -> serializers.IntegerField:
+    return serializers.IntegerField(
+        min_value=0,
+        max_value=10_000_000,
+        required=False,
+        default=0,
+        help_text="loyalty points to spend on this basket (signed-in customers); only as many "
+        "as the goods have room for are used",
+    )

@@ -32,6 +32,8 @@ WHOLE = Decimal(1)
 GRAM = Decimal("0.001")
 # A parse ceiling for the API's number fields; a line's real limit is MAX_LINE_QUANTITY / MAX_LINE_KG.
 MAX_QUANTITY = Decimal(9999)
+# Redeemed loyalty points are a discount like a promotion's, under this id on lines and receipts.
+POINTS_DISCOUNT_ID = "loyalty-points"
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Quote:
     voucher_total: Decimal = ZERO
     vouchers: list[AppliedVoucher] = field(default_factory=list)
     taxes: list[TaxEntry] = field(default_factory=list)
+    points_redeemed: int = 0  # of the points asked for, those the goods had room for
 
 
 def quantity_problem(product: Product, quantity: Decimal) -> str | None:
@@ -116,6 +119,7 @@ def quote_cart(
     lines: Sequence[RequestedLine],
     *,
     vouchers: Sequence[Voucher] = (),
+    points: int = 0,
     at: datetime | None = None,
 ) -> Quote:
     """Validate a requested cart and price it; raises a DomainError naming every bad line.
@@ -164,7 +168,10 @@ def quote_cart(
         if redeemed:
             raise VoucherRedeemed(redeemed_message(redeemed), vouchers=redeemed)
     return price_lines(
-        [(products[pid], qty) for pid, qty in wanted.items()], vouchers=vouchers, at=at
+        [(products[pid], qty) for pid, qty in wanted.items()],
+        vouchers=vouchers,
+        points=points,
+        at=at,
     )
 
 
@@ -172,11 +179,13 @@ def price_lines(
     items: Sequence[tuple[Product, Decimal]],
     *,
     vouchers: Sequence[Voucher] = (),
+    points: int = 0,
     at: datetime | None = None,
     rules: Sequence[Rule] | None = None,
 ) -> Quote:
     """Prices and promotions for (product, quantity) pairs that are already known to be valid.
 
+    `points`: loyalty points to redeem (whether the customer holds them is checked elsewhere).
     `rules`: the promotions to apply instead of the running ones (laws and benchmarks)."""
     at = at or timezone.now()
     engine_lines = [
@@ -222,6 +231,7 @@ def price_lines(
                 deposit_tax_rate=rates[product.deposit_tax_class],
             )
         )
+    points_redeemed, points_discounts = _redeem_points(priced, points)
     subtotal = sum((line.gross for line in priced), ZERO)
     discount_total = sum((line.discount for line in priced), ZERO)
     deposit_total = sum((line.deposit for line in priced), ZERO)
@@ -242,12 +252,38 @@ def price_lines(
         tax=sum((entry.tax for entry in taxes), ZERO),
         currency=settings.CURRENCY,
         priced_at=at,
-        discounts=discounts,
+        discounts=[*discounts, *points_discounts],
         deposit_total=deposit_total,
         voucher_total=voucher_total,
         vouchers=applied,
         taxes=taxes,
+        points_redeemed=points_redeemed,
     )
+
+
+def _redeem_points(lines: list[PricedLine], points: int) -> tuple[int, list[Discount]]:
+    """Points come off the goods after promotions, spread over the lines like a basket-wide
+    promotion (cent-exact, largest remainder), before vouchers and VAT. Only whole points the
+    goods have room for are used, so a line never costs less than nothing; deposits are money
+    held for the bottles and are never discounted."""
+    goods = sum((line.total for line in lines), ZERO)
+    used = min(points, int(goods // settings.LOYALTY_POINT_VALUE)) if points > 0 else 0
+    if not used:
+        return 0, []
+    amount = round_money(used * settings.LOYALTY_POINT_VALUE)
+    shares = spread(to_cents(amount), [to_cents(line.total) for line in lines])
+    found = []
+    for line, cents in zip(lines, shares, strict=True):
+        if cents:
+            off = from_cents(cents)
+            discount = Discount(
+                POINTS_DISCOUNT_ID, line.product.product_id, off, f"{used} loyalty points"
+            )
+            line.discounts = [*line.discounts, discount]
+            line.discount += off
+            line.total -= off
+            found.append(discount)
+    return used, found
 
 
 def _apply_vouchers(vouchers: Sequence[Voucher], due: Decimal) -> list[AppliedVoucher]:

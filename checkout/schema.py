@@ -121,6 +121,9 @@ class QuoteOutput(TaxesMixin, VouchersMixin):
     tax = money()
     currency = serializers.CharField()
     discounts = BasketDiscountOutput(many=True)
+    points_redeemed = serializers.IntegerField(
+        help_text="loyalty points this quote spends (a discount with promotion_id loyalty-points)"
+    )
 
 
 class ReceiptItemOutput(serializers.Serializer):

@@ -97,6 +97,7 @@ def quote_payload(quote: Quote) -> dict:
         "discounts": [
             {**_discount_payload(d), "product_id": d.product_id} for d in quote.discounts
         ],
+        "points_redeemed": quote.points_redeemed,
         **_extras_payload(
             deposits=[
                 (

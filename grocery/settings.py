@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "catalog",
     "promotions",
     "checkout",
+    "customers",
     "frontend",
     "shop",  # after the domain apps: it reads all of them
     "axes",  # last, as its docs ask: it wraps the authentication of the apps above
@@ -232,6 +233,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalog.tasks.send_stock_alerts_task",
         "schedule": env.float("STOCK_ALERT_EVERY_SECONDS", default=900.0),
     },
+    "expire-points": {
+        "task": "customers.tasks.expire_points_task",
+        "schedule": env.float("POINTS_EXPIRY_EVERY_SECONDS", default=86_400.0),
+    },
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
@@ -315,6 +320,9 @@ REST_FRAMEWORK = {
         "quote": env("THROTTLE_QUOTE_RATE", default="120/min"),
         "checkout": env("THROTTLE_CHECKOUT_RATE", default="20/min"),
         "address": env("THROTTLE_ADDRESS_RATE", default="12000/min"),
+        # Sign-in, sign-up and password reset, per address: enough for a family on one phone,
+        # too few to guess passwords (axes locks an account after AXES_FAILURE_LIMIT as well).
+        "account": env("THROTTLE_ACCOUNT_RATE", default="10/min"),
     },
     # The app runs behind one reverse proxy (README): the client's address is the last one in
     # X-Forwarded-For, the one our proxy appended; earlier entries are the client's to forge.
@@ -453,6 +461,29 @@ RECONCILE_UNANSWERED_SECONDS = env.float("RECONCILE_UNANSWERED_SECONDS", default
 PAYMENT_HOLD_MINUTES = env.int("PAYMENT_HOLD_MINUTES", default=10)
 RECONCILE_ABANDON_SECONDS = env.int("RECONCILE_ABANDON_SECONDS", default=1800)
 RECONCILE_LOOKBACK_SECONDS = env.int("RECONCILE_LOOKBACK_SECONDS", default=86_400)
+
+# --- Customers and loyalty (customers/) ------------------------------------------------------
+# A customer's session lasts this long on their phone (staff keep SESSION_COOKIE_AGE).
+CUSTOMER_SESSION_AGE = env.int("CUSTOMER_SESSION_AGE", default=90 * 86_400)
+# Loyalty card numbers: EAN-13 in the in-store range, apart from the vouchers' prefix.
+LOYALTY_CARD_PREFIX = env("LOYALTY_CARD_PREFIX", default="28")
+# Points earned per whole unit of currency paid for goods (deposits and vouchers earn nothing),
+# what one point is worth when redeemed, and how long an earned point lasts.
+LOYALTY_POINTS_PER_UNIT = Decimal(env("LOYALTY_POINTS_PER_UNIT", default="1"))
+LOYALTY_POINT_VALUE = Decimal(env("LOYALTY_POINT_VALUE", default="0.01"))
+LOYALTY_POINTS_EXPIRE_DAYS = env.int("LOYALTY_POINTS_EXPIRE_DAYS", default=365)
+if (
+    len(LOYALTY_CARD_PREFIX) not in (2, 3)
+    or not LOYALTY_CARD_PREFIX.isdigit()
+    or LOYALTY_CARD_PREFIX.startswith(VOUCHER_PREFIX)
+    or VOUCHER_PREFIX.startswith(LOYALTY_CARD_PREFIX)
+    or not LOYALTY_POINTS_PER_UNIT >= 0
+    or not LOYALTY_POINT_VALUE > 0
+):
+    raise ImproperlyConfigured(
+        "LOYALTY_CARD_PREFIX: 2 or 3 digits, not the vouchers' prefix; "
+        "LOYALTY_POINTS_PER_UNIT >= 0; LOYALTY_POINT_VALUE > 0."
+    )
 
 # --- Stock policy -------------------------------------------------------------------------------
 # record: sell whatever the customer holds (it is already in their hand), take it from stock even

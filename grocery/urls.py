@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("", include("catalog.urls")),
     path("", include("checkout.urls")),
+    path("", include("customers.urls")),
     path("", include("shop.metrics_urls")),  # /metrics, staff only
     path("", include("frontend.urls")),
 ]

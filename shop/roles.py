@@ -12,7 +12,7 @@ STORE_MANAGER = "Store manager"
 STAFF = "Staff"
 
 # Store managers run the shop: every permission of the shop's own apps...
-MANAGER_APPS = ("catalog", "checkout", "promotions", "frontend")
+MANAGER_APPS = ("catalog", "checkout", "customers", "promotions", "frontend")
 # ...and they look after customer and staff accounts (superuser status stays superuser-only,
 # see shop.admin.ShopUserAdmin), and the staff's API tokens: issue one, revoke one.
 MANAGER_EXTRA = (

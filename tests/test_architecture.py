@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("catalog", "checkout", "promotions", "frontend", "shop")
+APPS = ("catalog", "checkout", "customers", "promotions", "frontend", "shop")
 PACKAGES = ("grocery", *APPS)
 
 
@@ -115,6 +115,15 @@ def test_no_domain_app_imports_shop(package):
     """shop reads every app; an app that imported it back (its roles, its admin) would make the
     layers a circle. Permissions, not role names, are what a domain app asks for."""
     assert _importers_of(package, "shop") == {}
+
+
+def test_customers_imports_checkout_only_to_hand_the_cart_over_on_sign_in():
+    assert _importers_of("customers", "checkout") == {
+        "customers.services.accounts": {
+            "checkout.services.carts",
+            "checkout.services.carts.adopt_anonymous_cart",
+        }
+    }
 
 
 def test_catalog_never_imports_promotions():

@@ -19,7 +19,7 @@ from catalog.errors import OutOfStock, ProductNotFound
 from catalog.models import Product
 from catalog.services import refuses_beyond_stock
 from checkout.errors import CartLineNotFound, InvalidQuantity, ProductInactive, VoucherRedeemed
-from checkout.models import Cart, CartLine, CartVoucher, VoucherRedemption
+from checkout.models import Cart, CartLine, CartVoucher, Order, VoucherRedemption
 from checkout.pricing import quantity_problem
 from checkout.vouchers import parse_voucher, redeemed_message
 from grocery.money import ZERO
@@ -186,3 +186,35 @@ def add_voucher(*, cart: Cart, code: str) -> None:
 
 def remove_voucher(*, cart: Cart, code: str) -> None:
     CartVoucher.objects.filter(cart=cart, code=code).delete()
+
+
+def adopt_anonymous_cart(*, user, token: str | None) -> None:
+    """On sign-in, what the device did anonymously becomes the account's: its receipts, and its
+    cart (merged into the account's cart when it has one: quantities add up, vouchers join)."""
+    if not token:
+        return
+    Order.objects.filter(cart_token=token, user=None).update(user=user)
+    with transaction.atomic():
+        carts = list(
+            Cart.objects.select_for_update()
+            .filter(Q(token=token, customer=None) | Q(customer=user))
+            .order_by("pk")  # one lock order for every caller
+        )
+        anonymous = next((c for c in carts if c.customer_id is None), None)
+        mine = next((c for c in carts if c.customer_id == user.pk), None)
+        if anonymous is None:
+            return
+        if mine is None:
+            Cart.objects.filter(pk=anonymous.pk).update(customer=user, updated_at=timezone.now())
+            return
+        held = {line.product_id: line for line in mine.lines.all()}
+        for line in anonymous.lines.all():
+            if (kept := held.get(line.product_id)) is not None:
+                kept.quantity += line.quantity
+                kept.save(update_fields=["quantity"])
+            else:
+                CartLine.objects.filter(pk=line.pk).update(cart=mine)
+        for voucher in anonymous.vouchers.all():
+            CartVoucher.objects.get_or_create(cart=mine, code=voucher.code)
+        anonymous.delete()
+        Cart.objects.filter(pk=mine.pk).update(updated_at=timezone.now())

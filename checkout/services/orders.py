@@ -24,6 +24,9 @@ from checkout.models import Order, OrderEvent, OrderLine, OrderTax, VoucherRedem
 from checkout.pricing import Quote, RequestedLine, merge_lines, quote_cart
 from checkout.services.payments import apply_payment_result, transition_order
 from checkout.vouchers import parse_vouchers, redeemed_message
+from customers.models import Customer
+from customers.selectors import resolve_checkout_customer
+from customers.services.loyalty import redeem_points
 from grocery.metrics import CHARGES
 from grocery.money import ZERO, round_money
 from grocery.tasks import enqueue_on_commit
@@ -48,6 +51,7 @@ class CheckoutRequest:
     cart_token: str = ""
     user: object = None
     vouchers: Sequence[str] = ()  # deposit-return voucher codes
+    redeem_points: int = 0  # loyalty points the signed-in customer spends on this basket
 
     def fingerprint(self) -> str:
         """What makes two requests "the same" for an Idempotency-Key."""
@@ -60,6 +64,7 @@ class CheckoutRequest:
             "payment_method": self.payment_method,
             "payment_token": self.payment_token,
             **({"vouchers": sorted(self.vouchers)} if self.vouchers else {}),
+            **({"redeem_points": self.redeem_points} if self.redeem_points else {}),
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -82,7 +87,14 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
         earlier = _keyed(scope, key)
         if earlier is not None:
             return _replay(earlier, fingerprint)
-    quote = quote_cart(request.lines, vouchers=parse_vouchers(request.vouchers))
+    # Whose points these are: a card that does not exist, someone else's account or points not
+    # held are refused before anything is priced, reserved or charged.
+    customer = resolve_checkout_customer(
+        customer_id=request.customer_id, user=request.user, redeem_points=request.redeem_points
+    )
+    quote = quote_cart(
+        request.lines, vouchers=parse_vouchers(request.vouchers), points=request.redeem_points
+    )
     if quote.total <= ZERO:
         # A paid order with no payment would hand out an exit code for free goods.
         raise NothingToPay(total=quote.total, currency=quote.currency)
@@ -94,7 +106,7 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
             currency=quote.currency,
         )
     try:
-        order = _reserve(request, quote, scope, key, fingerprint)
+        order = _reserve(request, quote, scope, key, fingerprint, customer)
     except IntegrityError:
         # Two requests raced with one key: the unique constraint let one in; answer its result.
         earlier = _keyed(scope, key) if key else None
@@ -123,8 +135,10 @@ def _reserve(
     scope: str,
     idempotency_key: str | None,
     fingerprint: str,
+    customer: Customer | None,
 ) -> Order:
-    """Record the order and take its stock in one short transaction, committed before the charge."""
+    """Record the order, its redeemed points and its stock in one short transaction, committed
+    before the charge."""
     user = request.user if request.user and request.user.is_authenticated else None
     with transaction.atomic(durable=True):
         order = Order.objects.create(
@@ -175,6 +189,10 @@ def _reserve(
             for t in quote.taxes
         )
         _redeem_vouchers(order, quote)
+        if quote.points_redeemed:
+            # Under the account's row lock: of two checkouts racing for the same points, the
+            # second sees the first one's entry and is refused (409), its order rolled back.
+            redeem_points(customer=customer, points=quote.points_redeemed, order=order)
         OrderEvent.objects.create(
             transaction=order, to_status=Status.PENDING, reason="checkout started, stock taken"
         )

@@ -16,6 +16,7 @@ from checkout.gateway import GatewayError, PaymentResult, PaymentStatus, get_gat
 from checkout.models import CartLine, CartVoucher, Order, OrderEvent
 from checkout.services import audits
 from checkout.services.discrepancies import flag_discrepancy, refund_late_payment
+from customers.services.loyalty import earn_points, give_back_redeemed
 
 Status = Order.Status
 
@@ -98,6 +99,7 @@ def transition_order(
         if moved:
             if to == Status.SUCCEEDED:
                 fields.update(audits.audit_fields(row))  # decided once, when paid
+                earn_points(order=row)  # once, on whichever path saw it paid
             OrderEvent.objects.create(
                 transaction=row, from_status=row.status, to_status=to, reason=reason
             )
@@ -108,8 +110,10 @@ def transition_order(
                 setattr(row, name, value)
             if to == Status.FAILED and not row.stock_released:
                 _release_stock(row)
-                # Nothing was paid, so the customer keeps the deposit vouchers for next time.
+                # Nothing was paid, so the customer keeps the deposit vouchers for next time,
+                # and the points redeemed on it.
                 row.vouchers.all().delete()
+                give_back_redeemed(order=row, reason=f"payment failed on {row.transaction_id}")
             if to == Status.SUCCEEDED and row.cart_token:
                 bought = row.lines.values_list("product_id", flat=True)
                 CartLine.objects.filter(cart__token=row.cart_token, product__in=bought).delete()

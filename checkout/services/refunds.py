@@ -15,6 +15,7 @@ from django.utils import timezone
 from checkout.errors import PaymentUnavailable, RefundNotAllowed
 from checkout.gateway import GatewayError, PaymentRejected, get_gateway
 from checkout.models import Order, OrderEvent, Refund
+from customers.services.loyalty import reverse_for_refund
 from grocery.money import round_money
 
 Status = Order.Status
@@ -92,6 +93,7 @@ def pay_out(
             reason=f"refund of {refund.amount} {row.currency}: {reason or 'no reason given'}"[:255],
         )
         Order.objects.filter(pk=row.pk).update(status=to, updated_at=timezone.now())
+        reverse_for_refund(order=row)  # points earned taken back, points redeemed given back
         settle()
     order.refresh_from_db()
     refund.refresh_from_db()

@@ -1,0 +1,209 @@
+"""HTTP for customer accounts and their points. Thin: parse, call one service or selector,
+render. Sign-in, sign-up and password reset are CSRF-checked like every write of a signed-in
+session (the PWA sends the csrftoken cookie back as X-CSRFToken), and throttled per address."""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from customers import selectors
+from customers.services import accounts
+from customers.services.loyalty import points_value
+from grocery.customer import cart_token_of
+from grocery.money import json_money
+from grocery.schema import ErrorSerializer
+from grocery.throttles import AddressRateThrottle, WindowRateThrottle
+
+
+class AccountRateThrottle(WindowRateThrottle):
+    """Per address: guessing passwords or mailing reset links in bulk meets it quickly."""
+
+    scope = "account"
+
+
+ACCOUNT_THROTTLES = [AccountRateThrottle, AddressRateThrottle]
+
+
+class IsCustomer(BasePermission):
+    message = "Sign in with a customer account."
+
+    def has_permission(self, request, view):
+        return selectors.get_customer_of(request.user) is not None
+
+
+class CsrfCheckedMixin:
+    """DRF checks CSRF only once a session is signed in; signing in must be checked too, or a
+    hostile page could sign a phone into the attacker's account (login CSRF)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        SessionAuthentication().enforce_csrf(request)
+
+
+class AccountOutput(serializers.Serializer):
+    account_id = serializers.CharField(help_text="may be sent as the checkout's customer_id")
+    email = serializers.EmailField()
+    card_number = serializers.CharField(help_text="the loyalty card: EAN-13")
+    points = serializers.IntegerField(help_text="the balance")
+    points_value = serializers.FloatField(help_text="what the balance is worth at checkout")
+
+
+def account_payload(customer) -> dict:
+    balance = selectors.points_balance(customer)
+    return {
+        "account_id": str(customer.user_id),
+        "email": customer.user.email,
+        "card_number": customer.card_number,
+        "points": balance,
+        "points_value": json_money(points_value(max(balance, 0))),
+    }
+
+
+class CredentialsInput(serializers.Serializer):
+    email = serializers.EmailField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+def errors(*statuses: int) -> dict:
+    return {code: ErrorSerializer for code in statuses}
+
+
+class SignUpApi(CsrfCheckedMixin, APIView):
+    throttle_classes = ACCOUNT_THROTTLES
+
+    @extend_schema(
+        summary="Create a customer account and sign in (the device's cart and receipts join it)",
+        request=CredentialsInput,
+        responses={201: AccountOutput, **errors(400, 403, 409, 429)},
+    )
+    def post(self, request):
+        given = CredentialsInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        customer = accounts.sign_up(
+            request=request._request, **given.validated_data, cart_token=cart_token_of(request)
+        )
+        return Response(account_payload(customer), status=status.HTTP_201_CREATED)
+
+
+class SignInApi(CsrfCheckedMixin, APIView):
+    throttle_classes = ACCOUNT_THROTTLES
+
+    @extend_schema(
+        summary="Sign in (the device's anonymous cart and receipts move to the account)",
+        request=CredentialsInput,
+        responses={200: AccountOutput, **errors(400, 403, 429)},
+    )
+    def post(self, request):
+        given = CredentialsInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        customer = accounts.sign_in(
+            request=request._request, **given.validated_data, cart_token=cart_token_of(request)
+        )
+        return Response(account_payload(customer))
+
+
+class SignOutApi(APIView):
+    @extend_schema(summary="Sign out", request=None, responses={204: None, **errors(400, 403)})
+    def post(self, request):
+        # No body is expected; one that is not JSON is refused on parsing, as on every route.
+        if request.data:
+            raise serializers.ValidationError("Sign-out takes no body.")
+        accounts.sign_out(request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AccountApi(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        summary="The signed-in customer: email, loyalty card, points",
+        responses={200: AccountOutput, **errors(403)},
+    )
+    def get(self, request):
+        return Response(account_payload(selectors.get_customer_of(request.user)))
+
+
+class PointsEntryOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    points = serializers.IntegerField()
+    reason = serializers.CharField()
+    transaction_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class PointsOutput(serializers.Serializer):
+    points = serializers.IntegerField()
+    entries = PointsEntryOutput(many=True)
+
+
+class PointsApi(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        summary="The signed-in customer's points: balance and latest ledger entries",
+        responses={200: PointsOutput, **errors(403)},
+    )
+    def get(self, request):
+        customer = selectors.get_customer_of(request.user)
+        return Response(
+            {
+                "points": selectors.points_balance(customer),
+                "entries": [
+                    {
+                        "kind": entry.kind,
+                        "points": entry.points,
+                        "reason": entry.reason,
+                        "transaction_id": entry.order.transaction_id if entry.order else None,
+                        "created_at": entry.created_at,
+                    }
+                    for entry in selectors.list_points(customer)
+                ],
+            }
+        )
+
+
+class PasswordResetApi(CsrfCheckedMixin, APIView):
+    throttle_classes = ACCOUNT_THROTTLES
+
+    @extend_schema_serializer(component_name="PasswordResetInput")
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField(max_length=150)
+
+    @extend_schema(
+        summary="Mail a password reset link (the same answer whether the email has an account)",
+        request=InputSerializer,
+        responses={202: None, **errors(400, 403, 429)},
+    )
+    def post(self, request):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        accounts.request_password_reset(
+            email=given.validated_data["email"],
+            reset_url=f"{settings.PUBLIC_BASE_URL}/account/reset-password",
+        )
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(CsrfCheckedMixin, APIView):
+    throttle_classes = ACCOUNT_THROTTLES
+
+    @extend_schema_serializer(component_name="PasswordResetConfirmInput")
+    class InputSerializer(serializers.Serializer):
+        uid = serializers.CharField(max_length=64)
+        token = serializers.CharField(max_length=128)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    @extend_schema(
+        summary="Choose a new password with the link's uid and token (the link works once)",
+        request=InputSerializer,
+        responses={204: None, **errors(400, 403, 429)},
+    )
+    def post(self, request):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        accounts.reset_password(**given.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)

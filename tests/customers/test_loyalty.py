@@ -1,0 +1,322 @@
+"""Loyalty points, end to end through the public API on PostgreSQL: earned when paid (once,
+whatever path saw it paid), redeemed as a discount line, given back when the payment fails,
+reversed on refunds (proportionally for a partial one) and expired oldest first."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from checkout.models import Order
+from checkout.services import reconciliation
+from checkout.services.payments import transition_order
+from checkout.services.refunds import refund_order
+from customers.errors import InsufficientPoints
+from customers.models import Customer, PointsEntry
+from customers.selectors import points_balance
+from customers.services.loyalty import adjust_points, earn_points, expire_points
+from tests.customers.test_accounts import sign_up
+from tests.factories import make_category, make_product, make_voucher_code
+from tests.fixtures.checkout import snapshot, spec_body
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def ten_points_per_euro(settings):
+    settings.LOYALTY_POINTS_PER_UNIT = Decimal(10)
+    settings.LOYALTY_POINT_VALUE = Decimal("0.01")
+
+
+@pytest.fixture
+def ann(db):
+    client = APIClient()
+    sign_up(client)
+    return client, Customer.objects.get(user__email="ann@example.com")
+
+
+def give(customer, points):
+    adjust_points(customer=customer, points=points, reason="welcome gift", user=None)
+
+
+def ledger(customer):
+    return [(e.kind, e.points) for e in customer.points.order_by("created_at", "id")]
+
+
+def checkout(client, **changes):
+    return client.post("/api/checkout", spec_body(**changes), format="json")
+
+
+def test_a_paid_order_earns_per_euro_paid_rounded_down(shop, ann):
+    client, customer = ann
+    body = checkout(client).json()  # 4.97 paid: 49.7 points
+    assert ledger(customer) == [("earn", 49)]
+    entry = customer.points.get()
+    assert entry.order.transaction_id == body["transaction_id"]
+    assert entry.reason == f"4.97 EUR paid on {body['transaction_id']}"
+    assert client.get("/api/account").json()["points"] == 49
+
+
+def test_an_anonymous_checkout_naming_a_card_earns_for_that_card(api_client, shop, ann):
+    _, customer = ann
+    assert checkout(api_client, customer_id=customer.card_number).status_code == 201
+    assert ledger(customer) == [("earn", 49)]
+
+
+def test_an_anonymous_checkout_earns_nothing(api_client, shop, ann):
+    checkout(api_client)
+    assert not PointsEntry.objects.exists()
+
+
+def test_deposits_and_vouchers_earn_nothing(ann):
+    client, customer = ann
+    make_product(
+        product_id="W12",
+        name="Water crate",
+        price=Decimal("5.99"),
+        deposit=Decimal("3.30"),
+        category=make_category("Drinks"),
+    )
+    cart = [{"product_id": "W12", "quantity": 2}]
+    voucher = make_voucher_code("1.00")
+    # Goods 11.98, deposits 6.60; the 1.00 voucher is spread over both, cent-exact:
+    # 100 x 1198 / 1858 = 64.47 and 100 x 660 / 1858 = 35.52 -> 64 + 36 cents (largest remainder).
+    # Paid for goods: 11.98 - 0.64 = 11.34 -> 113 points.
+    response = checkout(client, cart=cart, vouchers=[voucher], total_amount=17.58)
+    assert response.status_code == 201, response.json()
+    assert ledger(customer) == [("earn", 113)]
+
+
+def test_earning_is_once_per_order_whichever_path_sees_it_paid(shop, ann):
+    _, customer = ann
+    client = ann[0]
+    order = Order.objects.get(transaction_id=checkout(client).json()["transaction_id"])
+    # The webhook and reconciliation arrive after the charge's own answer:
+    assert transition_order(order, to="succeeded", reason="webhook: payment succeeded") is False
+    assert earn_points(order=order) is None
+    assert ledger(customer) == [("earn", 49)]
+
+
+def test_redeemed_points_are_a_discount_line_spread_over_the_goods(shop, ann):
+    client, customer = ann
+    give(customer, 300)
+    quote = client.post(
+        "/api/checkout/quote", {"cart": spec_body()["cart"], "redeem_points": 200}, format="json"
+    ).json()
+    # 2.00 over apple 3.98 and banana 0.99: 200 x 398 / 497 = 160.16, 200 x 99 / 497 = 39.84
+    # -> 160 + 40 cents.
+    assert quote["total"] == 2.97 and quote["points_redeemed"] == 200
+    assert quote["discount_total"] == 2.00
+    assert [(line["product_id"], line["total"]) for line in quote["lines"]] == [
+        ("12345", 2.38),
+        ("23456", 0.59),
+    ]
+    response = checkout(client, redeem_points=200, total_amount=2.97)
+    assert response.status_code == 201, response.json()
+    receipt = response.json()["receipt"]
+    assert receipt["total"] == 2.97
+    order = Order.objects.get(transaction_id=response.json()["transaction_id"])
+    assert [line.discounts for line in order.lines.order_by("pk")] == [
+        [{"promotion_id": "loyalty-points", "amount": "1.60", "reason": "200 loyalty points"}],
+        [{"promotion_id": "loyalty-points", "amount": "0.40", "reason": "200 loyalty points"}],
+    ]
+    # 2.97 paid earns 29; 300 - 200 + 29
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("earn", 29)]
+    assert points_balance(customer) == 129
+
+
+def test_redeeming_more_than_held_is_a_409_and_charges_nothing(shop, ann):
+    client, customer = ann
+    give(customer, 100)
+    before = snapshot()
+    response = checkout(client, redeem_points=101, total_amount=3.96)
+    assert response.status_code == 409
+    assert response.json()["code"] == "insufficient_points"
+    assert response.json()["detail"] == {"requested": 101, "balance": 100}
+    assert snapshot() == before and ledger(customer) == [("adjust", 100)]
+
+
+def test_points_never_take_the_total_below_zero(shop, ann):
+    client, customer = ann
+    give(customer, 1000)
+    quote = client.post(
+        "/api/checkout/quote", {"cart": spec_body()["cart"], "redeem_points": 600}, format="json"
+    ).json()
+    assert quote["points_redeemed"] == 497 and quote["total"] == 0
+    before = snapshot()
+    response = checkout(client, redeem_points=600, total_amount=0)
+    # Nothing left to pay: refused as any free basket is (a paid order needs a payment).
+    assert response.status_code == 422 and response.json()["code"] == "nothing_to_pay"
+    assert snapshot() == before and points_balance(customer) == 1000
+
+
+@pytest.mark.parametrize("customer_id", ["", "card"])
+def test_redeeming_needs_the_signed_in_owner(api_client, shop, ann, customer_id):
+    _, customer = ann
+    give(customer, 300)
+    named = customer.card_number if customer_id == "card" else ""
+    response = checkout(api_client, customer_id=named, redeem_points=100, total_amount=3.97)
+    assert response.status_code == 403 and response.json()["code"] == "sign_in_to_redeem"
+    assert points_balance(customer) == 300
+
+
+@pytest.mark.parametrize("points", [-1, "lots", 1.5, 10_000_001])
+def test_a_bad_redeem_points_is_a_400(shop, ann, points):
+    client, _ = ann
+    response = checkout(client, redeem_points=points)
+    assert response.status_code == 400 and "redeem_points" in response.json()["detail"]
+
+
+def test_a_declined_payment_gives_the_points_back(shop, ann):
+    client, customer = ann
+    give(customer, 300)
+    response = checkout(client, redeem_points=200, total_amount=2.97, payment_token="tok_decline")
+    assert response.status_code == 402
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("reverse", 200)]
+    assert points_balance(customer) == 300
+
+
+def paid_with_points(client, customer):
+    give(customer, 300)
+    response = checkout(client, redeem_points=200, total_amount=2.97)
+    return Order.objects.get(transaction_id=response.json()["transaction_id"])
+
+
+def test_a_full_refund_takes_back_what_was_earned_and_gives_back_what_was_redeemed(shop, ann):
+    client, customer = ann
+    order = paid_with_points(client, customer)
+    refund_order(order=order, amount=Decimal("2.97"), reason="changed mind")
+    assert ledger(customer)[-2:] == [("reverse", -29), ("reverse", 200)]
+    assert points_balance(customer) == 300
+
+
+def test_partial_refunds_reverse_in_proportion_and_end_where_a_full_one_would(shop, ann):
+    client, customer = ann
+    order = paid_with_points(client, customer)
+    refund_order(order=order, amount=Decimal("1.00"))
+    # 1.97 of 2.97 left: keeps floor(29 x 1.97 / 2.97) = 19 earned, still spends
+    # floor(200 x 1.97 / 2.97) = 132 redeemed.
+    assert ledger(customer)[-2:] == [("reverse", -10), ("reverse", 68)]
+    refund_order(order=order, amount=Decimal("1.97"))
+    assert ledger(customer)[-2:] == [("reverse", -19), ("reverse", 132)]
+    assert points_balance(customer) == 300
+
+
+def test_a_returned_line_reverses_its_share(shop, ann, manager):
+    client, customer = ann
+    order = paid_with_points(client, customer)
+    staff = APIClient()
+    staff.force_authenticate(manager)
+    banana = order.lines.get(product_code="23456")
+    response = staff.post(
+        f"/api/receipts/{order.transaction_id}/returns",
+        {"lines": [{"line_id": banana.pk, "quantity": 1, "restock": True}]},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    # 0.59 refunded, 2.38 left: keeps floor(29 x 2.38 / 2.97) = 23, still spends
+    # floor(200 x 2.38 / 2.97) = 160: the banana's 40 points come back.
+    assert ledger(customer)[-2:] == [("reverse", -6), ("reverse", 40)]
+
+
+def test_points_expire_oldest_first_once(ann, settings):
+    settings.LOYALTY_POINTS_EXPIRE_DAYS = 365
+    _, customer = ann
+    now = timezone.now()
+    for days, kind, points in [(400, "earn", 100), (10, "earn", 50), (5, "redeem", -30)]:
+        PointsEntry.objects.create(
+            customer=customer,
+            kind=kind,
+            points=points,
+            reason="history",
+            created_at=now - timedelta(days=days),
+        )
+    # The redeem used 30 of the oldest 100; the other 70 are over a year old.
+    assert expire_points(now=now) == 1
+    assert expire_points(now=now) == 0
+    assert ledger(customer)[-1] == ("expire", -70)
+    assert points_balance(customer) == 50
+    # A year later the 50 go too.
+    assert expire_points(now=now + timedelta(days=360)) == 1
+    assert points_balance(customer) == 0
+
+
+def test_expiry_runs_daily_from_beat(settings):
+    from customers.tasks import expire_points_task
+
+    assert settings.CELERY_BEAT_SCHEDULE["expire-points"]["task"] == expire_points_task.name
+
+
+def test_adjusting_below_zero_is_refused(ann):
+    _, customer = ann
+    give(customer, 10)
+    user = get_user_model().objects.get(email="ann@example.com")
+    with pytest.raises(InsufficientPoints):
+        adjust_points(customer=customer, points=-11, reason="typo", user=user)
+    assert points_balance(customer) == 10
+
+
+# A signed-in checkout of the SPEC's basket redeeming points: the anonymous one's 23
+# (CHECKOUT_MAX_QUERIES) plus the session and its user (2), the account, whether "789" names
+# another account, the balance (3), the account's lock, the balance under it and the redeem
+# entry (3), and the earn: its account, the lines paid, the once-only check and the entry in a
+# savepoint (6). 37 today, one of headroom.
+QUERIES = 38
+TIMED_OUT = 1.0  # longer than the fake Stripe fixture's STRIPE_TIMEOUT_SECONDS (0.5)
+
+
+def test_reconciliation_that_finds_it_paid_earns_once(shop, ann, fake_stripe):
+    client, customer = ann
+    give(customer, 300)
+    # Stripe takes the money; every answer is lost: the order waits for reconciliation.
+    fake_stripe.fail("POST /v1/payment_intents", "hang_after", times=3, seconds=TIMED_OUT)
+    response = checkout(client, redeem_points=200, total_amount=2.97, payment_token="pm_card_visa")
+    assert response.status_code == 202
+    order = Order.objects.get()
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200)]  # held while pending
+    assert reconciliation.reconcile_order(pk=order.pk) == "succeeded"
+    reconciliation.reconcile_order(pk=order.pk)  # the periodic pass, again
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("earn", 29)]
+
+
+def test_reconciliation_that_finds_nothing_charged_gives_the_points_back(shop, ann, fake_stripe):
+    client, customer = ann
+    give(customer, 300)
+    fake_stripe.fail("POST /v1/payment_intents", "hang_before", times=3, seconds=TIMED_OUT)
+    checkout(client, redeem_points=200, total_amount=2.97, payment_token="pm_card_visa")
+    assert reconciliation.reconcile_order(pk=Order.objects.get().pk) == "failed"
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("reverse", 200)]
+    assert points_balance(customer) == 300
+
+
+def test_a_replay_with_other_points_is_not_the_same_request(shop, ann):
+    client, customer = ann
+    give(customer, 300)
+    key = {"HTTP_IDEMPOTENCY_KEY": "pay-once"}
+    first = client.post(
+        "/api/checkout", spec_body(redeem_points=200, total_amount=2.97), format="json", **key
+    )
+    again = client.post(
+        "/api/checkout", spec_body(redeem_points=200, total_amount=2.97), format="json", **key
+    )
+    other = client.post(
+        "/api/checkout", spec_body(redeem_points=100, total_amount=3.97), format="json", **key
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json()["transaction_id"] == again.json()["transaction_id"]
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("earn", 29)]
+
+
+def test_a_signed_in_checkout_with_points_stays_a_few_queries(
+    shop, ann, django_assert_max_num_queries
+):
+    client, customer = ann
+    give(customer, 300)
+    client.get("/api/account")  # the session is warm
+    with django_assert_max_num_queries(QUERIES) as counted:
+        response = checkout(client, redeem_points=200, total_amount=2.97)
+    assert response.status_code == 201, counted
