@@ -7,7 +7,7 @@ from decimal import Decimal
 from biip.checksums import gs1_standard_check_digit
 from django.db import connection, transaction
 
-from catalog.models import Category, Product, StockMovement, Unit
+from catalog.models import Category, Product, StockMovement, StoreProduct, Unit, get_home_store
 
 FIRST_PRODUCT_NUMBER = 10_000  # product ids "10000", "10001", ...: short codes for the label
 BATCH = 5_000
@@ -328,7 +328,8 @@ def seed_catalog(count: int) -> int:
         # Fresh bulk-loaded rows: set their hint bits and visibility map and give the planner
         # statistics now, rather than have the first customers' lookups pay for it.
         with connection.cursor() as cursor:
-            for table in (Product._meta.db_table, StockMovement._meta.db_table):
+            for model in (Product, StoreProduct, StockMovement):
+                table = model._meta.db_table
                 cursor.execute(f"VACUUM ANALYZE {table}")
     return created
 
@@ -340,12 +341,20 @@ def _insert(batch: list[Product]) -> None:
         # Existing rows (same product id or GTIN) are left as they are: re-running is safe.
         Product.objects.bulk_create(batch, ignore_conflicts=True)
         # The opening stock is audited like any other change; only new products get a row.
-        opening = Product.objects.filter(
-            product_id__in=[p.product_id for p in batch], movements__isnull=True
-        ).values_list("pk", "stock")
+        opening = list(
+            Product.objects.filter(
+                product_id__in=[p.product_id for p in batch], movements__isnull=True
+            ).values_list("pk", "stock")
+        )
+        home = get_home_store()
+        StoreProduct.objects.bulk_create(
+            (StoreProduct(store=home, product_id=pk, stock=stock) for pk, stock in opening),
+            ignore_conflicts=True,
+        )
         StockMovement.objects.bulk_create(
             StockMovement(
                 product_id=pk,
+                store=home,
                 delta=stock,
                 resulting_stock=stock,
                 reason=StockMovement.Reason.SEED,

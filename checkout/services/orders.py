@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from catalog.models import Store, get_home_store, home_store_code
 from catalog.services import StockLine, take_stock
 from checkout.errors import IdempotencyKeyReused, NothingToPay, TotalMismatch, VoucherRedeemed
 from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, get_gateway
@@ -47,6 +48,7 @@ class CheckoutRequest:
     cart_token: str = ""
     user: object = None
     vouchers: Sequence[str] = ()  # deposit-return voucher codes
+    store: Store | None = None  # the cart's store; None: the home store
 
     def fingerprint(self) -> str:
         """What makes two requests "the same" for an Idempotency-Key."""
@@ -59,8 +61,13 @@ class CheckoutRequest:
             "payment_method": self.payment_method,
             "payment_token": self.payment_token,
             **({"vouchers": sorted(self.vouchers)} if self.vouchers else {}),
+            # (The home store is left out: a replay across the upgrade keeps its fingerprint.)
+            **({"store": self.store.code} if self.in_other_store() else {}),
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+    def in_other_store(self) -> bool:
+        return self.store is not None and self.store.code != home_store_code()
 
     def idempotency_scope(self) -> str:
         """Whose Idempotency-Key this is: the signed-in customer's, else this device's cart's."""
@@ -81,7 +88,8 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
         earlier = _keyed(scope, key)
         if earlier is not None:
             return _replay(earlier, fingerprint)
-    quote = quote_cart(request.lines, vouchers=parse_vouchers(request.vouchers))
+    store = request.store or get_home_store()
+    quote = quote_cart(request.lines, vouchers=parse_vouchers(request.vouchers), store=store)
     if quote.total <= ZERO:
         # A paid order with no payment would hand out an exit code for free goods.
         raise NothingToPay(total=quote.total, currency=quote.currency)
@@ -93,7 +101,7 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
             currency=quote.currency,
         )
     try:
-        order = _reserve(request, quote, scope, key, fingerprint)
+        order = _reserve(request, store, quote, scope, key, fingerprint)
     except IntegrityError:
         # Two requests raced with one key: the unique constraint let one in; answer its result.
         earlier = _keyed(scope, key) if key else None
@@ -118,6 +126,7 @@ def _replay(earlier: Order, fingerprint: str) -> Order:
 
 def _reserve(
     request: CheckoutRequest,
+    store: Store,
     quote: Quote,
     scope: str,
     idempotency_key: str | None,
@@ -134,6 +143,7 @@ def _reserve(
             customer_id=request.customer_id,
             user=user,
             cart_token=request.cart_token,
+            store=store,
             payment_method=request.payment_method,
             gateway=get_gateway().name,
             currency=quote.currency,
@@ -175,6 +185,7 @@ def _reserve(
         )
         take_stock(
             [StockLine(line.product.pk, line.quantity) for line in quote.lines],
+            store=store,
             reference=order.transaction_id,
         )
     return order
