@@ -119,7 +119,7 @@ def with_store_row(products: QuerySet[Product], store: Store) -> QuerySet[Produc
 def sold_here(product: Product) -> bool:
     """For a product read through with_store_row: put the store's figures on it (in_store), or
     False when the store does not list it."""
-    row = product.here
+    row = getattr(product, "here", None)  # not set at all when the store has no row
     if row is None or not row.is_listed:
         return False
     in_store(product, row)
