@@ -201,6 +201,19 @@ def save_category(*, category: Category) -> Category:
     return category
 
 
+def save_store(*, store: Store) -> Store:
+    """Open, change or close a store. Its cached product payloads are forgotten on commit: a
+    closed store's products must not be served from the cache (only a miss asks if it is open)."""
+    store.full_clean()
+    with transaction.atomic():
+        store.save()
+        _forget_on_commit(
+            StoreProduct.objects.filter(store=store).values_list("product__product_id", flat=True),
+            store=store,
+        )
+    return store
+
+
 def delete_categories(categories: QuerySet[Category]) -> None:
     """Delete categories. A category with products cannot go (PROTECT raises ProtectedError), so no
     cached product payload can name a deleted one: there is nothing to forget."""

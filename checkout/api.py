@@ -278,9 +278,13 @@ class CheckoutApi(APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        token = data["cart_token"] or cart_token_of(request) or carts.new_cart_token()
+        given_token = data["cart_token"] or cart_token_of(request)
+        token = given_token or carts.new_cart_token()
         store = carts.get_cart_store(
-            token=token, user=request.user, store_code=store_code_of(request)
+            # A token made just now has no cart to look for.
+            token=given_token,
+            user=request.user,
+            store_code=store_code_of(request),
         )
         order = orders.place_order(
             request=orders.CheckoutRequest(
