@@ -1,6 +1,6 @@
-"""Low-stock alerts: one email to the store managers (whoever may see stock alerts) listing the
-products that fell to or under their reorder level, each product at most once a day (StockAlert
-rows remember what was sent)."""
+"""Low-stock alerts: one email per store to the store managers (whoever may see stock alerts)
+listing the products that fell to or under their reorder level in that store, each product at
+most once a day and store (StockAlert rows remember what was sent)."""
 
 import logging
 import uuid
@@ -9,10 +9,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from catalog.models import Product, StockAlert, StockState
+from catalog.models import StockAlert, StockState, Store, StoreProduct
+from catalog.selectors import in_store
 
 logger = logging.getLogger(__name__)
 
@@ -38,51 +40,71 @@ def list_alert_recipients() -> list[str]:
 
 
 def send_stock_alerts() -> int:
-    """Mail the managers about low products not yet alerted today; returns how many products.
+    """Mail the managers about products low in a store and not yet alerted there today; returns
+    how many (store, product) alerts went out.
 
-    The alert rows and the email share one transaction: if the mail server refuses, the rows
+    The alert rows and the emails share one transaction: if the mail server refuses, the rows
     roll back and the next run tries again. Concurrent runs cannot both claim a product: the
-    unique (product, day) constraint lets one insert win, and each run mails only its own batch.
+    unique (store, product, day) constraint lets one insert win, and each run mails only its own
+    batch.
     """
     recipients = list_alert_recipients()
     if not recipients:
         logger.warning("Low-stock alert skipped: no active store manager has an email address.")
         return 0
     today = timezone.localdate()
+    alerted = StockAlert.objects.filter(
+        store=OuterRef("store"), product=OuterRef("product"), day=today
+    )
     low = (
-        Product.objects.filter(is_active=True)
+        StoreProduct.objects.filter(is_listed=True, product__is_active=True, store__is_active=True)
         .needs_reorder()
-        .exclude(stock_alerts__day=today)
-        .values_list("pk", "stock")
+        .exclude(Exists(alerted))
+        .values_list("store", "product", "stock")
     )
     batch = uuid.uuid4()
     with transaction.atomic():
         StockAlert.objects.bulk_create(
-            [StockAlert(product_id=pk, day=today, stock=stock, batch=batch) for pk, stock in low],
+            [
+                StockAlert(store_id=store, product_id=pk, day=today, stock=stock, batch=batch)
+                for store, pk, stock in low
+            ],
             ignore_conflicts=True,
             batch_size=1000,
         )
-        products = list(
-            Product.objects.filter(stock_alerts__batch=batch)
-            .select_related("category")
-            .order_by("stock", "product_id")
+        mine = StockAlert.objects.filter(
+            batch=batch, store=OuterRef("store"), product=OuterRef("product")
         )
-        if not products:
+        rows = (
+            StoreProduct.objects.filter(Exists(mine))
+            .select_related("product__category", "store")
+            .order_by("store", "stock", "product__product_id")
+        )
+        by_store: dict[Store, list] = {}
+        for row in rows:
+            by_store.setdefault(row.store, []).append(in_store(row.product, row))
+        if not by_store:
             return 0
-        context = {
-            "products": products,
-            "out": [p for p in products if p.stock_state == StockState.OUT_OF_STOCK],
-            "low": [p for p in products if p.stock_state == StockState.LOW],
-            "day": today,
-            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/catalog/product/?stock=low",
-        }
-        send_mail(
-            subject=f"Stock alert: {len(products)} product(s) to reorder ({today:%d %b %Y})",
-            message=render_to_string("catalog/stock_alert_email.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-        )
-    logger.info(
-        "Low-stock alert sent to %d manager(s) for %d product(s)", len(recipients), len(products)
+        several = Store.objects.count() > 1
+        for store, products in by_store.items():
+            _mail_store(store, products, today, recipients, named=several)
+    sent = sum(len(products) for products in by_store.values())
+    logger.info("Low-stock alert sent to %d manager(s) for %d product(s)", len(recipients), sent)
+    return sent
+
+
+def _mail_store(store: Store, products: list, today, recipients: list[str], *, named: bool):
+    context = {
+        "products": products,
+        "out": [p for p in products if p.stock_state == StockState.OUT_OF_STOCK],
+        "low": [p for p in products if p.stock_state == StockState.LOW],
+        "day": today,
+        "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/catalog/product/?stock=low",
+    }
+    where = f" in {store.name}" if named else ""  # a single shop's mail reads as it always did
+    send_mail(
+        subject=f"Stock alert: {len(products)} product(s) to reorder{where} ({today:%d %b %Y})",
+        message=render_to_string("catalog/stock_alert_email.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=recipients,
     )
-    return len(products)

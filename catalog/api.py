@@ -16,6 +16,7 @@ from catalog.gtin import InvalidGtin, normalize_code
 from catalog.models import Product, ProductCode, product_url
 from catalog.schema import PRODUCT_NOT_FOUND
 from catalog.services import save_product_codes, set_stock
+from catalog.stores import resolve_store
 from grocery.authentication import ExpiringTokenAuthentication
 from grocery.errors import error_body
 from grocery.qr import qr_response
@@ -101,6 +102,7 @@ class InventoryUpdateApi(APIView):
         set_stock(
             product=product,
             stock=given.validated_data["stock"],
+            store=resolve_store(request),  # X-Store or ?store=; the home store if none
             user=request.user,
             note=given.validated_data.get("note", "") or "inventory API",
         )

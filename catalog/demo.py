@@ -6,8 +6,19 @@ from decimal import Decimal
 
 from biip.checksums import gs1_standard_check_digit
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 
-from catalog.models import Category, Product, StockMovement, Unit
+from catalog.models import (
+    Category,
+    Product,
+    StockMovement,
+    Store,
+    StoreProduct,
+    Unit,
+    get_home_store,
+)
+from grocery.money import ZERO
 
 FIRST_PRODUCT_NUMBER = 10_000  # product ids "10000", "10001", ...: short codes for the label
 BATCH = 5_000
@@ -328,7 +339,8 @@ def seed_catalog(count: int) -> int:
         # Fresh bulk-loaded rows: set their hint bits and visibility map and give the planner
         # statistics now, rather than have the first customers' lookups pay for it.
         with connection.cursor() as cursor:
-            for table in (Product._meta.db_table, StockMovement._meta.db_table):
+            for model in (Product, StoreProduct, StockMovement):
+                table = model._meta.db_table
                 cursor.execute(f"VACUUM ANALYZE {table}")
     return created
 
@@ -340,16 +352,93 @@ def _insert(batch: list[Product]) -> None:
         # Existing rows (same product id or GTIN) are left as they are: re-running is safe.
         Product.objects.bulk_create(batch, ignore_conflicts=True)
         # The opening stock is audited like any other change; only new products get a row.
-        opening = Product.objects.filter(
-            product_id__in=[p.product_id for p in batch], movements__isnull=True
-        ).values_list("pk", "stock")
+        opening = list(
+            Product.objects.filter(
+                product_id__in=[p.product_id for p in batch], movements__isnull=True
+            ).values_list("pk", "stock")
+        )
+        home = get_home_store()
+        StoreProduct.objects.bulk_create(
+            (StoreProduct(store=home, product_id=pk, stock=stock) for pk, stock in opening),
+            ignore_conflicts=True,
+        )
         StockMovement.objects.bulk_create(
             StockMovement(
                 product_id=pk,
+                store=home,
                 delta=stock,
                 resulting_stock=stock,
                 reason=StockMovement.Reason.SEED,
                 note="demo shop opening stock",
             )
             for pk, stock in opening
+        )
+
+
+STORE_BATCH = 10_000  # store-product rows per insert
+PRICE_FACTORS = ("0.90", "0.95", "1.05", "1.10", "1.15")
+CENT = Decimal("0.01")
+
+
+def seed_stores(count: int) -> int:
+    """Make the demo a chain of `count` stores: the home store (which seed_catalog stocks) and
+    count - 1 more, each listing most of the catalogue with its own stock and, for some products,
+    its own price. Stores that exist keep their rows, so re-running is safe. Returns how many
+    stores were new."""
+    home = get_home_store()
+    products = list(Product.objects.order_by("pk").values_list("pk", "price", "unit"))
+    new = 0
+    for n in range(2, count + 1):
+        store, created = Store.objects.get_or_create(
+            code=f"demo-{n:03d}",
+            defaults={
+                "name": f"Demo store {n}",
+                "address": f"{n} Market Street",
+                "opening_hours": "Mon-Sat 8:00-20:00",
+            },
+        )
+        if created and store.pk != home.pk:
+            _stock_store(store, products, random.Random(f"demo-store-{n}"))
+            new += 1
+    if new:
+        # The chain's total per product (Product.stock) is the sum of its stores' rows.
+        held = StoreProduct.objects.filter(product=OuterRef("pk")).values("product")
+        Product.objects.update(
+            stock=Coalesce(Subquery(held.annotate(total=Sum("stock")).values("total")), ZERO)
+        )
+    return new
+
+
+def _stock_store(store: Store, products: list[tuple], rng: random.Random) -> None:
+    rows = []
+    for pk, price, unit in products:
+        if rng.random() < 0.05:  # a few products are not sold in this store
+            continue
+        if unit == Unit.EACH:
+            stock = Decimal(rng.randrange(0, 300))
+        else:
+            stock = Decimal(rng.randrange(0, 60_000)) / 1000
+        override = None
+        if rng.random() < 0.3:  # city rents, local competition: some prices differ
+            override = (price * Decimal(rng.choice(PRICE_FACTORS))).quantize(CENT)
+        rows.append(StoreProduct(store=store, product_id=pk, stock=stock, price=override))
+        if len(rows) == STORE_BATCH:
+            _insert_store_rows(rows)
+            rows = []
+    _insert_store_rows(rows)
+
+
+def _insert_store_rows(rows: list[StoreProduct]) -> None:
+    with transaction.atomic():
+        StoreProduct.objects.bulk_create(rows)
+        StockMovement.objects.bulk_create(
+            StockMovement(
+                product_id=row.product_id,
+                store=row.store,
+                delta=row.stock,
+                resulting_stock=row.stock,
+                reason=StockMovement.Reason.SEED,
+                note="demo store opening stock",
+            )
+            for row in rows
         )

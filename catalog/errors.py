@@ -31,3 +31,14 @@ class CodeInUse(DomainError):
 class CodeNotFound(NotFound):
     code = "code_not_found"
     message = _("The product has no such further code.")
+
+
+class UnknownStore(NotFound):
+    code = "unknown_store"
+    message = _("No open store with that code.")
+
+
+class NotListedInStore(DomainError):
+    code = "not_listed_in_store"
+    status_code = status.HTTP_409_CONFLICT
+    message = _("This store does not sell that product.")

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from catalog.gtin import GTIN, PLU, InvalidGtin, normalize_code, normalize_gtin
@@ -212,6 +213,98 @@ class Product(models.Model):
         return StockState.IN_STOCK
 
 
+class Store(models.Model):
+    """One shop of the chain. A database with one store (the one migrated from the single-shop
+    days, code settings.STORE_ID) needs no store named anywhere: catalog.stores makes it implicit."""
+
+    code = models.SlugField(max_length=32, unique=True, help_text="Printed in URLs and exit codes.")
+    name = models.CharField(max_length=200)
+    address = models.TextField(blank=True)
+    opening_hours = models.TextField(blank=True, help_text="As shown to customers.")
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.code} {self.name}"
+
+
+# What a home store created without a name is called until a manager names it.
+HOME_STORE_NAME = "Our shop"
+
+
+def home_store_code() -> str:
+    return settings.STORE_ID
+
+
+def get_home_store() -> Store:
+    """The shop's own store, where a request naming none is (catalog.stores). A fresh database (a
+    new installation, a flushed test database) gets it on first need, as the migration gave it
+    to every existing one."""
+    store, _ = Store.objects.get_or_create(
+        code=home_store_code(), defaults={"name": HOME_STORE_NAME}
+    )
+    return store
+
+
+def home_store_pk() -> int:
+    """The default store of a cart, an order and a stock record made without naming one.
+    (Migrations call it too, so it reads no column but the key and the code.)"""
+    found = Store.objects.filter(code=home_store_code()).values_list("pk", flat=True).first()
+    return found or get_home_store().pk
+
+
+class StoreProductQuerySet(models.QuerySet):
+    """ProductQuerySet.needs_reorder over one store's rows (a blank level is the catalogue's)."""
+
+    def needs_reorder(self):
+        level = Coalesce("reorder_level", "product__reorder_level")
+        return self.filter(Q(stock__lte=0) | Q(stock__lte=level))
+
+
+class StoreProduct(models.Model):
+    """A product as one store sells it: listed or not, its stock there, and the store's own price
+    (None: the catalogue's). The stock here is the one the store's checkout locks and takes from;
+    Product.stock only mirrors the chain's total for the readers not yet per store."""
+
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="store_products")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="store_products")
+    # The store's own override; a later price list for a group of stores would sit beneath it.
+    price = models.DecimalField(
+        "store price",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Blank: the catalogue price.",
+    )
+    stock = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
+    reorder_level = models.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text="Blank: the catalogue's reorder level.",
+    )
+    is_listed = models.BooleanField("listed", default=True)
+
+    objects = StoreProductQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["store", "product"]
+        constraints = [
+            models.UniqueConstraint(fields=["store", "product"], name="one_row_per_store_product"),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0),
+                name="store_product_price_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} in {self.store_id}"
+
+
 def validate_product_code(value: str) -> None:
     try:
         normalize_code(value)
@@ -297,6 +390,9 @@ class StockMovement(models.Model):
         SEED = "seed", "demo data"
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="movements")
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", default=home_store_pk
+    )
     delta = models.DecimalField(max_digits=12, decimal_places=3)
     resulting_stock = models.DecimalField(max_digits=12, decimal_places=3)
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -320,6 +416,9 @@ class StockCountRequest(models.Model):
     At most one is open per product."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="count_requests")
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", default=home_store_pk
+    )
     opened_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # The sale that found the shelf holding more than the records said.
     reference = models.CharField(max_length=64, blank=True)
@@ -335,9 +434,9 @@ class StockCountRequest(models.Model):
         ordering = ["-opened_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["product"],
+                fields=["store", "product"],
                 condition=Q(closed_at__isnull=True),
-                name="one_open_count_request_per_product",
+                name="one_open_count_request_per_store_product",
             )
         ]
 
@@ -353,6 +452,9 @@ class StockAlert(models.Model):
     """One row per product and day an alert went out: the alerts task never repeats itself."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="stock_alerts")
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", default=home_store_pk
+    )
     day = models.DateField()
     stock = models.DecimalField(max_digits=12, decimal_places=3)
     # The run that claimed the row; concurrent runs insert with ON CONFLICT DO NOTHING and
@@ -363,7 +465,9 @@ class StockAlert(models.Model):
     class Meta:
         ordering = ["-day", "product"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "day"], name="one_stock_alert_per_day")
+            models.UniqueConstraint(
+                fields=["store", "product", "day"], name="one_stock_alert_per_store_day"
+            )
         ]
 
     def __str__(self):

@@ -1,5 +1,8 @@
 """Reads of the catalog. Product payloads are cached; forget_products is the one invalidation.
 
+A payload is a product as one store sells it (its price, stock and listing there), cached under
+that store's code: changing one store's price or stock forgets that store's entry only.
+
 The cache holds each product's response body as JSON bytes, so the hot path serves a hit
 without decoding or re-encoding anything. With LOCAL_CACHE on, each process also keeps the
 bodies it served in memory (grocery.local_cache), dropped the moment Redis reports a change,
@@ -7,15 +10,24 @@ and the Redis keys embed the local cache's epoch.
 """
 
 import json
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import FilteredRelation, Q, QuerySet
 from django.urls import reverse
 
-from catalog.errors import ProductNotFound
+from catalog.errors import ProductNotFound, UnknownStore
 from catalog.gtin import GTIN, ScannedCode, parse_scanned_code
-from catalog.models import Product, ProductCode, price_per_kg, product_url
+from catalog.models import (
+    Product,
+    ProductCode,
+    Store,
+    StoreProduct,
+    home_store_code,
+    price_per_kg,
+    product_url,
+)
 from grocery import local_cache
 from grocery.cache import cache_add, cache_delete, cache_get, cache_set, cache_set_many
 from grocery.metrics import count_cache_lookup
@@ -28,7 +40,7 @@ FORGOTTEN = b""
 
 
 # Bump when the cached value's format changes, so a deploy over a warm cache never reads the old one.
-PRODUCT_CACHE_FORMAT = 5
+PRODUCT_CACHE_FORMAT = 6
 
 
 PRODUCT_PREFIX = f"product:v{PRODUCT_CACHE_FORMAT}:"
@@ -39,8 +51,10 @@ local_cache.track(PRODUCT_PREFIX)
 NO_EPOCH = ""
 
 
-def product_key(product_id: str, epoch: str = NO_EPOCH) -> str:
-    return f"{PRODUCT_PREFIX}{epoch}:{product_id}" if epoch else f"{PRODUCT_PREFIX}{product_id}"
+def product_key(product_id: str, epoch: str = NO_EPOCH, *, store: str | None = None) -> str:
+    """The key of a product's payload in a store (by code; the home store's unless told)."""
+    suffix = f"{store or home_store_code()}:{product_id}"
+    return f"{PRODUCT_PREFIX}{epoch}:{suffix}" if epoch else f"{PRODUCT_PREFIX}{suffix}"
 
 
 def _code_key(code: str) -> str:
@@ -48,17 +62,22 @@ def _code_key(code: str) -> str:
     return f"code:{code}"
 
 
-def forget_products(product_ids) -> None:
+def forget_products(product_ids, *, stores: list[str] | None = None) -> None:
+    """Forget the products' payloads in these stores (codes), or in every store: a change to the
+    catalogue's own data (name, catalogue price, codes) shows in all of them."""
+    if stores is None:
+        stores = list(Store.objects.values_list("code", flat=True)) or [home_store_code()]
+    pairs = [(store, pid) for store in stores for pid in product_ids]
     if local_cache.enabled():
         local_cache.set_in_epoch(
             PRODUCT_PREFIX,
-            [f":{pid}" for pid in product_ids],
+            [f":{store}:{pid}" for store, pid in pairs],
             FORGOTTEN,
             settings.CACHE_FORGET_SECONDS,
         )
         return
     cache_set_many(
-        {product_key(pid): FORGOTTEN for pid in product_ids},
+        {product_key(pid, store=store): FORGOTTEN for store, pid in pairs},
         timeout=settings.CACHE_FORGET_SECONDS,
     )
 
@@ -78,6 +97,47 @@ def json_price_per_kg(price: Decimal, unit: str) -> float | None:
     """What the PWA multiplies a weight by (a per-100 g price is a tenth of it); null if sold each."""
     per_kg = price_per_kg(price, unit)
     return None if per_kg is None else json_money(per_kg)
+
+
+def in_store(product: Product, row: StoreProduct) -> Product:
+    """The product as the store sells it: its price and stock are the store's (an unset override
+    is the catalogue's). For reading only: never save the product it returns."""
+    product.price = product.price if row.price is None else row.price
+    product.stock = row.stock
+    if row.reorder_level is not None:
+        product.reorder_level = row.reorder_level
+    return product
+
+
+def with_store_row(products: QuerySet[Product], store: Store) -> QuerySet[Product]:
+    """Products carrying their row in the store (`here`), joined into the same query."""
+    return products.annotate(
+        here=FilteredRelation("store_products", condition=Q(store_products__store=store))
+    ).select_related("here")
+
+
+def sold_here(product: Product) -> bool:
+    """For a product read through with_store_row: put the store's figures on it (in_store), or
+    False when the store does not list it."""
+    row = getattr(product, "here", None)  # not set at all when the store has no row
+    if row is None or not row.is_listed:
+        return False
+    in_store(product, row)
+    return True
+
+
+def sell_in_store(products: Iterable[Product], store: Store) -> set[int]:
+    """Give each product the store's price and stock (in_store), in one query; returns the keys
+    of those the store does not list, which keep the catalogue's figures."""
+    products = list(products)
+    rows = StoreProduct.objects.filter(
+        store=store, product__in=[p.pk for p in products], is_listed=True
+    )
+    listed = {row.product_id: row for row in rows}
+    for product in products:
+        if product.pk in listed:
+            in_store(product, listed[product.pk])
+    return {p.pk for p in products if p.pk not in listed}
 
 
 def product_payload(product: Product) -> dict:
@@ -125,62 +185,83 @@ def product_translations(product: Product) -> dict:
     return {t.language: {"name": t.name, "description": t.description} for t in found}
 
 
-def _load_product_json(epoch: str | None, *, code: str | None = None, **lookup) -> bytes:
-    products = Product.objects.select_related("category").prefetch_related("codes", "translations")
+def _load_product_json(
+    epoch: str | None, *, store: str | None, code: str | None = None, **lookup
+) -> bytes:
+    """A product's payload in a store (by code), from the database, in the one query a product
+    alone took: a product the store does not list is not found there. A store that is not open
+    raises UnknownStore (the home store, where requests naming none are, is not asked)."""
+    store = store or home_store_code()
+    rows = (
+        StoreProduct.objects.select_related("product__category")
+        .prefetch_related("product__codes", "product__translations")
+        .filter(store__code=store, store__is_active=True, is_listed=True)
+    )
     try:
         if code is None:
-            product = products.get(**lookup)
+            row = rows.get(**{f"product__{name}": value for name, value in lookup.items()})
         else:
             # A primary GTIN or a further code; the two are never another product's (services).
             further = ProductCode.objects.filter(code=code).values("product")
-            product = products.get(Q(gtin=code) | Q(pk__in=further))
-    except Product.DoesNotExist:
+            row = rows.get(Q(product__gtin=code) | Q(product__pk__in=further))
+    except StoreProduct.DoesNotExist:
+        if (
+            store != home_store_code()
+            and not Store.objects.filter(code=store, is_active=True).exists()
+        ):
+            raise UnknownStore(f"No open store with the code {store}.", store=store) from None
         raise ProductNotFound(detail_lookup=lookup or {"code": code}) from None
+    product = in_store(row.product, row)
     body = json.dumps(product_payload(product), separators=(",", ":")).encode()
     if epoch is not None:
-        cache_add(product_key(product.product_id, epoch), body)
+        cache_add(product_key(product.product_id, epoch, store=store), body)
         if code is not None:
             cache_set(_code_key(code), product.product_id)
     return body
 
 
-def get_product_json(product_id: str) -> bytes:
-    """The product's response body: process memory, then Redis, then the database (which refills
-    Redis). Raises ProductNotFound. This is the hot path of every scan: at most one round trip.
+def get_product_json(product_id: str, *, store: str | None = None) -> bytes:
+    """The product's response body in a store (by code; the home store's for None): process
+    memory, then Redis, then the database (which refills Redis). Raises ProductNotFound, or
+    UnknownStore on a miss in a store that is not open. This is the hot path of every scan: at
+    most one round trip, and no query for the store when the payload is cached.
     """
+    store = store or home_store_code()
     local = local_cache.current()
     if local is None:
-        return _shared_or_database(product_key(product_id), NO_EPOCH, product_id)
+        return _shared_or_database(
+            product_key(product_id, store=store), NO_EPOCH, product_id, store
+        )
     epoch = local.epoch()
     if epoch is None:  # not tracking changes right now: only the database is sure
-        return _load_product_json(None, product_id=product_id)
-    key = product_key(product_id, epoch)
-    return local.get(key, lambda: _shared_or_database(key, epoch, product_id))
+        return _load_product_json(None, store=store, product_id=product_id)
+    key = product_key(product_id, epoch, store=store)
+    return local.get(key, lambda: _shared_or_database(key, epoch, product_id, store))
 
 
-def _shared_or_database(key: str, epoch: str | None, product_id: str) -> bytes:
+def _shared_or_database(key: str, epoch: str | None, product_id: str, store: str) -> bytes:
     body = cache_get(key)
     count_cache_lookup(hit=body is not None)
-    return body or _load_product_json(epoch, product_id=product_id)
+    return body or _load_product_json(epoch, store=store, product_id=product_id)
 
 
-def get_product_payload(product_id: str) -> dict:
-    return json.loads(get_product_json(product_id))
+def get_product_payload(product_id: str, *, store: str | None = None) -> dict:
+    return json.loads(get_product_json(product_id, store=store))
 
 
-def get_product_payload_by_code(code: str) -> dict:
-    """A product by any of its codes: a GTIN-14 (primary or further) or a PLU.
+def get_product_payload_by_code(code: str, *, store: str | None = None) -> dict:
+    """A product in a store by any of its codes: a GTIN-14 (primary or further) or a PLU.
     Raises ProductNotFound."""
     product_id = cache_get(_code_key(code))
     if product_id is not None:
         try:
-            payload = get_product_payload(product_id)
+            payload = get_product_payload(product_id, store=store)
         except ProductNotFound:
             payload = None
         if payload is not None and any(c["code"] == code for c in payload["codes"]):
             return payload  # (the code may have moved)
     epoch = local_cache.epoch() if local_cache.enabled() else NO_EPOCH
-    return json.loads(_load_product_json(epoch, code=code))
+    return json.loads(_load_product_json(epoch, store=store, code=code))
 
 
 def get_code_owner(code: str, *, kind: str, product_pk: int | None = None, row_pk=None):
@@ -195,21 +276,22 @@ def get_code_owner(code: str, *, kind: str, product_pk: int | None = None, row_p
     return owners.only("pk", "product_id", "name").first()
 
 
-def resolve_code(code: str) -> tuple[dict, ScannedCode]:
-    """A scanned or typed code (product id, any GTIN, a PLU, a scale label) to its product."""
+def resolve_code(code: str, *, store: str | None = None) -> tuple[dict, ScannedCode]:
+    """A scanned or typed code (product id, any GTIN, a PLU, a scale label) to its product in
+    a store."""
     scanned = parse_scanned_code(code)
     if scanned.gtin:
         try:
-            return get_product_payload_by_code(scanned.gtin), scanned
+            return get_product_payload_by_code(scanned.gtin, store=store), scanned
         except ProductNotFound:
             if not scanned.product_id:
                 raise
     try:
-        return get_product_payload(scanned.product_id), scanned
+        return get_product_payload(scanned.product_id, store=store), scanned
     except ProductNotFound:
         if not scanned.plu:
             raise
-    return get_product_payload_by_code(scanned.plu), scanned
+    return get_product_payload_by_code(scanned.plu, store=store), scanned
 
 
 def search_products(*, q: str = "", category: str = "") -> QuerySet[Product]:

@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from catalog.errors import CodeInUse, InvalidCode, OutOfStock, ProductNotFound
+from catalog.errors import CodeInUse, InvalidCode, NotListedInStore, OutOfStock, ProductNotFound
 from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code
 from catalog.models import (
     Category,
@@ -21,6 +21,9 @@ from catalog.models import (
     ProductTranslation,
     StockCountRequest,
     StockMovement,
+    Store,
+    StoreProduct,
+    get_home_store,
     quantity_fits_unit,
 )
 from catalog.selectors import forget_codes, forget_products, get_code_owner
@@ -38,9 +41,11 @@ class StockLine:
     quantity: Decimal
 
 
-def _forget_on_commit(product_ids: Iterable[str]) -> None:
+def _forget_on_commit(product_ids: Iterable[str], *, store: Store | None = None) -> None:
+    """Forget the payloads once committed: in `store` only, or in every store (catalogue data)."""
     ids = list(product_ids)
-    transaction.on_commit(lambda: forget_products(ids))
+    stores = None if store is None else [store.code]
+    transaction.on_commit(lambda: forget_products(ids, stores=stores))
 
 
 def lock_product_codes() -> None:
@@ -104,6 +109,10 @@ def save_product(*, product: Product, user=None) -> Product:
             product.save(update_fields=fields)
         else:
             product.save()
+            # A new product is sold in the home store; other stores list it themselves.
+            StoreProduct.objects.create(
+                store=get_home_store(), product=product, stock=product.stock
+            )
         _forget_on_commit(set(forget))
     return product
 
@@ -193,60 +202,138 @@ def save_category(*, category: Category) -> Category:
     return category
 
 
+def save_store(*, store: Store) -> Store:
+    """Open, change or close a store. Its cached product payloads are forgotten on commit: a
+    closed store's products must not be served from the cache (only a miss asks if it is open)."""
+    store.full_clean()
+    with transaction.atomic():
+        store.save()
+        _forget_on_commit(
+            StoreProduct.objects.filter(store=store).values_list("product__product_id", flat=True),
+            store=store,
+        )
+    return store
+
+
 def delete_categories(categories: QuerySet[Category]) -> None:
     """Delete categories. A category with products cannot go (PROTECT raises ProtectedError), so no
     cached product payload can name a deleted one: there is nothing to forget."""
     categories.delete()
 
 
+def _lock_store_rows(store: Store, product_pks: Iterable[int], *, list_missing: bool):
+    """The store's rows of these products, locked in product order (the one lock order of every
+    stock writer, so two writers queue instead of deadlocking). With `list_missing`, a product
+    the store has no row for is listed there first (a counted figure lists it)."""
+    pks = sorted(set(product_pks))
+    if list_missing:
+        _list_missing(store, pks)
+    rows = (
+        StoreProduct.objects.select_for_update(of=("self",))
+        .filter(store=store, product_id__in=pks)
+        .select_related("product")
+        .order_by("product_id")
+        .only("pk", "stock", "product_id", "product__product_id", "product__unit")
+    )
+    return {row.product_id: row for row in rows}
+
+
+def _list_missing(store: Store, pks: list[int]) -> None:
+    """Give the store a row for each product it has none for, holding the stock no store row
+    accounts for (Product.stock is the chain's total): all of it for a product never listed
+    anywhere, nothing for one whose stores hold it all. ON CONFLICT DO NOTHING lets two counts
+    race to create a row."""
+    have = set(
+        StoreProduct.objects.filter(store=store, product__in=pks).values_list("product", flat=True)
+    )
+    if not (missing := [pk for pk in pks if pk not in have]):
+        return
+    held = dict(
+        StoreProduct.objects.filter(product__in=missing)
+        .values("product")
+        .annotate(held=Sum("stock"))
+        .values_list("product", "held")
+    )
+    StoreProduct.objects.bulk_create(
+        [
+            StoreProduct(store=store, product_id=pk, stock=total - held.get(pk, 0))
+            for pk, total in Product.objects.filter(pk__in=missing).values_list("pk", "stock")
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _mirror_chain_stock(deltas: dict[int, Decimal]) -> None:
+    """Product.stock is the chain's total (what the readers not yet per store show): it moves by
+    the same deltas, in the same product order, after the store rows are locked."""
+    for pk, delta in sorted(deltas.items()):
+        if delta:
+            Product.objects.filter(pk=pk).update(stock=F("stock") + delta)
+
+
 def set_stock(
     *,
     product: Product,
     stock: Decimal,
+    store: Store | None = None,
     reason: str = StockMovement.Reason.COUNT,
     user=None,
     note: str = "",
 ) -> Product:
-    """Set the stock to a counted figure; the movement records the difference, and the product's
-    open count request (if a sale asked for one) is answered."""
+    """Set a store's stock (the home store's unless told) to a counted figure; the movement
+    records the difference, and the store's open count request for it (if a sale asked for one)
+    is answered. Returns the product carrying the store's new figure."""
     stock = Decimal(stock)
+    store = store or get_home_store()
     with transaction.atomic():
-        current = Product.objects.select_for_update().only("stock", "unit").get(pk=product.pk)
-        if not quantity_fits_unit(stock, current.unit):
+        current = _lock_store_rows(store, [product.pk], list_missing=True)[product.pk]
+        if not quantity_fits_unit(stock, current.product.unit):
             raise ValueError(f"{product.product_id} is sold each: stock {stock} is not whole.")
         delta = stock - current.stock
-        Product.objects.filter(pk=product.pk).update(stock=stock)
+        StoreProduct.objects.filter(pk=current.pk).update(stock=stock)
+        _mirror_chain_stock({product.pk: delta})
         StockMovement.objects.create(
             product_id=product.pk,
+            store=store,
             delta=delta,
             resulting_stock=stock,
             reason=reason,
             user=user,
             note=note,
         )
-        _close_count_request(product.pk, stock=stock, user=user)  # a figure staff set is a count
-        _forget_on_commit([product.product_id])
+        # A figure staff set is a count.
+        _close_count_requests(store, [product.pk], levels={product.pk: stock}, user=user)
+        _forget_on_commit([product.product_id], store=store)
     product.stock = stock
     return product
 
 
-def take_stock(lines: Iterable[StockLine], *, reference: str, reason=StockMovement.Reason.SALE):
-    """Take every line's quantity or none of them (OutOfStock names each short product).
-
-    Rows are locked in primary-key order, the same order for every caller, so two checkouts
-    that share products queue instead of deadlocking. The caller owns the transaction.
-    """
-    _move_stock(lines, sign=-1, reference=reference, reason=reason)
+def take_stock(
+    lines: Iterable[StockLine],
+    *,
+    reference: str,
+    store: Store | None = None,
+    reason=StockMovement.Reason.SALE,
+):
+    """Take every line's quantity from the store's stock (the home store's unless told) or none
+    of them (OutOfStock names each short product). The caller owns the transaction."""
+    _move_stock(lines, store=store or get_home_store(), sign=-1, reference=reference, reason=reason)
 
 
 def return_stock(
-    lines: Iterable[StockLine], *, reference: str, reason=StockMovement.Reason.RELEASE
+    lines: Iterable[StockLine],
+    *,
+    reference: str,
+    store: Store | None = None,
+    reason=StockMovement.Reason.RELEASE,
 ):
-    """Put quantities back (failed payment, refund); same lock order as take_stock."""
-    _move_stock(lines, sign=1, reference=reference, reason=reason)
+    """Put quantities back into the store's stock (failed payment, refund)."""
+    _move_stock(lines, store=store or get_home_store(), sign=1, reference=reference, reason=reason)
 
 
-def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason: str) -> None:
+def _move_stock(
+    lines: Iterable[StockLine], *, store: Store, sign: int, reference: str, reason: str
+) -> None:
     wanted: dict[int, Decimal] = {}
     for line in lines:
         quantity = Decimal(line.quantity)
@@ -254,23 +341,25 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
             raise ValueError(f"Stock moves by a positive quantity, not {quantity}.")
         wanted[line.product_pk] = wanted.get(line.product_pk, Decimal(0)) + quantity
     with transaction.atomic():
-        locked = {
-            p.pk: p
-            for p in Product.objects.select_for_update()
-            .filter(pk__in=wanted)
-            .order_by("pk")
-            .only("pk", "product_id", "stock", "unit")
-        }
+        # Only this store's rows: a sale here never waits on, or moves, another store's stock.
+        locked = _lock_store_rows(store, wanted, list_missing=False)
         if missing := sorted(set(wanted) - set(locked)):
-            raise ProductNotFound(product_pks=missing)
+            if unknown := set(missing) - set(
+                Product.objects.filter(pk__in=missing).values_list("pk", flat=True)
+            ):
+                raise ProductNotFound(product_pks=sorted(unknown))
+            raise NotListedInStore(
+                f"Not sold in store {store.code}.", store=store.code, product_pks=missing
+            )
         for pk, qty in wanted.items():
-            if not quantity_fits_unit(qty, locked[pk].unit):
-                raise ValueError(f"{locked[pk].product_id} is sold each: {qty} is not whole.")
+            code = locked[pk].product.product_id
+            if not quantity_fits_unit(qty, locked[pk].product.unit):
+                raise ValueError(f"{code} is sold each: {qty} is not whole.")
         beyond = {pk: qty for pk, qty in wanted.items() if sign < 0 and locked[pk].stock < qty}
         if beyond and refuses_beyond_stock():
             short = [
                 {
-                    "product_id": locked[pk].product_id,
+                    "product_id": locked[pk].product.product_id,
                     "requested": qty,
                     "available": locked[pk].stock,
                 }
@@ -283,7 +372,7 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
         movements = []
         for pk, qty in sorted(wanted.items()):
             delta = sign * qty
-            row = Product.objects.filter(pk=pk)
+            row = StoreProduct.objects.filter(pk=locked[pk].pk)
             if delta < 0 and refuses_beyond_stock():
                 # The guard sits in the UPDATE too: even an unlocked writer cannot oversell.
                 row = row.filter(stock__gte=-delta)
@@ -291,30 +380,39 @@ def _move_stock(lines: Iterable[StockLine], *, sign: int, reference: str, reason
             if not row.update(stock=F("stock") + delta):
                 raise OutOfStock(
                     gettext("Not enough stock for %(products)s.")
-                    % {"products": locked[pk].product_id}
+                    % {"products": locked[pk].product.product_id}
                 )
             movements.append(
                 StockMovement(
                     product_id=pk,
+                    store=store,
                     delta=delta,
                     resulting_stock=locked[pk].stock + delta,
                     reason=reason,
                     reference=reference,
                 )
             )
+        _mirror_chain_stock({pk: sign * qty for pk, qty in wanted.items()})
         StockMovement.objects.bulk_create(movements)
         if beyond:
-            _ask_for_counts(beyond, locked, reference=reference)
-        _forget_on_commit(p.product_id for p in locked.values())
+            _ask_for_counts(store, beyond, locked, reference=reference)
+        _forget_on_commit((row.product.product_id for row in locked.values()), store=store)
 
 
-def _ask_for_counts(sold: dict[int, Decimal], locked: dict[int, Product], *, reference: str):
-    """The shelf held more than the records said: ask staff to count each of these products.
-    ON CONFLICT DO NOTHING keeps one open request per product, however many sales find it."""
+def _ask_for_counts(
+    store: Store, sold: dict[int, Decimal], locked: dict[int, StoreProduct], *, reference: str
+):
+    """The shelf held more than the records said: ask the store's staff to count each product.
+    ON CONFLICT DO NOTHING keeps one open request per store and product, however many sales
+    find it."""
     StockCountRequest.objects.bulk_create(
         [
             StockCountRequest(
-                product_id=pk, reference=reference, stock_before=locked[pk].stock, sold=qty
+                product_id=pk,
+                store=store,
+                reference=reference,
+                stock_before=locked[pk].stock,
+                sold=qty,
             )
             for pk, qty in sorted(sold.items())
         ],
@@ -322,39 +420,45 @@ def _ask_for_counts(sold: dict[int, Decimal], locked: dict[int, Product], *, ref
     )
 
 
-def _close_count_request(product_pk: int, *, stock: Decimal, user=None) -> None:
-    StockCountRequest.objects.filter(product_id=product_pk, closed_at__isnull=True).update(
-        closed_at=timezone.now(), counted_stock=stock, closed_by=user
+def _close_count_requests(
+    store: Store, product_pks: Iterable[int], *, levels: dict[int, Decimal], user=None
+) -> None:
+    open_requests = StockCountRequest.objects.filter(
+        store=store, product_id__in=list(product_pks), closed_at__isnull=True
     )
+    for pk in open_requests.values_list("product_id", flat=True):
+        open_requests.filter(product_id=pk).update(
+            closed_at=timezone.now(), counted_stock=levels[pk], closed_by=user
+        )
 
 
 def set_stock_levels(
     levels: dict[int, Decimal],
     *,
+    store: Store | None = None,
     reason: str = StockMovement.Reason.COUNT,
     user=None,
     note: str = "",
 ) -> set[int]:
-    """set_stock for many products at once (imports): counted figures by primary key.
+    """set_stock for many products of one store (the home store's unless told) at once
+    (imports): counted figures by primary key.
 
-    Rows are locked in primary-key order like every other stock writer; products already at their
-    figure get no movement. Every product given a figure has been counted, so its open count
-    request is answered, as set_stock does. Returns the keys of the products that changed. The
-    caller may own the transaction.
+    Products already at their figure get no movement. Every product given a figure has been
+    counted, so its open count request is answered, as set_stock does. Returns the keys of the
+    products that changed. The caller may own the transaction.
     """
+    store = store or get_home_store()
     with transaction.atomic():
-        current = dict(
-            Product.objects.select_for_update()
-            .filter(pk__in=levels)
-            .order_by("pk")
-            .values_list("pk", "stock")
-        )
+        locked = _lock_store_rows(store, levels, list_missing=True)
+        current = {pk: row.stock for pk, row in locked.items()}
         changed = {pk: Decimal(levels[pk]) for pk in sorted(current) if levels[pk] != current[pk]}
         for pk, stock in changed.items():
-            Product.objects.filter(pk=pk).update(stock=stock)
+            StoreProduct.objects.filter(pk=locked[pk].pk).update(stock=stock)
+        _mirror_chain_stock({pk: stock - current[pk] for pk, stock in changed.items()})
         StockMovement.objects.bulk_create(
             StockMovement(
                 product_id=pk,
+                store=store,
                 delta=stock - current[pk],
                 resulting_stock=stock,
                 reason=reason,
@@ -363,11 +467,12 @@ def set_stock_levels(
             )
             for pk, stock in changed.items()
         )
-        counted = StockCountRequest.objects.filter(product_id__in=current, closed_at__isnull=True)
-        for pk in counted.values_list("product_id", flat=True):
-            _close_count_request(pk, stock=Decimal(levels[pk]), user=user)
+        _close_count_requests(
+            store, current, levels={pk: Decimal(v) for pk, v in levels.items()}, user=user
+        )
         _forget_on_commit(
-            Product.objects.filter(pk__in=changed).values_list("product_id", flat=True)
+            [locked[pk].product.product_id for pk in changed],
+            store=store,
         )
     return set(changed)
 
@@ -429,13 +534,20 @@ def import_products(rows: list[ProductRow], *, user=None, note: str = "") -> Imp
             pks = dict(
                 Product.objects.filter(product_id__in=list(pks)).values_list("product_id", "pk")
             )
+        # New products are sold in the home store, as save_product lists them.
+        home = get_home_store()
+        StoreProduct.objects.bulk_create(
+            (StoreProduct(store=home, product_id=pk) for pk in pks.values()), batch_size=1000
+        )
         levels = {
             (pks[row.product_id] if row.product is None else row.product.pk): row.stock
             for row in rows
             if row.stock is not None
         }
         stock_changed = (
-            set_stock_levels(levels, reason=StockMovement.Reason.IMPORT, user=user, note=note)
+            set_stock_levels(
+                levels, store=home, reason=StockMovement.Reason.IMPORT, user=user, note=note
+            )
             if levels
             else set()
         )

@@ -15,6 +15,7 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.stores import get_store, store_code_of
 from checkout import selectors
 from checkout.authentication import GateDeviceAuthentication, IsStaffOrGate
 from checkout.errors import InvalidExitCode, InvalidWebhookEvent, OrderNotFound
@@ -84,7 +85,9 @@ def with_cart_cookie(response: Response, token: str) -> Response:
 
 class CartMixin:
     def cart(self, request):
-        return carts.get_or_create_cart(token=cart_token_of(request), user=request.user)
+        return carts.get_or_create_cart(
+            token=cart_token_of(request), user=request.user, store_code=store_code_of(request)
+        )
 
     def answer(self, cart) -> Response:
         return with_cart_cookie(Response(selectors.cart_payload(cart)), cart.token)
@@ -103,10 +106,14 @@ class CartApi(CartMixin, APIView):
     )
     def get(self, request):
         token = cart_token_of(request)
+        named = store_code_of(request)
         cart = carts.find_cart(token=token, user=request.user)
         if cart is None:  # the first write creates it: a bot reading carts fills no table
+            if named is not None:
+                get_store(named)  # an unknown store is a 404 here too
             token = carts.usable_cart_token(token)
             return with_cart_cookie(Response(selectors.empty_cart_payload(token)), token)
+        carts.check_cart_store(cart, named)
         return self.answer(cart)
 
     @extend_schema(summary="Empty the cart", responses={200: CartOutput})
@@ -239,6 +246,11 @@ class QuoteApi(APIView):
             requested_lines(data["cart"]),
             vouchers=parse_vouchers(data["vouchers"]),
             points=data["redeem_points"],
+            store=carts.get_cart_store(
+                token=cart_token_of(request),
+                user=request.user,
+                store_code=store_code_of(request),
+            ),
         )
         return Response(selectors.quote_payload(quote))
 
@@ -279,7 +291,14 @@ class CheckoutApi(APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        token = data["cart_token"] or cart_token_of(request) or carts.new_cart_token()
+        given_token = data["cart_token"] or cart_token_of(request)
+        token = given_token or carts.new_cart_token()
+        store = carts.get_cart_store(
+            # A token made just now has no cart to look for.
+            token=given_token,
+            user=request.user,
+            store_code=store_code_of(request),
+        )
         order = orders.place_order(
             request=orders.CheckoutRequest(
                 customer_id=data["customer_id"],
@@ -291,6 +310,7 @@ class CheckoutApi(APIView):
                 user=request.user,
                 vouchers=data["vouchers"],
                 redeem_points=data["redeem_points"],
+                store=store,
             ),
             idempotency_key=key,
         )
@@ -490,7 +510,12 @@ class ExitVerifyApi(APIView):
         given.is_valid(raise_exception=True)
         user, device = _staff_or_gate(request)
         return exit_answer(
-            exits.verify_exit(code=given.validated_data["code"], user=user, device=device)
+            exits.verify_exit(
+                code=given.validated_data["code"],
+                user=user,
+                device=device,
+                store=store_code_of(request),
+            )
         )
 
 

@@ -121,3 +121,11 @@ class ReturnNotAllowed(DomainError):
     code = "return_not_allowed"
     status_code = status.HTTP_409_CONFLICT
     message = _("These lines cannot be returned.")
+
+
+class CartInOtherStore(DomainError):
+    """A cart belongs to the store it was started in; the customer empties it to change store."""
+
+    code = "cart_in_other_store"
+    status_code = status.HTTP_409_CONFLICT
+    message = _("This cart belongs to another store.")

@@ -5,7 +5,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import Product
+from catalog.models import Product, Store, home_store_pk
 
 
 class Cart(models.Model):
@@ -14,6 +14,10 @@ class Cart(models.Model):
     token = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # Set when the cart is created, from the store the request named; it never moves.
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="+", default=home_store_pk
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -91,6 +95,10 @@ class Order(models.Model):
         related_name="orders",
     )
     cart_token = models.CharField(max_length=64, blank=True, db_index=True)
+    # Where it was bought: the stock it took, its receipt and its exit code are this store's.
+    store = models.ForeignKey(
+        Store, on_delete=models.PROTECT, related_name="orders", default=home_store_pk
+    )
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )

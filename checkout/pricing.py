@@ -10,8 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.errors import OutOfStock
-from catalog.models import Product, quantity_fits_unit
+from catalog.errors import NotListedInStore, OutOfStock
+from catalog.models import Product, Store, get_home_store, quantity_fits_unit
+from catalog.selectors import sold_here, with_store_row
 from catalog.services import refuses_beyond_stock
 from checkout.errors import (
     EmptyCart,
@@ -102,9 +103,21 @@ def quantity_problem(product: Product, quantity: Decimal) -> str | None:
     return None
 
 
-def load_products(product_ids: Iterable[str]) -> dict[str, Product]:
+def load_products(product_ids: Iterable[str], *, store: Store) -> dict[str, Product]:
+    """The products with their rows in the store, in one query (see sold_in_store)."""
     products = Product.objects.select_related("category").filter(product_id__in=set(product_ids))
-    return {p.product_id: p for p in products}
+    return {p.product_id: p for p in with_store_row(products, store)}
+
+
+def sold_in_store(products: dict[str, Product], store: Store) -> None:
+    """Give the products the store's prices and stock. Raises NotListedInStore (409) naming
+    those it does not sell."""
+    if unlisted := sorted(pid for pid, p in products.items() if not sold_here(p)):
+        raise NotListedInStore(
+            f"Not sold in this store: {', '.join(unlisted)}.",
+            store=store.code,
+            product_ids=unlisted,
+        )
 
 
 def merge_lines(lines: Iterable[RequestedLine]) -> dict[str, Decimal]:
@@ -121,20 +134,24 @@ def quote_cart(
     vouchers: Sequence[Voucher] = (),
     points: int = 0,
     at: datetime | None = None,
+    store: Store | None = None,
 ) -> Quote:
-    """Validate a requested cart and price it; raises a DomainError naming every bad line.
+    """Validate a requested cart and price it in a store (the home store's unless told); raises
+    a DomainError naming every bad line.
 
     Nothing is written: checkout calls this before it reserves anything.
     """
     wanted = merge_lines(lines)
     if not wanted:
         raise EmptyCart()
-    products = load_products(wanted)
+    store = store or get_home_store()
+    products = load_products(wanted, store=store)
     unknown = sorted(set(wanted) - set(products))
     if unknown:
         raise UnknownProducts(
             _("Unknown product: %(codes)s.") % {"codes": ", ".join(unknown)}, product_ids=unknown
         )
+    sold_in_store(products, store)
     bad = {
         pid: problem
         for pid, qty in wanted.items()

@@ -154,6 +154,15 @@ class ReturnOutput(serializers.Serializer):
     taxes = TaxOutput(many=True)
 
 
+class StoreOutput(serializers.Serializer):
+    class Meta:
+        ref_name = "ReceiptStore"
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+
+
 class ReceiptOutput(TaxesMixin, VouchersMixin):
     total = money()
     items = ReceiptItemOutput(many=True)
@@ -167,6 +176,7 @@ class ReceiptOutput(TaxesMixin, VouchersMixin):
     refunded_amount = money()
     currency = serializers.CharField()
     payment_method = serializers.CharField()
+    store = StoreOutput(help_text="where it was bought; its exit code opens only this store's door")
     lines = ReceiptLineOutput(many=True)
     returns = ReturnOutput(many=True)
     exit_code = serializers.CharField(allow_null=True)

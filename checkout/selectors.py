@@ -1,5 +1,6 @@
 """Reads of the checkout: cart and receipt payloads, receipt access, exit codes."""
 
+from collections.abc import Collection
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
-from catalog.selectors import json_price_per_kg, json_quantity
+from catalog.selectors import json_price_per_kg, json_quantity, sell_in_store
 from catalog.services import refuses_beyond_stock
 from checkout.errors import OrderNotFound
 from checkout.models import Cart, ExitDecision, ExitVerification, Order, VoucherRedemption
@@ -146,10 +147,14 @@ def _extras_payload(*, deposits, vouchers, deposit_total, voucher_total, taxes) 
 
 def cart_payload(cart: Cart) -> dict:
     """The cart priced now, with every line whose product changed under it named in problems."""
+    lines = list(cart.lines.select_related("product__category"))
+    # Priced as the cart's store sells them; a line its store stopped listing is not counted.
+    unlisted = sell_in_store([line.product for line in lines], cart.store)
     return _cart_lines_payload(
         cart.token,
-        list(cart.lines.select_related("product__category")),
+        lines,
         list(cart.vouchers.values_list("code", flat=True)),
+        unlisted=unlisted,
     )
 
 
@@ -158,7 +163,9 @@ def empty_cart_payload(token: str) -> dict:
     return _cart_lines_payload(token, [], [])
 
 
-def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> dict:
+def _cart_lines_payload(
+    token: str, lines: list, voucher_codes: list[str], *, unlisted: Collection[int] = ()
+) -> dict:
     problems = []
     redeemed = set(
         VoucherRedemption.objects.filter(code__in=voucher_codes).values_list("code", flat=True)
@@ -192,6 +199,14 @@ def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> di
                     "message": gettext("%(name)s is no longer sold.") % {"name": product.name},
                 }
             )
+        elif product.pk in unlisted:
+            problems.append(
+                {
+                    "product_id": product.product_id,
+                    "code": "not_listed_in_store",
+                    "message": f"{product.name} is not sold in this store.",
+                }
+            )
         elif line.quantity > product.stock and refuses_beyond_stock():
             problems.append(
                 {
@@ -212,7 +227,11 @@ def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> di
             )
     # Lines that can no longer be sold stay visible but are not counted.
     quote = price_lines(
-        [(line.product, line.quantity) for line in lines if line.product.is_active],
+        [
+            (line.product, line.quantity)
+            for line in lines
+            if line.product.is_active and line.product.pk not in unlisted
+        ],
         vouchers=vouchers,
     )
     priced = {p.product.product_id: p for p in quote.lines}
@@ -262,12 +281,12 @@ def _cart_lines_payload(token: str, lines: list, voucher_codes: list[str]) -> di
 
 
 def exit_code(order: Order) -> str:
-    """The signed door code of a paid order; it names the store, so another store refuses it."""
-    return signing.Signer(salt=EXIT_SALT).sign(f"{settings.STORE_ID}.{order.transaction_id}")
+    """The signed door code of a paid order; it names its store, so another store refuses it."""
+    return signing.Signer(salt=EXIT_SALT).sign(f"{order.store.code}.{order.transaction_id}")
 
 
 def read_exit_code(code: str) -> tuple[str, str] | None:
-    """(store id, transaction id) of a genuine code, or None for a forged or damaged one."""
+    """(store code, transaction id) of a genuine code, or None for a forged or damaged one."""
     try:
         store, _, transaction_id = signing.Signer(salt=EXIT_SALT).unsign(code).rpartition(".")
     except signing.BadSignature:
@@ -276,14 +295,17 @@ def read_exit_code(code: str) -> tuple[str, str] | None:
 
 
 def verify_exit_code(code: str) -> Order | None:
-    """The paid order a door code of this store belongs to, or None (forged, another store's,
-    unpaid, refunded, too old)."""
+    """The paid order a door code belongs to, or None (forged, not its order's store, unpaid,
+    refunded, too old)."""
     read = read_exit_code(code)
-    if read is None or read[0] != settings.STORE_ID:
+    if read is None:
         return None
     cutoff = timezone.now() - timedelta(hours=settings.EXIT_CODE_VALID_HOURS)
     return Order.objects.filter(
-        transaction_id=read[1], status__in=Order.PAID, created_at__gte=cutoff
+        transaction_id=read[1],
+        store__code=read[0],
+        status__in=Order.PAID,
+        created_at__gte=cutoff,
     ).first()
 
 
@@ -363,6 +385,11 @@ def receipt_payload(order: Order) -> dict:
         "refunded_amount": json_money(order.refunded_amount),
         "currency": order.currency,
         "payment_method": order.payment_method,
+        "store": {
+            "code": order.store.code,
+            "name": order.store.name,
+            "address": order.store.address,
+        },
         "lines": [
             {
                 "line_id": line.pk,
@@ -440,7 +467,7 @@ def return_payload(refund) -> dict:
     }
 
 
-RECEIPT_PREFETCH = ("lines", "taxes", "vouchers", "refunds__lines__order_line")
+RECEIPT_PREFETCH = ("store", "lines", "taxes", "vouchers", "refunds__lines__order_line")
 
 
 def checkout_payload(order: Order) -> dict:

@@ -6,6 +6,7 @@ from frontend import api, i18n, views
 # /01/{gtin} and /p/{id}/qr.svg are catalog's; they are matched before these.
 urlpatterns = [
     path("", views.shell, name="app-home"),
+    re_path(r"^s/(?P<store>[-a-zA-Z0-9_]+)/?$", views.store_entrance, name="app-store"),
     re_path(r"^scan/?$", views.shell, name="app-scan"),
     re_path(r"^p/(?P<product_id>[^/]+)/?$", views.product_page, name="app-product"),
     re_path(r"^promo/(?P<promotion_id>[^/]+)/?$", views.shell, name="app-promotion"),

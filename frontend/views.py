@@ -6,17 +6,18 @@ renders without a second round trip.
 """
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from catalog.errors import ProductNotFound
+from catalog.errors import ProductNotFound, UnknownStore
 from catalog.models import PRICE_UNITS_PER_KG, Unit
 from catalog.selectors import get_product_payload
 from catalog.services import refuses_beyond_stock
+from catalog.stores import STORE_COOKIE, get_store, store_code_of
 from frontend.assets import (
     APP_SCRIPT,
     DECODER_WASM,
@@ -27,6 +28,7 @@ from frontend.assets import (
     integrity,
 )
 from frontend.i18n import client_language
+from grocery.errors import error_body
 from promotions.selectors import with_promotions
 
 THEME_COLOR = "#0b6e4f"
@@ -78,12 +80,32 @@ def shell(request, **_route):
 
 
 @require_GET
+@cache_control(no_cache=True, private=True)
+def store_entrance(request, store: str):
+    """The store's entrance QR: remember the store on this phone (the API reads the cookie when a
+    request names no store), then open the app."""
+    try:
+        found = get_store(store)
+    except UnknownStore as exc:
+        return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
+    response = HttpResponseRedirect("/")
+    response.set_cookie(
+        STORE_COOKIE,
+        found.code,
+        max_age=settings.CART_COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+    return response
+
+
+@require_GET
 @ensure_csrf_cookie
 @cache_control(no_cache=True, private=True)
 def product_page(request, product_id: str):
     try:
-        product = with_promotions(get_product_payload(product_id))
-    except ProductNotFound:
+        product = with_promotions(get_product_payload(product_id, store=store_code_of(request)))
+    except (ProductNotFound, UnknownStore):
         return _render_shell(request, title="Product not found", status=404)
     return _render_shell(request, product=product, title=f"{product['name']} · Scan & Go")
 

@@ -143,6 +143,9 @@ class LocalCache:
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
         self._poller: select.poll | None = None  # readable: messages not handled yet
+        # A poll object refuses two poll() calls at once (RuntimeError), and request threads
+        # ask it concurrently: 40 checkout threads did in tests/checkout/test_races.py.
+        self._poll_lock = threading.Lock()
         self.hits = self.misses = 0
         self.connects = 0  # how many times tracking came up (tests wait on it)
         self.invalidations = 0  # messages handled (tests wait on it)
@@ -335,7 +338,10 @@ class LocalCache:
         process's socket, however late the listener thread is scheduled on a busy machine.
         """
         poller = self._poller
-        return poller is None or bool(poller.poll(0))
+        if poller is None:
+            return True
+        with self._poll_lock:
+            return bool(poller.poll(0))
 
     def _read(self, reader, sock, *, deadline: float):
         """One reply to a command of the connection's setup."""

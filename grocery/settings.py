@@ -446,7 +446,8 @@ if (
 CHECKOUT_TOTAL_TOLERANCE = Decimal("0.005")  # a claimed total more than half a cent off is refused
 CART_COOKIE_MAX_AGE = env.int("CART_COOKIE_MAX_AGE", default=30 * 86_400)
 EXIT_CODE_VALID_HOURS = env.int("EXIT_CODE_VALID_HOURS", default=24)
-# Exit codes carry the store they were paid in: another store's gate refuses them.
+# The home store's code (catalog.stores): the store a request naming none is in. Exit codes
+# carry the store they were paid in: another store's gate refuses them.
 STORE_ID = env("STORE_ID", default="1")
 SIMULATED_SLOW_SECONDS = env.float("SIMULATED_SLOW_SECONDS", default=3.0)
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)

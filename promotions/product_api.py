@@ -12,7 +12,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.errors import ProductNotFound
+from catalog.errors import ProductNotFound, UnknownStore
 from catalog.gtin import InvalidGtin, normalize_gtin, parse_scanned_code
 from catalog.models import product_path
 from catalog.schema import PRODUCT_NOT_FOUND, ProductOutput
@@ -24,6 +24,7 @@ from catalog.selectors import (
     resolve_code,
     search_products,
 )
+from catalog.stores import store_code_of
 from grocery.errors import error_body
 from grocery.money import json_money
 from grocery.schema import ErrorSerializer, documented_by
@@ -34,13 +35,13 @@ def _not_found(exc: ProductNotFound) -> JsonResponse:
     return JsonResponse(error_body(exc.code, exc.message), status=404)
 
 
-def _by_barcode(code: str) -> dict | None:
+def _by_barcode(code: str, store: str | None) -> dict | None:
     """A GTIN or a PLU typed or scanned in place of the shelf code."""
     scanned = parse_scanned_code(code)
     if (found := scanned.gtin or scanned.plu) is None:
         return None
     try:
-        return get_product_payload_by_code(found)
+        return get_product_payload_by_code(found, store=store)
     except ProductNotFound:
         return None
 
@@ -52,14 +53,17 @@ def product_detail(request, product_id: str):
     DRF's request cycle and re-encoding the payload would cost a third of the throughput here
     (docs/benchmarks.md); ProductDetailApi below only documents this view.
     """
+    store = store_code_of(request)  # no query: a cached payload is served without one
     try:
-        body = product_json_with_promotions(get_product_json(product_id))
+        body = product_json_with_promotions(get_product_json(product_id, store=store))
         return HttpResponse(body, content_type="application/json")
     except ProductNotFound as exc:
-        payload = _by_barcode(product_id)
+        payload = _by_barcode(product_id, store)
         if payload is None:
             return _not_found(exc)
         return JsonResponse(with_promotions(payload))
+    except UnknownStore as exc:
+        return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
 
 
 class ProductDetailApi(APIView):
@@ -92,7 +96,7 @@ class ScanApi(APIView):
         responses={200: OutputSerializer, 404: PRODUCT_NOT_FOUND},
     )
     def get(self, request, code: str):
-        payload, scanned = resolve_code(code)
+        payload, scanned = resolve_code(code, store=store_code_of(request))
         return Response(
             {
                 "product": with_promotions(payload),
@@ -112,7 +116,9 @@ class ProductByGtinApi(APIView):
             gtin14 = normalize_gtin(gtin)
         except InvalidGtin as exc:
             raise serializers.ValidationError({"gtin": [str(exc)]}) from exc
-        return Response(with_promotions(get_product_payload_by_code(gtin14)))
+        return Response(
+            with_promotions(get_product_payload_by_code(gtin14, store=store_code_of(request)))
+        )
 
 
 class ProductPagination(PageNumberPagination):

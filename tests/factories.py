@@ -3,7 +3,7 @@
 import itertools
 from decimal import Decimal
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, StoreProduct, get_home_store
 
 _numbers = itertools.count(50_000)
 
@@ -28,7 +28,10 @@ def make_product(**fields) -> Product:
     defaults.update(fields)
     if "category" not in defaults:
         defaults["category"] = make_category()
-    return Product.objects.create(**defaults)
+    product = Product.objects.create(**defaults)
+    # Sold in the home store with its stock, as the data migration and save_product list it.
+    StoreProduct.objects.create(store=get_home_store(), product=product, stock=product.stock)
+    return product
 
 
 def make_promotion(*, products=(), categories=(), **fields):

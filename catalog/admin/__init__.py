@@ -2,4 +2,4 @@
 CSV export and upload) and `records` (what the code writes, read-only). Importing them registers
 their ModelAdmins, which is how the admin's autodiscovery finds them."""
 
-from catalog.admin import products, records  # noqa: F401
+from catalog.admin import products, records, stores  # noqa: F401

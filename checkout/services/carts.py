@@ -15,10 +15,18 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from catalog.errors import OutOfStock, ProductNotFound
-from catalog.models import Product
+from catalog.errors import NotListedInStore, OutOfStock, ProductNotFound
+from catalog.models import Product, Store
+from catalog.selectors import sold_here, with_store_row
 from catalog.services import refuses_beyond_stock
-from checkout.errors import CartLineNotFound, InvalidQuantity, ProductInactive, VoucherRedeemed
+from catalog.stores import get_store
+from checkout.errors import (
+    CartInOtherStore,
+    CartLineNotFound,
+    InvalidQuantity,
+    ProductInactive,
+    VoucherRedeemed,
+)
 from checkout.models import Cart, CartLine, CartVoucher, Order, VoucherRedemption
 from checkout.pricing import quantity_problem
 from checkout.vouchers import parse_voucher, redeemed_message
@@ -35,17 +43,39 @@ def find_cart(*, token: str | None, user=None) -> Cart | None:
     """The signed-in customer's cart (adopting this device's anonymous one), or the device's;
     None when there is none yet: reading a cart never creates one."""
     signed_in = user is not None and user.is_authenticated
+    carts = Cart.objects.select_related("store")
     if signed_in:
-        cart = Cart.objects.filter(customer=user).first()
+        cart = carts.filter(customer=user).first()
         if cart is not None:
             return cart
         if token and Cart.objects.filter(token=token, customer=None).update(customer=user):
-            return Cart.objects.get(token=token)
+            return carts.get(token=token)
         return None
     if token:
         # A customer's cart is never reachable by its token alone once they signed in.
-        return Cart.objects.filter(token=token, customer=None).first()
+        return carts.filter(token=token, customer=None).first()
     return None
+
+
+def check_cart_store(cart: Cart, store_code: str | None) -> None:
+    """A request naming a store other than the cart's is refused (409): the cart, its prices and
+    the stock it will take are its store's. Naming none is the cart's store."""
+    if store_code is not None and store_code != cart.store.code:
+        raise CartInOtherStore(
+            f"This cart was started in store {cart.store.code}, not {store_code}.",
+            cart_store=cart.store.code,
+            store=store_code,
+        )
+
+
+def get_cart_store(*, token: str | None, user=None, store_code: str | None = None) -> Store:
+    """The store a checkout or a quote is in: the cart's (a different one named: 409), else the
+    store named (unknown or closed: 404), else the home store."""
+    cart = find_cart(token=token, user=user)
+    if cart is None:
+        return get_store(store_code)
+    check_cart_store(cart, store_code)
+    return cart.store
 
 
 def usable_cart_token(token: str | None) -> str:
@@ -61,20 +91,26 @@ def usable_cart_token(token: str | None) -> str:
     return new_cart_token()
 
 
-def get_or_create_cart(*, token: str | None, user=None) -> Cart:
-    """The cart that a write goes to, created on the first write."""
+def get_or_create_cart(*, token: str | None, user=None, store_code: str | None = None) -> Cart:
+    """The cart that a write goes to, created on the first write in the store the request
+    names (the home store if none). An existing cart of another store is refused (409)."""
     cart = find_cart(token=token, user=user)
     if cart is not None:
+        check_cart_store(cart, store_code)
         return cart
+    store = get_store(store_code)
     customer = user if user is not None and user.is_authenticated else None
     try:
         with transaction.atomic():
-            return Cart.objects.create(token=usable_cart_token(token), customer=customer)
+            return Cart.objects.create(
+                token=usable_cart_token(token), customer=customer, store=store
+            )
     except IntegrityError:
         # Two first writes of one device raced: the other one created the cart.
         if (cart := find_cart(token=token, user=user)) is not None:
+            check_cart_store(cart, store_code)
             return cart
-        return Cart.objects.create(token=new_cart_token(), customer=customer)
+        return Cart.objects.create(token=new_cart_token(), customer=customer, store=store)
 
 
 def delete_abandoned_carts(*, now=None) -> int:
@@ -95,14 +131,21 @@ def delete_abandoned_carts(*, now=None) -> int:
     return deleted
 
 
-def _sellable_product(product_id: str) -> Product:
+def _sellable_product(product_id: str, store: Store) -> Product:
+    """The product as the cart's store sells it (its price and stock there)."""
     try:
-        product = Product.objects.get(product_id=product_id)
+        product = with_store_row(Product.objects.all(), store).get(product_id=product_id)
     except Product.DoesNotExist:
         raise ProductNotFound(product_id=product_id) from None
     if not product.is_active:
         raise ProductInactive(
             gettext("%(name)s is no longer sold.") % {"name": product.name},
+            product_ids=[product_id],
+        )
+    if not sold_here(product):
+        raise NotListedInStore(
+            gettext("%(name)s is not sold in this store.") % {"name": product.name},
+            store=store.code,
             product_ids=[product_id],
         )
     return product
@@ -128,7 +171,7 @@ def _check_line(product: Product, quantity: Decimal) -> None:
 
 
 def add_to_cart(*, cart: Cart, product_id: str, quantity: Decimal) -> None:
-    product = _sellable_product(product_id)
+    product = _sellable_product(product_id, cart.store)
     with transaction.atomic():
         Cart.objects.select_for_update().filter(pk=cart.pk).first()  # one writer per cart
         line = CartLine.objects.filter(cart=cart, product=product).first()
@@ -142,7 +185,7 @@ def add_to_cart(*, cart: Cart, product_id: str, quantity: Decimal) -> None:
 
 
 def set_cart_quantity(*, cart: Cart, product_id: str, quantity: Decimal) -> None:
-    product = _sellable_product(product_id)
+    product = _sellable_product(product_id, cart.store)
     _check_line(product, quantity)
     with transaction.atomic():
         Cart.objects.select_for_update().filter(pk=cart.pk).first()

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from catalog.models import Product, StockMovement
+from catalog.models import Product, StockMovement, home_store_code
 from catalog.services import StockLine, return_stock, take_stock
 from checkout.errors import (
     AuditChargeFailed,
@@ -49,14 +49,17 @@ class CountedItem:
     quantity: Decimal
 
 
-def verify_exit(*, code: str, user=None, device: GateDevice | None = None) -> ExitAnswer:
-    """Answer a scan at the door and record it against the order (when the code names one)."""
+def verify_exit(
+    *, code: str, user=None, device: GateDevice | None = None, store: str | None = None
+) -> ExitAnswer:
+    """Answer a scan at the door of `store` (a code; the home store's unless told) and record it
+    against the order (when the code names one)."""
     read = read_exit_code(code)
     if read is None:
         return ExitAnswer(Decision.STOP, "Forged or damaged code: not one of ours.")
-    store, transaction_id = read
-    if store != settings.STORE_ID:
-        return ExitAnswer(Decision.STOP, f"Another store's code (store {store}).")
+    paid_in, transaction_id = read
+    if paid_in != (store or home_store_code()):
+        return ExitAnswer(Decision.STOP, f"Another store's code (store {paid_in}).")
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(transaction_id=transaction_id).first()
         if order is None:
@@ -97,7 +100,7 @@ def _record(order: Order, decision: str, reason: str, *, user, device) -> ExitVe
 def _pending(code: str, wanted: str) -> Order:
     """The order behind a code whose door check is waiting for `wanted` (audit or ID)."""
     read = read_exit_code(code)
-    if read is None or read[0] != settings.STORE_ID:
+    if read is None or read[0] != home_store_code():
         raise ExitCheckNotAllowed("Not a valid exit code of this store.")
     order = Order.objects.filter(transaction_id=read[1]).first()
     if order is None:
@@ -159,7 +162,10 @@ def record_audit(
             )
             if outcome == ExitAudit.Outcome.WRITTEN_OFF:
                 take_stock(
-                    stock, reference=order.transaction_id, reason=StockMovement.Reason.WRITE_OFF
+                    stock,
+                    store=order.store,
+                    reference=order.transaction_id,
+                    reason=StockMovement.Reason.WRITE_OFF,
                 )
     except IntegrityError as exc:
         raise ExitCheckNotAllowed("This basket was already audited.") from exc
@@ -198,7 +204,7 @@ def _charge_missing(order: Order, audit: ExitAudit, stock: list[StockLine]) -> N
         )
     with transaction.atomic():
         ExitAudit.objects.filter(pk=audit.pk).update(gateway_payment_id=result.payment_id)
-        take_stock(stock, reference=order.transaction_id)
+        take_stock(stock, store=order.store, reference=order.transaction_id)
 
 
 def _products(items: list[CountedItem]) -> dict[str, Product]:
@@ -254,6 +260,7 @@ def check_id(*, code: str, approved: bool, user) -> ExitAnswer:
     with transaction.atomic():
         return_stock(
             [StockLine(line.product_id, line.quantity) for line in restricted],
+            store=order.store,
             reference=order.transaction_id,
             reason=StockMovement.Reason.REFUND,
         )

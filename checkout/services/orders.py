@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from catalog.models import Store, get_home_store, home_store_code
 from catalog.services import StockLine, take_stock
 from checkout.errors import IdempotencyKeyReused, NothingToPay, TotalMismatch, VoucherRedeemed
 from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, get_gateway
@@ -52,6 +53,7 @@ class CheckoutRequest:
     user: object = None
     vouchers: Sequence[str] = ()  # deposit-return voucher codes
     redeem_points: int = 0  # loyalty points the signed-in customer spends on this basket
+    store: Store | None = None  # the cart's store; None: the home store
 
     def fingerprint(self) -> str:
         """What makes two requests "the same" for an Idempotency-Key."""
@@ -65,8 +67,13 @@ class CheckoutRequest:
             "payment_token": self.payment_token,
             **({"vouchers": sorted(self.vouchers)} if self.vouchers else {}),
             **({"redeem_points": self.redeem_points} if self.redeem_points else {}),
+            # (The home store is left out: a replay across the upgrade keeps its fingerprint.)
+            **({"store": self.store.code} if self.in_other_store() else {}),
         }
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+    def in_other_store(self) -> bool:
+        return self.store is not None and self.store.code != home_store_code()
 
     def idempotency_scope(self) -> str:
         """Whose Idempotency-Key this is: the signed-in customer's, else this device's cart's."""
@@ -92,8 +99,12 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
     customer = resolve_checkout_customer(
         customer_id=request.customer_id, user=request.user, redeem_points=request.redeem_points
     )
+    store = request.store or get_home_store()
     quote = quote_cart(
-        request.lines, vouchers=parse_vouchers(request.vouchers), points=request.redeem_points
+        request.lines,
+        vouchers=parse_vouchers(request.vouchers),
+        points=request.redeem_points,
+        store=store,
     )
     if quote.total <= ZERO:
         # A paid order with no payment would hand out an exit code for free goods.
@@ -106,7 +117,7 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
             currency=quote.currency,
         )
     try:
-        order = _reserve(request, quote, scope, key, fingerprint, customer)
+        order = _reserve(request, store, quote, scope, key, fingerprint, customer)
     except IntegrityError:
         # Two requests raced with one key: the unique constraint let one in; answer its result.
         earlier = _keyed(scope, key) if key else None
@@ -131,6 +142,7 @@ def _replay(earlier: Order, fingerprint: str) -> Order:
 
 def _reserve(
     request: CheckoutRequest,
+    store: Store,
     quote: Quote,
     scope: str,
     idempotency_key: str | None,
@@ -149,6 +161,7 @@ def _reserve(
             customer_id=request.customer_id,
             user=user,
             cart_token=request.cart_token,
+            store=store,
             payment_method=request.payment_method,
             gateway=get_gateway().name,
             currency=quote.currency,
@@ -198,6 +211,7 @@ def _reserve(
         )
         take_stock(
             [StockLine(line.product.pk, line.quantity) for line in quote.lines],
+            store=store,
             reference=order.transaction_id,
         )
     return order

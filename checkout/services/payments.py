@@ -155,6 +155,7 @@ def _relax_commit() -> None:
 def _release_stock(row: Order) -> None:
     return_stock(
         [StockLine(line.product_id, line.quantity) for line in row.lines.all()],
+        store=row.store,
         reference=row.transaction_id,
         reason=StockMovement.Reason.RELEASE,
     )

@@ -92,7 +92,12 @@ def return_lines(
             StockLine(rl.order_line.product_id, rl.quantity) for rl in refund_lines if rl.restocked
         ]
         if back:
-            return_stock(back, reference=row.transaction_id, reason=StockMovement.Reason.REFUND)
+            return_stock(
+                back,
+                store=row.store,
+                reference=row.transaction_id,
+                reason=StockMovement.Reason.REFUND,
+            )
 
     return pay_out(order, refund, reason=reason or "return", undo=undo, settle=restock)
 

@@ -87,3 +87,37 @@ def test_opening_stock_is_audited_once():
     movements = StockMovement.objects.filter(reason=StockMovement.Reason.SEED)
     assert movements.count() == 40
     assert all(m.delta == m.resulting_stock == m.product.stock for m in movements)
+
+
+def test_stores_make_a_chain_with_its_own_prices_and_stock_and_rerun_safely():
+    from django.db.models import Sum
+
+    from catalog.models import Store, StoreProduct
+
+    out = StringIO()
+    call_command("seed_demo", products=200, stores=3, stdout=out)
+    assert "Stores: 2 created, 3 in the demo chain." in out.getvalue()
+    assert Store.objects.count() == 3
+    for store in Store.objects.exclude(code__startswith="demo-"):  # the home store lists all
+        assert StoreProduct.objects.filter(store=store).count() == 200
+    city = Store.objects.get(code="demo-002")
+    rows = StoreProduct.objects.filter(store=city)
+    assert 150 < rows.count() < 200  # most of the catalogue
+    assert rows.exclude(price=None).exists() and rows.filter(price=None).exists()
+    totals = dict(
+        StoreProduct.objects.values("product").annotate(t=Sum("stock")).values_list("product", "t")
+    )
+    assert totals == dict(Product.objects.values_list("pk", "stock"))  # the chain's total
+    before = StoreProduct.objects.count()
+    call_command("seed_demo", products=200, stores=3, stdout=StringIO())
+    assert StoreProduct.objects.count() == before
+
+
+def test_one_store_is_todays_demo(settings):
+    from catalog.models import Store, StoreProduct
+
+    seed(50)
+    assert Store.objects.count() == 1
+    assert StoreProduct.objects.count() == 50
+    with pytest.raises(CommandError):
+        call_command("seed_demo", products=1, stores=0, stdout=StringIO())

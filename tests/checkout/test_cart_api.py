@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Product, Unit
+from catalog.models import Product, StoreProduct, Unit
 from checkout.models import Cart
 from tests.factories import make_product
 
@@ -158,7 +158,7 @@ def test_changes_under_the_cart_are_named_in_problems(api_client, settings):
     for pid in ("1", "2", "3"):
         api_client.post("/api/cart/lines", {"product_id": pid, "quantity": 2}, format="json")
     Product.objects.filter(product_id="1").update(is_active=False)
-    Product.objects.filter(product_id="2").update(stock=1)
+    StoreProduct.objects.filter(product__product_id="2").update(stock=1)  # the store's stock
     Product.objects.filter(product_id="3").update(price=Decimal("3.50"))
 
     body = api_client.get("/api/cart").json()

@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from catalog.labels import unit_price_text
-from catalog.models import Product, Unit
+from catalog.models import Product, StoreProduct, Unit, get_home_store
 from catalog.selectors import product_payload
 from checkout.models import Order
 from checkout.pricing import RequestedLine, quote_cart
@@ -109,6 +109,9 @@ def test_quote_label_and_pwa_agree_for_every_unit(price, unit_quantity):
     product, _ = Product.objects.update_or_create(
         product_id="law",
         defaults={"price": price, "unit": unit, "stock": Decimal(100), "category": make_category()},
+    )
+    StoreProduct.objects.update_or_create(
+        store=get_home_store(), product=product, defaults={"stock": product.stock}
     )
     line = quote_cart([RequestedLine("law", quantity)]).lines[0]
     assert line.gross == label_figure(price, unit, quantity)
