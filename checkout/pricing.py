@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from catalog.errors import NotListedInStore, OutOfStock
 from catalog.models import Product, Store, get_home_store, quantity_fits_unit
@@ -26,7 +27,7 @@ from checkout.vouchers import Voucher, redeemed_message
 from grocery.money import ZERO, from_cents, round_money
 from grocery.tax import TaxEntry, taxes_for
 from promotions.engine import Discount, Line, Rule, apply_promotions
-from promotions.engine.cart import spread, to_cents
+from promotions.engine.cart import Reason, spread, to_cents
 from promotions.selectors import discounts_for
 
 WHOLE = Decimal(1)
@@ -294,7 +295,10 @@ def _redeem_points(lines: list[PricedLine], points: int) -> tuple[int, list[Disc
         if cents:
             off = from_cents(cents)
             discount = Discount(
-                POINTS_DISCOUNT_ID, line.product.product_id, off, f"{used} loyalty points"
+                POINTS_DISCOUNT_ID,
+                line.product.product_id,
+                off,
+                Reason(gettext_noop("%(points)s loyalty points"), points=used),
             )
             line.discounts = [*line.discounts, discount]
             line.discount += off

@@ -146,7 +146,7 @@ def test_every_voucher_already_redeemed_is_named(api_client, shelf):
     assert refused.status_code == 409
     assert refused.json() == {
         "code": "voucher_redeemed",
-        "message": f"Voucher {used[1]}, {used[0]} was already redeemed.",
+        "message": f"Vouchers {used[1]}, {used[0]} were already redeemed.",
         "detail": {"vouchers": [used[1], used[0]]},
     }
 

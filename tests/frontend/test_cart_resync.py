@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from catalog.models import Product
+from catalog.models import Product, StoreProduct
 from checkout.models import Order
 from tests.factories import make_product
 from tests.frontend.test_checkout_flow import add_to_cart
@@ -27,6 +27,7 @@ def test_a_stock_refusal_shows_the_servers_cart(live_server, page, settings):
 
     # another shopper buys all but one jar while this customer looks at the checkout
     Product.objects.filter(pk=honey.pk).update(stock=Decimal(1))
+    StoreProduct.objects.filter(product=honey).update(stock=Decimal(1))  # the store's stock
     page.get_by_label("Succeeds", exact=True).check()
     page.get_by_role("button", name="Pay €18.00").click()
 
