@@ -58,6 +58,9 @@ def test_staff_can_view_adjust_and_print_but_not_edit(shop_staff_client, shop_st
     assert product.stock == 9 and product.name == "Rye Bread"
     movement = StockMovement.objects.get(product=product)
     assert (movement.delta, movement.user, movement.note) == (-3, shop_staff, "shelf count")
+    page = shop_staff_client.get(f"/admin/catalog/product/{product.pk}/stock/").content.decode()
+    assert "Now in stock: <strong>9</strong>" in page and 'value="Save stock"' in page
+    assert "› Adjust stock" in page and "<td>shelf count</td>" in page  # breadcrumbs, history
 
     labels = shop_staff_client.post(
         "/admin/catalog/product/",
