@@ -1,4 +1,5 @@
-"""Loyalty points, end to end through the public API on PostgreSQL: earned when paid (once,
+"""Loyalty points, end to end through the public API (on PostgreSQL where the machine has it, and
+on SQLite in the mutation run; the race is tests/customers/test_points_race.py): earned when paid (once,
 whatever path saw it paid), redeemed as a discount line, given back when the payment fails,
 reversed on refunds (proportionally for a partial one) and expired oldest first."""
 
@@ -22,7 +23,7 @@ from tests.customers.test_accounts import sign_up
 from tests.factories import make_category, make_product, make_voucher_code
 from tests.fixtures.checkout import snapshot, spec_body
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
