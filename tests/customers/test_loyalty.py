@@ -18,7 +18,14 @@ from checkout.services.refunds import refund_order
 from customers.errors import InsufficientPoints
 from customers.models import Customer, PointsEntry
 from customers.selectors import points_balance
-from customers.services.loyalty import adjust_points, earn_points, expire_points
+from customers.services.loyalty import (
+    adjust_points,
+    earn_points,
+    expire_points,
+    give_back_redeemed,
+    points_value,
+    redeem_points,
+)
 from tests.customers.test_accounts import sign_up
 from tests.factories import make_category, make_product, make_voucher_code
 from tests.fixtures.checkout import snapshot, spec_body
@@ -337,3 +344,154 @@ def test_a_signed_in_checkout_with_points_stays_a_few_queries(
     with django_assert_max_num_queries(QUERIES) as counted:
         response = checkout(client, redeem_points=200, total_amount=2.97)
     assert response.status_code == 201, counted
+
+
+# The rules at their edges, priced by hand (10 points per euro paid, a point worth 0.01).
+
+
+@pytest.mark.parametrize(
+    ("value", "points", "worth"),
+    [("0.01", 250, "2.50"), ("0.05", 3, "0.15"), ("0.005", 3, "0.02")],  # 0.015 rounds half up
+)
+def test_a_point_is_worth_its_setting(settings, value, points, worth):
+    settings.LOYALTY_POINT_VALUE = Decimal(value)
+    assert points_value(points) == Decimal(worth)
+
+
+def test_redeeming_the_whole_balance_is_allowed(shop, ann):
+    client, customer = ann
+    give(customer, 200)
+    assert checkout(client, redeem_points=200, total_amount=2.97).status_code == 201
+    assert points_balance(customer) == 29  # 0 left, and 2.97 paid earns 29
+
+
+def test_a_redeem_beyond_the_balance_names_both(shop, ann):
+    client, customer = ann
+    body = checkout(client).json()  # earns 49
+    order = Order.objects.get(transaction_id=body["transaction_id"])
+    give(customer, 80)
+    with pytest.raises(InsufficientPoints) as refused:
+        redeem_points(customer=customer, points=130, order=order)
+    assert refused.value.detail == {"requested": 130, "balance": 129}
+    entry = redeem_points(customer=customer, points=129, order=order)
+    assert (entry.points, entry.reason) == (-129, f"redeemed on {order.transaction_id}")
+    assert points_balance(customer) == 0
+
+
+def test_a_failed_payment_gives_back_a_single_point_to_its_own_customer(shop, ann):
+    client, customer = ann
+    other = APIClient()
+    sign_up(other, email="bob@example.com")
+    bob = Customer.objects.get(user__email="bob@example.com")
+    paid_with_points(other, bob)  # Bob's redeem entry is the older one
+    give(customer, 5)
+    response = checkout(client, redeem_points=1, total_amount=4.96, payment_token="tok_decline")
+    assert response.status_code == 402, response.json()
+    assert ledger(customer) == [("adjust", 5), ("redeem", -1), ("reverse", 1)]
+    back = customer.points.get(kind="reverse")
+    assert back.order.transaction_id == response.json()["transaction_id"] and back.reason
+    assert points_balance(bob) == 129
+
+
+def test_points_are_given_back_once_however_often_asked(shop, ann):
+    client, customer = ann
+    give(customer, 300)
+    checkout(client, redeem_points=200, total_amount=2.97, payment_token="tok_decline")
+    order = Order.objects.get()
+    assert give_back_redeemed(order=order, reason="asked again") is None
+    assert points_balance(customer) == 300
+
+
+def test_a_full_refund_of_an_order_that_only_earned_takes_back_its_points(shop, ann):
+    client, customer = ann
+    body = checkout(client).json()
+    refund_order(
+        order=Order.objects.get(transaction_id=body["transaction_id"]), amount=Decimal("4.97")
+    )
+    assert ledger(customer) == [("earn", 49), ("reverse", -49)]
+
+
+def test_a_refund_of_one_cent_moves_single_points_once(shop, ann):
+    client, customer = ann
+    order = paid_with_points(client, customer)  # 29 earned, 200 redeemed, 2.97 paid
+    refund_order(order=order, amount=Decimal("0.01"))
+    # 2.96 left: keeps floor(29 x 2.96 / 2.97) = 28, still spends floor(200 x 2.96 / 2.97) = 199.
+    assert ledger(customer)[-2:] == [("reverse", -1), ("reverse", 1)]
+    assert customer.points.filter(kind="reverse", order=order).count() == 2
+    assert set(customer.points.filter(kind="reverse").values_list("reason", flat=True)) == {
+        f"refund on {order.transaction_id}: 0.01 of 2.97 refunded"
+    }
+    refund_order(order=order, amount=Decimal("2.96"))
+    assert ledger(customer)[-2:] == [("reverse", -28), ("reverse", 199)]
+    assert points_balance(customer) == 300
+
+
+def test_a_refund_of_an_order_that_earned_nothing_only_gives_back(shop, ann, settings):
+    settings.LOYALTY_POINTS_PER_UNIT = Decimal(0)
+    client, customer = ann
+    order = paid_with_points(client, customer)
+    refund_order(order=order, amount=Decimal("1.00"))
+    # 1.97 of 2.97 left: still spends floor(200 x 1.97 / 2.97) = 132.
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("reverse", 68)]
+
+
+def test_an_order_under_one_euro_reverses_in_proportion(shop, ann):
+    client, customer = ann
+    banana = [{"product_id": "23456", "quantity": 1}]
+    body = checkout(client, cart=banana, total_amount=0.99).json()
+    order = Order.objects.get(transaction_id=body["transaction_id"])
+    refund_order(order=order, amount=Decimal("0.50"))
+    # 0.99 earns 9; 0.49 left keeps floor(9 x 0.49 / 0.99) = 4.
+    assert ledger(customer) == [("earn", 9), ("reverse", -5)]
+
+
+def history(customer, *entries):
+    now = timezone.now()
+    for days, kind, points in entries:
+        PointsEntry.objects.create(
+            customer=customer,
+            kind=kind,
+            points=points,
+            reason="history",
+            created_at=now - timedelta(days=days),
+        )
+    return now
+
+
+def test_a_single_old_point_expires_with_its_reason(ann, settings):
+    settings.LOYALTY_POINTS_EXPIRE_DAYS = 365
+    _, customer = ann
+    now = history(customer, (400, "earn", 1))
+    assert expire_points(now=now) == 1
+    entry = customer.points.get(kind="expire")
+    assert entry.points == -1 and entry.created_at == now
+    cutoff = (now - timedelta(days=365)).date()
+    assert entry.reason == f"not used within 365 days (added before {cutoff})"
+
+
+def test_old_spending_counts_once_and_recent_points_stay(ann, settings):
+    settings.LOYALTY_POINTS_EXPIRE_DAYS = 365
+    _, customer = ann
+    # 100 earned and 30 redeemed over a year ago: 70 expire; the 50 of last week stay.
+    now = history(customer, (400, "earn", 100), (390, "redeem", -30), (7, "earn", 50))
+    other = APIClient()
+    sign_up(other, email="bob@example.com")
+    bob = Customer.objects.get(user__email="bob@example.com")
+    history(bob, (400, "earn", 20))
+    carol_client = APIClient()
+    sign_up(carol_client, email="carol@example.com")
+    carol = Customer.objects.get(user__email="carol@example.com")
+    history(carol, (3, "earn", 40))
+    assert expire_points(now=now) == 2
+    assert ledger(customer)[-1] == ("expire", -70) and points_balance(customer) == 50
+    assert points_balance(bob) == 0 and ledger(carol) == [("earn", 40)]
+
+
+def test_adjusting_to_exactly_zero_is_allowed_and_below_names_the_amounts(ann):
+    _, customer = ann
+    give(customer, 10)
+    with pytest.raises(InsufficientPoints) as refused:
+        adjust_points(customer=customer, points=-11, reason="typo", user=None)
+    assert refused.value.detail == {"requested": 11, "balance": 10}
+    adjust_points(customer=customer, points=-10, reason="typo", user=None)
+    assert points_balance(customer) == 0
