@@ -99,6 +99,10 @@ def quote_payload(quote: Quote) -> dict:
             {**_discount_payload(d), "product_id": d.product_id} for d in quote.discounts
         ],
         "points_redeemed": quote.points_redeemed,
+        "coupons": [
+            {"code": c.code, "promotion_id": c.promotion.code, "amount": json_money(c.amount)}
+            for c in quote.coupons
+        ],
         **_extras_payload(
             deposits=[
                 (
