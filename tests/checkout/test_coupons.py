@@ -218,3 +218,16 @@ def test_limits_need_a_code_to_count_by(shop):
     with pytest.raises(ValidationError) as caught:
         make_promotion(products=[shop["apple"]], uses_limit=3)
     assert "coupon_code" in caught.value.message_dict
+
+
+def test_a_members_cart_shows_the_member_price_its_checkout_charges(shop):
+    make_promotion(products=[shop["apple"]], name="Member price", members_only=True)
+    client, _ = member()
+    client.post("/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json")
+    client.post("/api/cart/lines", {"product_id": "23456", "quantity": 1}, format="json")
+    assert client.get("/api/cart").json()["total"] == WITH_COUPON
+    anonymous = APIClient()
+    anonymous.post("/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json")
+    assert anonymous.get("/api/cart").json()["total"] == 3.98
+    body = spec_body(customer_id="", total_amount=WITH_COUPON)
+    assert client.post("/api/checkout", body, format="json").status_code == 201
