@@ -231,3 +231,18 @@ def test_a_members_cart_shows_the_member_price_its_checkout_charges(shop):
     assert anonymous.get("/api/cart").json()["total"] == 3.98
     body = spec_body(customer_id="", total_amount=WITH_COUPON)
     assert client.post("/api/checkout", body, format="json").status_code == 201
+
+
+def test_a_basket_coupon_adds_up_its_share_of_every_line(api_client, shop):
+    coupon = make_promotion(coupon_code="BASKET")  # 10 % off the whole basket
+    body = quote(api_client, coupons=["basket"]).json()
+    # 10 % of 4.97 = 0.497, rounded once: 0.50 off, spread over the apples and the banana.
+    assert body["total"] == 4.47
+    assert body["coupons"] == [{"code": "BASKET", "promotion_id": coupon.code, "amount": 0.50}]
+    assert sum(line["discount"] for line in body["lines"]) == pytest.approx(0.50)
+    assert all(line["discount"] > 0 for line in body["lines"])
+
+
+def test_a_code_given_twice_counts_once(api_client, coupon):
+    body = quote(api_client, coupons=["SAVE10", "save10"]).json()
+    assert body["total"] == WITH_COUPON and len(body["coupons"]) == 1
