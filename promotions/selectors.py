@@ -102,6 +102,8 @@ class _Memo:
 
     def __post_init__(self):
         for live in self.promotions:
+            if live.gate.coupon_code:  # for those who hold the code, not shown on every product
+                continue
             for product_id in live.rule.product_ids:
                 self.by_product.setdefault(product_id, []).append(live)
             for slug in live.rule.categories:
@@ -317,7 +319,11 @@ def product_json_with_promotions(body: bytes, at: datetime | None = None) -> byt
 
 def list_active_promotions(at: datetime | None = None) -> list[Promotion]:
     """For GET /api/promotions: the rows of the promotions running now (ids from the cache)."""
-    codes = [live.rule.promotion_id for live in list_live_promotions(at, max_age=0.0)]
+    codes = [
+        live.rule.promotion_id
+        for live in list_live_promotions(at, max_age=0.0)
+        if not live.gate.coupon_code  # a coupon is for those who hold its code
+    ]
     return list(Promotion.objects.filter(code__in=codes).order_by("-priority", "code"))
 
 

@@ -246,3 +246,11 @@ def test_a_basket_coupon_adds_up_its_share_of_every_line(api_client, shop):
 def test_a_code_given_twice_counts_once(api_client, coupon):
     body = quote(api_client, coupons=["SAVE10", "save10"]).json()
     assert body["total"] == WITH_COUPON and len(body["coupons"]) == 1
+
+
+def test_a_coupon_is_not_advertised_on_the_product_or_the_promotions_list(api_client, coupon, shop):
+    plain = make_promotion(products=[shop["apple"]], name="Open offer")
+    product = api_client.get("/api/products/12345").json()
+    assert [p["id"] for p in product["promotions"]] == [plain.code]
+    listed = [p["id"] for p in api_client.get("/api/promotions").json()["promotions"]]
+    assert listed == [plain.code]
