@@ -254,3 +254,15 @@ def test_a_coupon_is_not_advertised_on_the_product_or_the_promotions_list(api_cl
     assert [p["id"] for p in product["promotions"]] == [plain.code]
     listed = [p["id"] for p in api_client.get("/api/promotions").json()["promotions"]]
     assert listed == [plain.code]
+
+
+def test_an_idempotency_key_reused_with_other_coupons_is_refused(api_client, coupon):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "k-1"}
+    body = spec_body(coupons=["SAVE10"], total_amount=WITH_COUPON)
+    first = api_client.post("/api/checkout", body, format="json", **headers)
+    assert first.status_code == 201
+    again = api_client.post("/api/checkout", body, format="json", **headers)
+    assert again.json()["transaction_id"] == first.json()["transaction_id"]
+    other = api_client.post("/api/checkout", spec_body(), format="json", **headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert CouponRedemption.objects.count() == 1
