@@ -266,3 +266,10 @@ def test_an_idempotency_key_reused_with_other_coupons_is_refused(api_client, cou
     other = api_client.post("/api/checkout", spec_body(), format="json", **headers)
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
     assert CouponRedemption.objects.count() == 1
+
+
+def test_the_order_admin_shows_the_coupon_used(api_client, admin_client, coupon):
+    body = spec_body(coupons=["save10"], total_amount=WITH_COUPON)
+    api_client.post("/api/checkout", body, format="json")
+    page = admin_client.get(f"/admin/checkout/order/{Order.objects.get().pk}/change/")
+    assert "coupons used" in page.content.decode() and "SAVE10" in page.content.decode()
