@@ -39,7 +39,7 @@ from grocery.cache import cache_delete, cache_get, cache_set
 from grocery.money import ZERO, round_money
 from promotions.engine import UNIT_KINDS, Discount, Line, Rule, apply_promotions
 from promotions.errors import PromotionNotFound
-from promotions.models import AppliesTo, Promotion, Status
+from promotions.models import AppliesTo, Promotion, Status, normal_coupon_code
 
 VERSION_KEY = "promotions:version"
 SPLICED_PER_MEMO = 20_000  # product bodies whose promotions a process remembers (~2 MB)
@@ -176,7 +176,7 @@ def _summary(promotion: Promotion) -> dict:
 
 def _gate(promotion: Promotion) -> Gate:
     return Gate(
-        coupon_code=promotion.coupon_code or None,
+        coupon_code=normal_coupon_code(promotion.coupon_code or "") or None,
         # A limit per customer is counted per member account, so it is for members only.
         members_only=promotion.members_only or promotion.uses_per_customer is not None,
         min_basket=promotion.min_basket,

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from checkout.models import CouponRedemption, Order
 from checkout.services.refunds import refund_order
+from promotions.models import Promotion
 from tests.customers.test_accounts import sign_up
 from tests.factories import make_product, make_promotion
 from tests.fixtures.checkout import snapshot, spec_body
@@ -273,3 +274,10 @@ def test_the_order_admin_shows_the_coupon_used(api_client, admin_client, coupon)
     api_client.post("/api/checkout", body, format="json")
     page = admin_client.get(f"/admin/checkout/order/{Order.objects.get().pk}/change/")
     assert "Coupons used" in page.content.decode() and "SAVE10" in page.content.decode()
+
+
+def test_a_code_stored_in_lower_case_without_the_form_still_matches(api_client, shop):
+    promotion = make_promotion(products=[shop["apple"]])
+    Promotion.objects.filter(pk=promotion.pk).update(coupon_code="lower5")  # e.g. a data import
+    assert quote(api_client).json()["total"] == 4.97
+    assert quote(api_client, coupons=["LOWER5"]).json()["total"] == WITH_COUPON
