@@ -12,6 +12,7 @@ from checkout.authentication import new_device_token
 from checkout.forms import DiscrepancyResolutionForm, RefundForm, ReturnForm
 from checkout.models import (
     AuditSettings,
+    CouponRedemption,
     ExitAudit,
     ExitVerification,
     GateDevice,
@@ -71,6 +72,13 @@ class VoucherInline(PartOfParentInline):
     verbose_name_plural = "deposit-return vouchers redeemed"
 
 
+class CouponInline(PartOfParentInline):
+    model = CouponRedemption
+    fields = ["code", "promotion", "customer", "created_at"]
+    readonly_fields = fields
+    verbose_name_plural = "coupons used (a failed payment or a full refund frees the use)"
+
+
 class EventInline(PartOfParentInline):
     model = OrderEvent
     fields = ["created_at", "from_status", "to_status", "reason"]
@@ -116,6 +124,7 @@ class OrderAdmin(ReadOnlyAdmin):
         LineInline,
         TaxInline,
         VoucherInline,
+        CouponInline,
         EventInline,
         RefundInline,
         ExitVerificationInline,

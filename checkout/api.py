@@ -24,6 +24,7 @@ from checkout.fields import (
     CartLineInput,
     ExitItemInput,
     cart_field,
+    coupons_field,
     exit_code_field,
     quantity_field,
     redeem_points_field,
@@ -228,6 +229,7 @@ class QuoteApi(APIView):
         cart = cart_field()
         vouchers = vouchers_field()
         redeem_points = redeem_points_field()
+        coupons = coupons_field()
 
     @extend_schema(
         summary="What a checkout of this cart would charge",
@@ -239,13 +241,15 @@ class QuoteApi(APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        resolve_checkout_customer(
+        customer = resolve_checkout_customer(
             customer_id=data["customer_id"], user=request.user, redeem_points=data["redeem_points"]
         )
         quote = quote_cart(
             requested_lines(data["cart"]),
             vouchers=parse_vouchers(data["vouchers"]),
             points=data["redeem_points"],
+            coupons=data["coupons"],
+            customer=customer,
             store=carts.get_cart_store(
                 token=cart_token_of(request),
                 user=request.user,
@@ -275,6 +279,7 @@ class CheckoutApi(APIView):
         )
         vouchers = vouchers_field()
         redeem_points = redeem_points_field()
+        coupons = coupons_field()
 
     @extend_schema(
         summary="Pay for a cart (SPEC); send an Idempotency-Key header to make retries safe",
@@ -310,6 +315,7 @@ class CheckoutApi(APIView):
                 user=request.user,
                 vouchers=data["vouchers"],
                 redeem_points=data["redeem_points"],
+                coupons=data["coupons"],
                 store=store,
             ),
             idempotency_key=key,

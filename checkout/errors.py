@@ -129,3 +129,11 @@ class CartInOtherStore(DomainError):
     code = "cart_in_other_store"
     status_code = status.HTTP_409_CONFLICT
     message = _("This cart belongs to another store.")
+
+
+class CouponNotApplicable(DomainError):
+    """Every code given that does not apply, each with its reason (checkout.coupons)."""
+
+    code = "coupon_not_applicable"
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    message = _("This coupon code does not apply.")

@@ -129,6 +129,18 @@ def vouchers_field() -> serializers.ListField:
     )
 
 
+def coupons_field() -> serializers.ListField:
+    """Coupon codes the customer entered or scanned (checkout.coupons checks them)."""
+    return serializers.ListField(
+        child=serializers.CharField(max_length=32),
+        required=False,
+        default=list,
+        max_length=10,
+        help_text="coupon codes (case does not matter); each that does not apply is a 422 "
+        "naming it and why",
+    )
+
+
 def redeem_points_field() -> serializers.IntegerField:
     return serializers.IntegerField(
         min_value=0,

@@ -226,6 +226,37 @@ class VoucherRedemption(models.Model):
         return f"voucher {self.code} ({self.applied})"
 
 
+class CouponRedemption(models.Model):
+    """One use of a coupon (a promotion with a code) by an order, written in the order's
+    transaction under the promotion's row lock, so racing checkouts cannot exceed its limits.
+    A failed payment or a full refund deletes the row: the use is free again."""
+
+    promotion = models.ForeignKey(
+        "promotions.Promotion", on_delete=models.PROTECT, related_name="coupon_redemptions"
+    )
+    transaction = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="coupons")
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="coupon_redemptions",
+    )
+    code = models.CharField(max_length=32)  # as the promotion had it then
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promotion", "transaction"], name="coupon_used_once_per_order"
+            )
+        ]
+
+    def __str__(self):
+        return f"coupon {self.code} on {self.transaction_id}"
+
+
 class OrderEvent(models.Model):
     """Audit log: every status change, with when and why."""
 

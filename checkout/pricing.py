@@ -15,6 +15,7 @@ from catalog.errors import NotListedInStore, OutOfStock
 from catalog.models import Product, Store, get_home_store, quantity_fits_unit
 from catalog.selectors import sold_here, with_store_row
 from catalog.services import refuses_beyond_stock
+from checkout.coupons import AppliedCoupon, check_coupons, normal_codes
 from checkout.errors import (
     EmptyCart,
     InvalidQuantity,
@@ -28,7 +29,7 @@ from grocery.money import ZERO, from_cents, round_money
 from grocery.tax import TaxEntry, taxes_for
 from promotions.engine import Discount, Line, Rule, apply_promotions
 from promotions.engine.cart import Reason, spread, to_cents
-from promotions.selectors import discounts_for
+from promotions.selectors import ANONYMOUS, Shopper, discounts_for
 
 WHOLE = Decimal(1)
 GRAM = Decimal("0.001")
@@ -84,6 +85,7 @@ class Quote:
     vouchers: list[AppliedVoucher] = field(default_factory=list)
     taxes: list[TaxEntry] = field(default_factory=list)
     points_redeemed: int = 0  # of the points asked for, those the goods had room for
+    coupons: list[AppliedCoupon] = field(default_factory=list)
 
 
 def quantity_problem(product: Product, quantity: Decimal) -> str | None:
@@ -136,10 +138,14 @@ def quote_cart(
     points: int = 0,
     at: datetime | None = None,
     store: Store | None = None,
+    coupons: Sequence[str] = (),
+    customer=None,
 ) -> Quote:
     """Validate a requested cart and price it in a store (the home store's unless told); raises
     a DomainError naming every bad line.
 
+    `customer`: the member account named (member prices); `coupons`: codes entered or scanned,
+    each refused with its reason (422) unless its promotion took something off.
     Nothing is written: checkout calls this before it reserves anything.
     """
     wanted = merge_lines(lines)
@@ -185,12 +191,23 @@ def quote_cart(
         )
         if redeemed:
             raise VoucherRedeemed(redeemed_message(redeemed), vouchers=redeemed)
-    return price_lines(
+    at = at or timezone.now()
+    codes = normal_codes(coupons)
+    quote = price_lines(
         [(products[pid], qty) for pid, qty in wanted.items()],
         vouchers=vouchers,
         points=points,
         at=at,
+        shopper=Shopper(member=customer is not None, coupons=frozenset(codes)),
     )
+    if codes:
+        taken: dict[str, Decimal] = {}
+        for discount in quote.discounts:
+            taken[discount.promotion_id] = taken.get(discount.promotion_id, ZERO) + discount.amount
+        quote.coupons = check_coupons(
+            codes, customer=customer, basket=quote.subtotal, discounts=taken, at=at
+        )
+    return quote
 
 
 def price_lines(
@@ -200,11 +217,13 @@ def price_lines(
     points: int = 0,
     at: datetime | None = None,
     rules: Sequence[Rule] | None = None,
+    shopper: Shopper = ANONYMOUS,
 ) -> Quote:
     """Prices and promotions for (product, quantity) pairs that are already known to be valid.
 
     `points`: loyalty points to redeem (whether the customer holds them is checked elsewhere).
-    `rules`: the promotions to apply instead of the running ones (laws and benchmarks)."""
+    `rules`: the promotions to apply instead of the running ones (laws and benchmarks).
+    `shopper`: whether a member buys and the coupon codes given (gated promotions)."""
     at = at or timezone.now()
     engine_lines = [
         Line(
@@ -221,7 +240,7 @@ def price_lines(
     if not engine_lines:
         discounts = []
     elif rules is None:
-        discounts = discounts_for(engine_lines, at)
+        discounts = discounts_for(engine_lines, at, shopper=shopper)
     else:
         discounts = apply_promotions(engine_lines, rules, at)
     by_product: dict[str, list[Discount]] = {}

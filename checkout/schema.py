@@ -113,6 +113,12 @@ class CartOutput(TaxesMixin, VouchersMixin):
     problems = CartProblemOutput(many=True)
 
 
+class AppliedCouponOutput(serializers.Serializer):
+    code = serializers.CharField(help_text="as stored: upper case")
+    promotion_id = serializers.CharField()
+    amount = money(help_text="what its promotion took off this basket")
+
+
 class QuoteOutput(TaxesMixin, VouchersMixin):
     lines = PricedLineOutput(many=True)
     subtotal = money()
@@ -124,6 +130,7 @@ class QuoteOutput(TaxesMixin, VouchersMixin):
     points_redeemed = serializers.IntegerField(
         help_text="loyalty points this quote spends (a discount with promotion_id loyalty-points)"
     )
+    coupons = AppliedCouponOutput(many=True, help_text="the coupon codes applied")
 
 
 class ReceiptItemOutput(serializers.Serializer):

@@ -17,10 +17,12 @@ from checkout.errors import OrderNotFound
 from checkout.models import Cart, ExitDecision, ExitVerification, Order, VoucherRedemption
 from checkout.pricing import Quote, price_lines
 from checkout.vouchers import parse_voucher, redeemed_message
+from customers.models import Customer
 from grocery.errors import DomainError
 from grocery.money import ZERO, json_money
 from grocery.tax import TaxEntry, taxes_for, taxes_payload
 from promotions.reasons import reason_text
+from promotions.selectors import ANONYMOUS, Shopper
 
 EXIT_SALT = "checkout.exit-code"
 STATUS_WORDS = {
@@ -99,6 +101,10 @@ def quote_payload(quote: Quote) -> dict:
             {**_discount_payload(d), "product_id": d.product_id} for d in quote.discounts
         ],
         "points_redeemed": quote.points_redeemed,
+        "coupons": [
+            {"code": c.code, "promotion_id": c.promotion.code, "amount": json_money(c.amount)}
+            for c in quote.coupons
+        ],
         **_extras_payload(
             deposits=[
                 (
@@ -145,6 +151,9 @@ def _extras_payload(*, deposits, vouchers, deposit_total, voucher_total, taxes) 
     }
 
 
+MEMBER = Shopper(member=True)
+
+
 def cart_payload(cart: Cart) -> dict:
     """The cart priced now, with every line whose product changed under it named in problems."""
     lines = list(cart.lines.select_related("product__category"))
@@ -155,6 +164,10 @@ def cart_payload(cart: Cart) -> dict:
         lines,
         list(cart.vouchers.values_list("code", flat=True)),
         unlisted=unlisted,
+        # A signed-in member's cart shows member prices, as their checkout will charge them.
+        shopper=MEMBER
+        if cart.customer_id and Customer.objects.filter(user_id=cart.customer_id).exists()
+        else ANONYMOUS,
     )
 
 
@@ -164,7 +177,12 @@ def empty_cart_payload(token: str) -> dict:
 
 
 def _cart_lines_payload(
-    token: str, lines: list, voucher_codes: list[str], *, unlisted: Collection[int] = ()
+    token: str,
+    lines: list,
+    voucher_codes: list[str],
+    *,
+    unlisted: Collection[int] = (),
+    shopper: Shopper = ANONYMOUS,
 ) -> dict:
     problems = []
     redeemed = set(
@@ -233,6 +251,7 @@ def _cart_lines_payload(
             if line.product.is_active and line.product.pk not in unlisted
         ],
         vouchers=vouchers,
+        shopper=shopper,
     )
     priced = {p.product.product_id: p for p in quote.lines}
     payload = quote_payload(quote)

@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.db.models import Count
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -29,6 +30,9 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+GATE_FIELDS = ("coupon_code", "uses_limit", "uses_per_customer", "members_only", "min_basket")
+
+
 class PromotionForm(forms.ModelForm):
     class Meta:
         model = Promotion
@@ -46,6 +50,7 @@ class PromotionForm(forms.ModelForm):
             "is_active",
             "priority",
             "stackable",
+            *GATE_FIELDS,
         )
 
     def clean(self):
@@ -70,15 +75,25 @@ class PromotionForm(forms.ModelForm):
 @admin.register(Promotion)
 class PromotionAdmin(admin.ModelAdmin):
     form = PromotionForm
-    list_display = ("code", "name", "kind", "validity", "status_badge", "is_active", "priority")
+    list_display = (
+        "code",
+        "name",
+        "kind",
+        "validity",
+        "status_badge",
+        "is_active",
+        "priority",
+        "coupon_code",
+        "uses",
+    )
     list_display_links = ("code", "name")
-    list_filter = (StatusFilter, "kind", "is_active", "applies_to")
-    search_fields = ("code", "name", "description")
+    list_filter = (StatusFilter, "kind", "is_active", "applies_to", "members_only")
+    search_fields = ("code", "name", "description", "coupon_code")
     autocomplete_fields = ("products",)
     filter_horizontal = ("categories",)
     date_hierarchy = "valid_from"
     actions = ("print_posters",)
-    readonly_fields = ("public_page",)
+    readonly_fields = ("public_page", "uses")
     fieldsets = [
         (None, {"fields": ("name", "description", "code", "public_page")}),
         (
@@ -87,7 +102,22 @@ class PromotionAdmin(admin.ModelAdmin):
         ),
         ("Applies to", {"fields": ("applies_to", "products", "categories")}),
         ("When", {"fields": ("valid_from", "valid_until", "is_active", "priority", "stackable")}),
+        ("Who may have it", {"fields": (*GATE_FIELDS, "uses")}),
     ]
+
+    def get_queryset(self, request):
+        # Checkouts using a coupon now (a failed or fully refunded one gave its use back).
+        return super().get_queryset(request).annotate(use_count=Count("coupon_redemptions"))
+
+    @admin.display(description="uses", ordering="use_count")
+    def uses(self, promotion):
+        if not promotion.coupon_code:
+            return "-"
+        used = getattr(promotion, "use_count", None)
+        if used is None:  # a new promotion's form
+            used = promotion.coupon_redemptions.count() if promotion.pk else 0
+        limit = f" of {promotion.uses_limit}" if promotion.uses_limit else ""
+        return f"{used}{limit}"
 
     def has_print_posters_permission(self, request) -> bool:
         return request.user.has_perm("promotions.print_posters")

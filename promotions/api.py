@@ -97,6 +97,16 @@ class PromotionInput(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
     priority = serializers.IntegerField(min_value=-100, max_value=100, required=False, default=0)
     stackable = serializers.BooleanField(required=False, default=False)
+    # Who may have it (docs/promotions.md: coupons and member prices); staff only, never shown.
+    coupon_code = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, allow_null=True
+    )
+    uses_limit = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    uses_per_customer = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    members_only = serializers.BooleanField(required=False, default=False)
+    min_basket = serializers.DecimalField(
+        max_digits=10, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
 
     def validate_products(self, product_ids):
         found = dict(

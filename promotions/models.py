@@ -1,9 +1,11 @@
+import re
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from catalog.models import Category, Product
@@ -61,6 +63,14 @@ PARAMETER_FIELDS = (
     "bundle_price",
     "threshold",
 )
+
+
+COUPON_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{2,31}")
+
+
+def normal_coupon_code(code: str) -> str:
+    """A code as typed or scanned, the way it is stored: no spaces around it, upper case."""
+    return code.strip().upper()
 
 
 LIMIT_HELP = (
@@ -186,6 +196,39 @@ class Promotion(models.Model):
         help_text="A stacking promotion applies on top of others; of the promotions that do not "
         "stack, a product gets at most one, whichever saves the customer most.",
     )
+    # Who may have it: a code to enter or scan (a coupon), members only, a minimum basket.
+    coupon_code = models.CharField(
+        max_length=32,
+        null=True,  # NULLs never clash in the unique constraint
+        blank=True,
+        help_text="Set it to make this a coupon: it applies only when the customer enters or "
+        "scans this code (letters and digits, case does not matter).",
+    )
+    uses_limit = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Coupon: how many checkouts may use it in all; empty for no limit.",
+    )
+    uses_per_customer = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Coupon: how many times one member may use it; set, it is for members only.",
+    )
+    members_only = models.BooleanField(
+        default=False,
+        help_text="Member price: only for customers signed in or naming their loyalty card.",
+    )
+    min_basket = models.DecimalField(
+        "minimum basket",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Applies only to baskets of at least this much (goods before discounts).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -202,6 +245,8 @@ class Promotion(models.Model):
                 condition=Q(percent__isnull=True) | Q(percent__gt=0, percent__lte=100),
                 name="promotion_percent_in_range",
             ),
+            # Case does not matter to the customer typing it, so not to uniqueness either.
+            models.UniqueConstraint(Upper("coupon_code"), name="promotion_coupon_code_unique"),
         ]
         permissions = [("print_posters", "Can print promotion posters")]
 
@@ -214,6 +259,11 @@ class Promotion(models.Model):
 
     def clean(self):
         errors = {}
+        self.coupon_code = normal_coupon_code(self.coupon_code or "") or None
+        if self.coupon_code and not COUPON_CODE.fullmatch(self.coupon_code):
+            errors["coupon_code"] = "Letters, digits and '-' only, 3 to 32 of them."
+        if not self.coupon_code and (self.uses_limit or self.uses_per_customer):
+            errors["coupon_code"] = "Limits on uses need a coupon code to count them by."
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
             errors["valid_until"] = "Must be after the start."
         needed = set(KIND_FIELDS.get(self.kind, set()))

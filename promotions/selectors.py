@@ -26,6 +26,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -35,9 +36,10 @@ from django.utils import timezone
 from catalog.models import Category, Product
 from grocery import local_cache
 from grocery.cache import cache_delete, cache_get, cache_set
+from grocery.money import ZERO, round_money
 from promotions.engine import UNIT_KINDS, Discount, Line, Rule, apply_promotions
 from promotions.errors import PromotionNotFound
-from promotions.models import AppliesTo, Promotion, Status
+from promotions.models import AppliesTo, Promotion, Status, normal_coupon_code
 
 VERSION_KEY = "promotions:version"
 SPLICED_PER_MEMO = 20_000  # product bodies whose promotions a process remembers (~2 MB)
@@ -49,11 +51,42 @@ def _snapshot_key(token: str) -> str:
 
 
 @dataclass(frozen=True)
+class Gate:
+    """Who may have a promotion: decided here, before the engine, which knows no customers."""
+
+    coupon_code: str | None = None  # applies only when this code is given
+    members_only: bool = False
+    min_basket: Decimal | None = None  # goods before discounts
+
+    def admits(self, shopper: "Shopper", basket: Decimal) -> bool:
+        return (
+            (not self.coupon_code or self.coupon_code in shopper.coupons)
+            and (shopper.member or not self.members_only)
+            and (self.min_basket is None or basket >= self.min_basket)
+        )
+
+
+OPEN = Gate()
+
+
+@dataclass(frozen=True)
+class Shopper:
+    """What a basket's buyer brings to the gates: a member account, coupon codes (normalised)."""
+
+    member: bool = False
+    coupons: frozenset[str] = frozenset()
+
+
+ANONYMOUS = Shopper()
+
+
+@dataclass(frozen=True)
 class Live:
     """One promotion in the cached set: the engine's rule and the product response's summary."""
 
     rule: Rule
     summary: dict  # {"id", "name", "description", "valid_until", "url"}
+    gate: Gate = OPEN
 
 
 @dataclass
@@ -69,6 +102,8 @@ class _Memo:
 
     def __post_init__(self):
         for live in self.promotions:
+            if live.gate.coupon_code:  # for those who hold the code, not shown on every product
+                continue
             for product_id in live.rule.product_ids:
                 self.by_product.setdefault(product_id, []).append(live)
             for slug in live.rule.categories:
@@ -139,12 +174,21 @@ def _summary(promotion: Promotion) -> dict:
     }
 
 
+def _gate(promotion: Promotion) -> Gate:
+    return Gate(
+        coupon_code=normal_coupon_code(promotion.coupon_code or "") or None,
+        # A limit per customer is counted per member account, so it is for members only.
+        members_only=promotion.members_only or promotion.uses_per_customer is not None,
+        min_basket=promotion.min_basket,
+    )
+
+
 def _load(since: datetime) -> list[Live]:
     promotions = Promotion.objects.not_ended(since).prefetch_related(
         Prefetch("products", queryset=Product.objects.only("id", "product_id")),
         Prefetch("categories", queryset=Category.objects.only("id", "slug")),
     )
-    return [Live(_rule(p), _summary(p)) for p in promotions]
+    return [Live(_rule(p), _summary(p), _gate(p)) for p in promotions]
 
 
 def _current(max_age: float) -> _Memo:
@@ -196,10 +240,15 @@ def list_live_promotions(at: datetime | None = None, *, max_age: float = 0.0) ->
     return [live for live in memo.promotions if live.rule.is_live(at)]
 
 
-def discounts_for(lines: Sequence[Line], at: datetime | None = None) -> list[Discount]:
-    """The discounts the active promotions give these lines (the cart, quote and checkout use this)."""
+def discounts_for(
+    lines: Sequence[Line], at: datetime | None = None, *, shopper: Shopper = ANONYMOUS
+) -> list[Discount]:
+    """The discounts the active promotions give these lines (the cart, quote and checkout use
+    this): coupons only with their code, member prices only for members, minimum baskets met."""
     at = at or timezone.now()
-    rules = [live.rule for live in list_live_promotions(at)]
+    # What the receipt's subtotal says: each line's price rounded to the cent, as price_for does.
+    basket = sum((round_money(line.unit_price * line.quantity) for line in lines), ZERO)
+    rules = [live.rule for live in list_live_promotions(at) if live.gate.admits(shopper, basket)]
     return apply_promotions(lines, rules, at) if rules else []
 
 
@@ -270,7 +319,11 @@ def product_json_with_promotions(body: bytes, at: datetime | None = None) -> byt
 
 def list_active_promotions(at: datetime | None = None) -> list[Promotion]:
     """For GET /api/promotions: the rows of the promotions running now (ids from the cache)."""
-    codes = [live.rule.promotion_id for live in list_live_promotions(at, max_age=0.0)]
+    codes = [
+        live.rule.promotion_id
+        for live in list_live_promotions(at, max_age=0.0)
+        if not live.gate.coupon_code  # a coupon is for those who hold its code
+    ]
     return list(Promotion.objects.filter(code__in=codes).order_by("-priority", "code"))
 
 

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 
 from catalog.models import Store, get_home_store, home_store_code
 from catalog.services import StockLine, take_stock
+from checkout.coupons import normal_codes, redeem_coupons
 from checkout.errors import IdempotencyKeyReused, NothingToPay, TotalMismatch, VoucherRedeemed
 from checkout.gateway import ChargeRequest, GatewayError, GatewayUnavailable, get_gateway
 from checkout.models import Order, OrderEvent, OrderLine, OrderTax, VoucherRedemption
@@ -54,6 +55,7 @@ class CheckoutRequest:
     vouchers: Sequence[str] = ()  # deposit-return voucher codes
     redeem_points: int = 0  # loyalty points the signed-in customer spends on this basket
     store: Store | None = None  # the cart's store; None: the home store
+    coupons: Sequence[str] = ()  # coupon codes entered or scanned
 
     def fingerprint(self) -> str:
         """What makes two requests "the same" for an Idempotency-Key."""
@@ -67,6 +69,7 @@ class CheckoutRequest:
             "payment_token": self.payment_token,
             **({"vouchers": sorted(self.vouchers)} if self.vouchers else {}),
             **({"redeem_points": self.redeem_points} if self.redeem_points else {}),
+            **({"coupons": normal_codes(self.coupons)} if self.coupons else {}),
             # (The home store is left out: a replay across the upgrade keeps its fingerprint.)
             **({"store": self.store.code} if self.in_other_store() else {}),
         }
@@ -105,6 +108,8 @@ def place_order(*, request: CheckoutRequest, idempotency_key: str | None) -> Ord
         vouchers=parse_vouchers(request.vouchers),
         points=request.redeem_points,
         store=store,
+        coupons=request.coupons,
+        customer=customer,
     )
     if quote.total <= ZERO:
         # A paid order with no payment would hand out an exit code for free goods.
@@ -206,6 +211,10 @@ def _reserve(
             # Under the account's row lock: of two checkouts racing for the same points, the
             # second sees the first one's entry and is refused (409), its order rolled back.
             redeem_points(customer=customer, points=quote.points_redeemed, order=order)
+        if quote.coupons:
+            # Counted again under each coupon's row lock: of two checkouts racing for its last
+            # use, the second is refused (422) and its order rolled back.
+            redeem_coupons(order=order, coupons=quote.coupons, customer=customer)
         OrderEvent.objects.create(
             transaction=order, to_status=Status.PENDING, reason="checkout started, stock taken"
         )

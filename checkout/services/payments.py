@@ -113,6 +113,7 @@ def transition_order(
                 # Nothing was paid, so the customer keeps the deposit vouchers for next time,
                 # and the points redeemed on it.
                 row.vouchers.all().delete()
+                row.coupons.all().delete()  # and the coupons' uses
                 give_back_redeemed(order=row, reason=f"payment failed on {row.transaction_id}")
             if to == Status.SUCCEEDED and row.cart_token:
                 bought = row.lines.values_list("product_id", flat=True)

@@ -94,6 +94,8 @@ def pay_out(
         )
         Order.objects.filter(pk=row.pk).update(status=to, updated_at=timezone.now())
         reverse_for_refund(order=row)  # points earned taken back, points redeemed given back
+        if to == Status.REFUNDED:
+            row.coupons.all().delete()  # a coupon's use is given back with the whole basket
         settle()
     order.refresh_from_db()
     refund.refresh_from_db()

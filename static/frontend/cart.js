@@ -8,7 +8,7 @@ import { toast } from "./ui.js";
 import { _ } from "./i18n.js";
 
 const CART_KEY = "scango.cart.v1";
-export const cart = Object.assign({ token: null, lines: {}, server: null, dirty: false }, load(CART_KEY, {}));
+export const cart = Object.assign({ token: null, lines: {}, server: null, dirty: false, coupons: [], quote: null }, load(CART_KEY, {}));
 sendCartToken(() => cart.token);
 
 // The current screen's views of the cart, redrawn on every change; the router forgets them.
@@ -18,7 +18,7 @@ export const forgetCartWatchers = () => watchers.clear();
 export const redrawCartViews = () => watchers.forEach((fn) => fn());
 
 export function cartChanged() {
-  save(CART_KEY, { token: cart.token, lines: cart.lines, server: cart.server, dirty: cart.dirty });
+  save(CART_KEY, { token: cart.token, lines: cart.lines, server: cart.server, dirty: cart.dirty, coupons: cart.coupons, quote: cart.quote });
   const count = Object.values(cart.lines).reduce((n, l) => n + (isWeighed(l.unit) ? 1 : Number(l.quantity)), 0);
   const badge = document.getElementById("cart-badge");
   badge.hidden = count === 0;
@@ -61,9 +61,64 @@ export async function changeVoucher(code, { remove = false } = {}) {
   cartChanged();
 }
 export function cartInSync() { return !cart.dirty && cart.server !== null; }
+/** What the customer pays: the server's cart, priced with the coupon codes when there are any. */
+export function pricedCart() {
+  if (!cartInSync()) return null;
+  return cart.quote ? { ...cart.server, ...cart.quote, problems: cart.server.problems } : cart.server;
+}
+
+// Coupon codes stay on the phone and go with the quote and the checkout; the quote prices the cart
+// with them, and names each code that does not apply and why (checkout/coupons.py).
+export const couponProblems = [];
+function quoteBody() {
+  return {
+    customer_id: "",
+    cart: Object.values(cart.lines).map((l) => ({ product_id: l.product_id, quantity: Number(l.quantity) })),
+    vouchers: (cart.server?.vouchers || []).map((v) => v.code),
+    coupons: cart.coupons,
+  };
+}
+async function priceCoupons() {
+  cart.quote = null;
+  if (!cart.coupons.length || !cartInSync() || !Object.keys(cart.lines).length) return;
+  try {
+    cart.quote = await api("/api/checkout/quote", { method: "POST", body: quoteBody() });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.code !== "coupon_not_applicable") throw err;
+    // The codes that do not apply leave the cart, their reasons shown; the rest price it.
+    const refused = new Set(err.detail.coupons.map((c) => c.code));
+    couponProblems.push(...err.detail.coupons);
+    cart.coupons = cart.coupons.filter((c) => !refused.has(c));
+    return priceCoupons();
+  }
+}
+/** After the lines changed: the coupons price the new basket, or say why they no longer apply. */
+async function repriceCoupons() {
+  couponProblems.length = 0;
+  try {
+    await priceCoupons();
+  } catch (err) {
+    cart.quote = null; // priced again on the next change
+    if (!(err instanceof OfflineError)) toast(err.message, { error: true });
+  }
+}
+export async function addCoupon(code) {
+  couponProblems.length = 0;
+  code = code.trim().toUpperCase();
+  if (code && !cart.coupons.includes(code)) {
+    await syncCart();
+    cart.coupons = [...cart.coupons, code];
+    try { await priceCoupons(); } finally { cartChanged(); }
+  }
+}
+export async function removeCoupon(code) {
+  couponProblems.length = 0;
+  cart.coupons = cart.coupons.filter((c) => c !== code);
+  try { await priceCoupons(); } finally { cartChanged(); }
+}
 /** After a successful payment: the server has closed that cart. */
 export function emptyCart() {
-  cart.lines = {}; cart.server = null; cart.dirty = false; cartChanged();
+  cart.lines = {}; cart.server = null; cart.dirty = false; cart.coupons = []; cart.quote = null; cartChanged();
 }
 
 let syncing = null;
@@ -107,6 +162,7 @@ export function syncCart() {
       // A failed background read is retried on the next change or when back online.
       if (cart.dirty && !(err instanceof OfflineError)) toast(err.message, { error: true });
     } finally {
+      if (cart.coupons.length && navigator.onLine) await repriceCoupons();
       cartChanged();
     }
   })();

@@ -119,3 +119,24 @@ def test_staff_cannot_print_posters_or_edit_promotions(client_in_group):
     assert response.status_code == 403
     managers = Group.objects.get(name=STORE_MANAGER)
     assert managers.permissions.filter(codename="print_posters").exists()
+
+
+def test_admin_makes_a_coupon_and_lists_its_uses(admin_client, api_client, shop):
+    fields = form(coupon_code=" spring ", uses_limit="100", applies_to="basket", categories=[])
+    response = admin_client.post("/admin/promotions/promotion/add/", fields)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    promotion = Promotion.objects.get(name="Cheese week")
+    assert promotion.coupon_code == "SPRING"  # stored as it is matched: upper case
+    # 20 % off the whole basket of 4.97: 0.994, rounded to 0.99, 3.98 to pay.
+    body = {
+        "customer_id": "",
+        "cart": [{"product_id": "12345", "quantity": 2}, {"product_id": "23456", "quantity": 1}],
+        "payment_method": "credit_card",
+        "total_amount": 3.98,
+        "coupons": ["spring"],
+    }
+    assert api_client.post("/api/checkout", body, format="json").status_code == 201
+    listing = admin_client.get("/admin/promotions/promotion/").content.decode()
+    assert "SPRING" in listing and "1 of 100" in listing
+    page = admin_client.get(f"/admin/promotions/promotion/{promotion.pk}/change/").content.decode()
+    assert 'name="members_only"' in page and 'name="min_basket"' in page and "1 of 100" in page

@@ -106,3 +106,21 @@ def test_a_product_promotion_needs_products(manager_client):
     response = manager_client.post("/api/promotions", body(products=[]), format="json")
     assert response.status_code == 400
     assert response.json()["message"] == "products: Name at least one."
+
+
+def test_staff_make_a_coupon_whose_code_is_not_published(manager_client, api_client):
+    make_product(product_id="kiwi", name="Kiwi")
+    given = body(coupon_code="kiwi-3", uses_limit=50, uses_per_customer=1, members_only=True)
+    response = manager_client.post("/api/promotions", given, format="json")
+    assert response.status_code == 201, response.json()
+    promotion = Promotion.objects.get()
+    assert (promotion.coupon_code, promotion.uses_limit, promotion.uses_per_customer) == (
+        "KIWI-3",
+        50,
+        1,
+    )
+    assert promotion.members_only
+    detail = api_client.get(f"/api/promotions/{promotion.code}").json()
+    assert "KIWI-3" not in str(detail)
+    refused = manager_client.post("/api/promotions", body(uses_limit=5), format="json")
+    assert refused.status_code == 400 and "coupon_code" in refused.json()["detail"]

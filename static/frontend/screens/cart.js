@@ -1,5 +1,5 @@
 // The cart screen: the phone's lines at once, the server's prices and discounts when in sync.
-import { cart, cartInSync, changeVoucher, setLine, syncCart, watchCart } from "../cart.js";
+import { addCoupon, cart, changeVoucher, couponProblems, pricedCart, removeCoupon, setLine, syncCart, watchCart } from "../cart.js";
 import { extraRows, fmtMoney, isWeighed, lineEstimate, parseQty, unitLabel } from "../format.js";
 import { productPath } from "../router.js";
 import { html, raw, toast } from "../ui.js";
@@ -8,7 +8,7 @@ import { _ } from "../i18n.js";
 export function cartScreen(view) {
   const render = () => {
     const lines = Object.values(cart.lines);
-    const priced = cartInSync() ? cart.server : null;
+    const priced = pricedCart(); // with the coupon codes entered, when there are any
     const byId = Object.fromEntries((priced?.lines || []).map((l) => [l.product_id, l]));
     if (!lines.length) {
       view.innerHTML = html`<h1 class="h1">${_("Your cart")}</h1><p class="empty">${_("Your cart is empty.")}</p>
@@ -39,6 +39,7 @@ export function cartScreen(view) {
           </div></li>`);
       })}</ul>
       ${raw(priced ? extraLines(priced) : "")}
+      ${raw(couponForm(priced))}
       <dl class="totals">
         ${raw(priced ? html`<div><dt>${_("Subtotal")}</dt><dd>${fmtMoney(priced.subtotal)}</dd></div>
           <div class="discount"><dt>${_("Discounts")}</dt><dd id="discount-total">−${fmtMoney(priced.discount_total)}</dd></div>
@@ -63,6 +64,13 @@ export function cartScreen(view) {
       }
       li.querySelector(".remove").addEventListener("click", () => { setLine(line, 0); toast(_("Removed %(name)s", { name: line.name })); });
     }
+    view.querySelector("#coupon-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      addCoupon(e.currentTarget.code.value).catch((err) => toast(err.message, { error: true }));
+    });
+    for (const b of view.querySelectorAll(".remove-coupon")) {
+      b.addEventListener("click", () => removeCoupon(b.dataset.code).catch((err) => toast(err.message, { error: true })));
+    }
     for (const b of view.querySelectorAll(".remove-voucher")) {
       b.addEventListener("click", () => changeVoucher(b.dataset.code, { remove: true }).catch((e) => toast(e.message, { error: true })));
     }
@@ -74,10 +82,26 @@ export function cartScreen(view) {
   watchCart(() => {
     const focused = document.activeElement?.closest?.(".cart-line")?.dataset.product;
     const step = document.activeElement?.dataset?.step;
+    const inCoupon = document.activeElement?.closest?.("#coupon-form");
     render();
+    if (inCoupon) view.querySelector("#coupon-code")?.focus();
     if (focused) view.querySelector(`.cart-line[data-product="${CSS.escape(focused)}"] ${step ? `[data-step="${step}"]` : "input"}`)?.focus();
   });
   syncCart();
+}
+
+/** The coupon code field, the coupons applied (each a discount line) and why a code did not apply. */
+function couponForm(priced) {
+  const applied = (priced?.coupons || []).map((c) => html`<li class="coupon-line">
+    <div class="line-head discount"><span>${_("Coupon %(code)s", { code: c.code })}</span><b>−${fmtMoney(c.amount)}</b></div>
+    <button type="button" class="button secondary remove-coupon" data-code="${c.code}">${_("Remove")}<span class="sr-only"> ${_("coupon %(code)s", { code: c.code })}</span></button></li>`);
+  return html`<form id="coupon-form" class="card coupon-form" novalidate>
+    <label for="coupon-code">${_("Coupon code")}</label>
+    <div class="coupon-row"><input id="coupon-code" name="code" maxlength="32" autocomplete="off" autocapitalize="characters" spellcheck="false">
+      <button type="submit" class="button secondary">${_("Apply")}</button></div>
+    ${raw(applied.length ? html`<ul class="list coupon-lines" aria-label="${_("Coupons")}">${raw(applied.join(""))}</ul>` : "")}
+    <div id="coupon-problems" role="alert">${raw(couponProblems.map((p) => html`<p class="notice error">${p.message}</p>`).join(""))}</div>
+  </form>`;
 }
 
 /** Deposits (never discounted) and scanned deposit vouchers: lines of their own. */

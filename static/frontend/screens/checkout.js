@@ -1,7 +1,7 @@
 // Checkout: the total, the payment form (Stripe's Payment Element or the simulated gateway), the
 // bank's confirmation step, and what a decline, a timeout or a stale cart tell the customer.
 import { api, ApiError, OfflineError } from "../api.js";
-import { cart, cartInSync, emptyCart, syncCart } from "../cart.js";
+import { cart, cartInSync, emptyCart, pricedCart, syncCart } from "../cart.js";
 import { CONFIG } from "../config.js";
 import { extraRows, fmtMoney } from "../format.js";
 import { navigate } from "../router.js";
@@ -15,9 +15,10 @@ import { _ } from "../i18n.js";
 const ATTEMPT_KEY = "scango.checkout.attempt";
 // The error codes checkout and quote send when the cart held here no longer matches what the
 // server sells (catalog/errors.py, checkout/errors.py): stock, a withdrawn or unknown product, a
-// quantity the server refuses, or a total priced before a change.
+// quantity the server refuses, a total priced before a change, or a coupon that no longer applies.
 const STALE_CART_CODES = new Set([
   "out_of_stock", "product_inactive", "unknown_product", "product_not_found", "invalid_quantity", "total_mismatch",
+  "coupon_not_applicable", // e.g. its last use went to another checkout: the cart names why
 ]);
 
 function checkoutRequest(paymentToken) {
@@ -25,10 +26,11 @@ function checkoutRequest(paymentToken) {
     customer_id: "",
     cart: Object.values(cart.lines).map((l) => ({ product_id: l.product_id, quantity: Number(l.quantity) })),
     payment_method: "credit_card",
-    total_amount: Number(cart.server.total),
+    total_amount: Number(pricedCart().total),
     payment_token: paymentToken,
     cart_token: cart.token,
     vouchers: (cart.server.vouchers || []).map((v) => v.code),
+    coupons: cart.coupons,
   };
 }
 function uuid() {
@@ -61,12 +63,13 @@ export async function checkoutScreen(view) {
   await syncCart();
   if (!cartInSync()) throw new OfflineError();
   const config = await api("/api/checkout/config");
-  const total = cart.server.total;
+  const priced = pricedCart(); // with the coupons, as the checkout will charge
+  const total = priced.total;
   view.innerHTML = html`<h1 class="h1">${_("Checkout")}</h1>
     <dl class="totals">
-      <div><dt>${_("%(n)s items", { n: cart.server.item_count ?? Object.keys(cart.lines).length })}</dt><dd>${fmtMoney(cart.server.subtotal)}</dd></div>
-      ${raw(Number(cart.server.discount_total) ? html`<div class="discount"><dt>${_("Discounts")}</dt><dd>−${fmtMoney(cart.server.discount_total)}</dd></div>` : "")}
-      ${raw(extraRows(cart.server))}
+      <div><dt>${_("%(n)s items", { n: cart.server.item_count ?? Object.keys(cart.lines).length })}</dt><dd>${fmtMoney(priced.subtotal)}</dd></div>
+      ${raw(Number(priced.discount_total) ? html`<div class="discount"><dt>${_("Discounts")}</dt><dd>−${fmtMoney(priced.discount_total)}</dd></div>` : "")}
+      ${raw(extraRows(priced))}
       <div class="total"><dt>${_("To pay")}</dt><dd id="pay-total">${fmtMoney(total)}</dd></div>
     </dl>
     <form id="pay-form" class="card" novalidate>

@@ -1,0 +1,283 @@
+"""Coupons (promotions that need a code) and member prices, through the quote and checkout API.
+
+Every figure was worked out by hand on the SPEC's basket: 2 apples at 1.99 (3.98) and a banana
+at 0.99, 4.97 in all. The coupon takes 10 % off the apples: 0.398, rounded once to 0.40, so
+4.57 to pay."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from checkout.models import CouponRedemption, Order
+from checkout.services.refunds import refund_order
+from promotions.models import Promotion
+from tests.customers.test_accounts import sign_up
+from tests.factories import make_product, make_promotion
+from tests.fixtures.checkout import snapshot, spec_body
+
+pytestmark = pytest.mark.django_db
+
+WITH_COUPON = 4.57
+
+
+@pytest.fixture
+def coupon(shop):
+    return make_promotion(
+        products=[shop["apple"]], name="Apples 10 %", coupon_code="save10", uses_limit=5
+    )
+
+
+def member(email="ann@example.com"):
+    client = APIClient()
+    return client, sign_up(client, email=email).json()
+
+
+def quote(client, **changes):
+    body = {"cart": spec_body()["cart"], **changes}
+    return client.post("/api/checkout/quote", body, format="json")
+
+
+def refusals(response) -> list[tuple[str, str]]:
+    assert response.status_code == 422, response.json()
+    assert response.json()["code"] == "coupon_not_applicable"
+    return [(c["code"], c["reason"]) for c in response.json()["detail"]["coupons"]]
+
+
+def test_a_coupon_applies_only_with_its_code_typed_in_any_case(api_client, coupon):
+    assert quote(api_client).json()["total"] == 4.97
+    body = quote(api_client, coupons=[" Save10 "]).json()
+    assert body["total"] == WITH_COUPON and body["discount_total"] == 0.40
+    assert body["coupons"] == [{"code": "SAVE10", "promotion_id": coupon.code, "amount": 0.40}]
+    apples = body["lines"][0]
+    assert apples["discount"] == 0.40 and apples["discounts"][0]["promotion_id"] == coupon.code
+
+
+def test_a_checkout_with_a_coupon_records_one_use(api_client, coupon):
+    response = api_client.post(
+        "/api/checkout", spec_body(coupons=["SAVE10"], total_amount=WITH_COUPON), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    order = Order.objects.get()
+    assert order.total == Decimal("4.57")
+    assert list(order.coupons.values_list("code", "promotion")) == [("SAVE10", coupon.pk)]
+
+
+def test_a_code_that_does_not_exist_is_a_422_naming_it(api_client, coupon):
+    response = quote(api_client, coupons=["SAVE10", "nope"])
+    assert refusals(response) == [("NOPE", "unknown")]
+    assert response.json()["message"] == "NOPE is not a coupon code of this shop."
+
+
+@pytest.mark.parametrize(
+    ("days_from", "days_until", "reason", "message"),
+    [
+        (-3, -1, "expired", "Coupon OLD has expired."),
+        (1, 3, "not_started", "Coupon OLD is not valid yet."),
+    ],
+)
+def test_a_coupon_outside_its_dates_says_so(
+    api_client, shop, days_from, days_until, reason, message
+):
+    now = timezone.now()
+    make_promotion(
+        products=[shop["apple"]],
+        coupon_code="OLD",
+        valid_from=now + timedelta(days=days_from),
+        valid_until=now + timedelta(days=days_until),
+    )
+    response = quote(api_client, coupons=["old"])
+    assert refusals(response) == [("OLD", reason)]
+    assert response.json()["message"] == message
+
+
+def test_a_withdrawn_coupon_has_expired(api_client, coupon):
+    coupon.is_active = False
+    coupon.save()
+    assert refusals(quote(api_client, coupons=["SAVE10"])) == [("SAVE10", "expired")]
+
+
+def test_a_basket_too_small_names_the_minimum(api_client, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="BIG", min_basket=Decimal("5.00"))
+    response = quote(api_client, coupons=["BIG"])  # 4.97 < 5.00
+    assert refusals(response) == [("BIG", "basket_too_small")]
+    assert response.json()["message"] == "Coupon BIG needs a basket of at least 5.00."
+    bigger = [{"product_id": "12345", "quantity": 3}]  # 5.97: 10 % of it is 0.597 -> 0.60
+    assert quote(api_client, cart=bigger, coupons=["BIG"]).json()["total"] == 5.37
+
+
+def test_a_coupon_for_nothing_in_the_basket_does_not_apply(api_client, shop):
+    other = make_product(product_id="99999", price=Decimal("2.00"))
+    make_promotion(products=[other], coupon_code="CHEESE")
+    assert refusals(quote(api_client, coupons=["CHEESE"])) == [("CHEESE", "not_applicable")]
+
+
+def test_every_refused_code_is_named_at_once(api_client, coupon, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="BIG", min_basket=Decimal("5.00"))
+    response = quote(api_client, coupons=["x-1", "SAVE10", "BIG"])
+    assert refusals(response) == [("X-1", "unknown"), ("BIG", "basket_too_small")]
+
+
+def test_a_refused_code_at_checkout_charges_and_redeems_nothing(api_client, coupon):
+    before = snapshot()
+    response = api_client.post(
+        "/api/checkout", spec_body(coupons=["NOPE"], total_amount=WITH_COUPON), format="json"
+    )
+    assert refusals(response) == [("NOPE", "unknown")]
+    assert snapshot() == before and not CouponRedemption.objects.exists()
+
+
+def test_a_members_coupon_needs_a_signed_in_customer_or_their_card(api_client, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="MEMBER", members_only=True)
+    response = quote(api_client, coupons=["MEMBER"])
+    assert refusals(response) == [("MEMBER", "members_only")]
+    assert "sign in" in response.json()["message"]
+    client, account = member()
+    assert quote(client, coupons=["MEMBER"]).json()["total"] == WITH_COUPON
+    by_card = quote(api_client, coupons=["MEMBER"], customer_id=account["card_number"])
+    assert by_card.json()["total"] == WITH_COUPON
+
+
+def test_a_member_price_applies_to_members_only(api_client, shop):
+    make_promotion(products=[shop["apple"]], name="Member price", members_only=True)
+    assert quote(api_client).json()["total"] == 4.97
+    assert quote(api_client, customer_id="789").json()["total"] == 4.97  # a label, no account
+    client, account = member()
+    assert quote(client).json()["total"] == WITH_COUPON
+    assert quote(api_client, customer_id=account["card_number"]).json()["total"] == WITH_COUPON
+
+
+def test_the_overall_limit_refuses_the_use_after_the_last(api_client, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="ONCE", uses_limit=1)
+    body = spec_body(coupons=["ONCE"], total_amount=WITH_COUPON)
+    assert api_client.post("/api/checkout", body, format="json").status_code == 201
+    assert refusals(quote(api_client, coupons=["ONCE"])) == [("ONCE", "used_up")]
+    before = snapshot()
+    response = APIClient().post("/api/checkout", body, format="json")
+    assert refusals(response) == [("ONCE", "used_up")]
+    assert response.json()["message"] == "Coupon ONCE has been used up."
+    assert snapshot() == before and CouponRedemption.objects.count() == 1
+
+
+def test_the_limit_per_customer_counts_each_member_apart(shop):
+    make_promotion(products=[shop["apple"]], coupon_code="TWICE", uses_per_customer=2)
+    ann, _ = member()
+    bob, _ = member("bob@example.com")
+    body = spec_body(customer_id="", coupons=["TWICE"], total_amount=WITH_COUPON)
+    for _ in range(2):
+        assert ann.post("/api/checkout", body, format="json").status_code == 201
+    assert refusals(ann.post("/api/checkout", body, format="json")) == [
+        ("TWICE", "limit_per_customer")
+    ]
+    assert bob.post("/api/checkout", body, format="json").status_code == 201
+    assert CouponRedemption.objects.count() == 3
+    # Counted per member, so nobody anonymous can use it.
+    assert refusals(quote(APIClient(), coupons=["TWICE"])) == [("TWICE", "members_only")]
+
+
+def test_a_declined_payment_gives_the_use_back(api_client, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="ONCE", uses_limit=1)
+    declined = spec_body(coupons=["ONCE"], total_amount=WITH_COUPON, payment_token="tok_decline")
+    assert api_client.post("/api/checkout", declined, format="json").status_code == 402
+    assert not CouponRedemption.objects.exists()
+    paid = spec_body(coupons=["ONCE"], total_amount=WITH_COUPON)
+    assert api_client.post("/api/checkout", paid, format="json").status_code == 201
+
+
+def test_only_a_full_refund_gives_the_use_back(api_client, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="ONCE", uses_limit=1)
+    body = spec_body(coupons=["ONCE"], total_amount=WITH_COUPON)
+    api_client.post("/api/checkout", body, format="json")
+    order = Order.objects.get()
+    refund_order(order=order, amount=Decimal("1.00"))
+    assert CouponRedemption.objects.count() == 1
+    refund_order(order=order, amount=Decimal("3.57"))
+    assert not CouponRedemption.objects.exists()
+    assert quote(api_client, coupons=["ONCE"]).json()["total"] == WITH_COUPON
+
+
+def test_the_reason_reads_in_german(api_client, coupon):
+    response = api_client.post(
+        "/api/checkout/quote",
+        {"cart": spec_body()["cart"], "coupons": ["NOPE"]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert response.json()["message"] == "NOPE ist kein Rabattcode dieses Geschäfts."
+
+
+def test_coupon_codes_are_unique_whatever_their_case(coupon, shop):
+    with pytest.raises(ValidationError) as caught:
+        make_promotion(products=[shop["apple"]], coupon_code="SAVE10 ".lower())
+    assert "coupon_code" in str(caught.value) or "promotion_coupon_code_unique" in str(caught.value)
+
+
+def test_limits_need_a_code_to_count_by(shop):
+    with pytest.raises(ValidationError) as caught:
+        make_promotion(products=[shop["apple"]], uses_limit=3)
+    assert "coupon_code" in caught.value.message_dict
+
+
+def test_a_members_cart_shows_the_member_price_its_checkout_charges(shop):
+    make_promotion(products=[shop["apple"]], name="Member price", members_only=True)
+    client, _ = member()
+    client.post("/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json")
+    client.post("/api/cart/lines", {"product_id": "23456", "quantity": 1}, format="json")
+    assert client.get("/api/cart").json()["total"] == WITH_COUPON
+    anonymous = APIClient()
+    anonymous.post("/api/cart/lines", {"product_id": "12345", "quantity": 2}, format="json")
+    assert anonymous.get("/api/cart").json()["total"] == 3.98
+    body = spec_body(customer_id="", total_amount=WITH_COUPON)
+    assert client.post("/api/checkout", body, format="json").status_code == 201
+
+
+def test_a_basket_coupon_adds_up_its_share_of_every_line(api_client, shop):
+    coupon = make_promotion(coupon_code="BASKET")  # 10 % off the whole basket
+    body = quote(api_client, coupons=["basket"]).json()
+    # 10 % of 4.97 = 0.497, rounded once: 0.50 off, spread over the apples and the banana.
+    assert body["total"] == 4.47
+    assert body["coupons"] == [{"code": "BASKET", "promotion_id": coupon.code, "amount": 0.50}]
+    assert sum(line["discount"] for line in body["lines"]) == pytest.approx(0.50)
+    assert all(line["discount"] > 0 for line in body["lines"])
+
+
+def test_a_code_given_twice_counts_once(api_client, coupon):
+    body = quote(api_client, coupons=["SAVE10", "save10"]).json()
+    assert body["total"] == WITH_COUPON and len(body["coupons"]) == 1
+
+
+def test_a_coupon_is_not_advertised_on_the_product_or_the_promotions_list(api_client, coupon, shop):
+    plain = make_promotion(products=[shop["apple"]], name="Open offer")
+    product = api_client.get("/api/products/12345").json()
+    assert [p["id"] for p in product["promotions"]] == [plain.code]
+    listed = [p["id"] for p in api_client.get("/api/promotions").json()["promotions"]]
+    assert listed == [plain.code]
+
+
+def test_an_idempotency_key_reused_with_other_coupons_is_refused(api_client, coupon):
+    headers = {"HTTP_IDEMPOTENCY_KEY": "k-1"}
+    body = spec_body(coupons=["SAVE10"], total_amount=WITH_COUPON)
+    first = api_client.post("/api/checkout", body, format="json", **headers)
+    assert first.status_code == 201
+    again = api_client.post("/api/checkout", body, format="json", **headers)
+    assert again.json()["transaction_id"] == first.json()["transaction_id"]
+    other = api_client.post("/api/checkout", spec_body(), format="json", **headers)
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert CouponRedemption.objects.count() == 1
+
+
+def test_the_order_admin_shows_the_coupon_used(api_client, admin_client, coupon):
+    body = spec_body(coupons=["save10"], total_amount=WITH_COUPON)
+    api_client.post("/api/checkout", body, format="json")
+    page = admin_client.get(f"/admin/checkout/order/{Order.objects.get().pk}/change/")
+    assert "Coupons used" in page.content.decode() and "SAVE10" in page.content.decode()
+
+
+def test_a_code_stored_in_lower_case_without_the_form_still_matches(api_client, shop):
+    promotion = make_promotion(products=[shop["apple"]])
+    Promotion.objects.filter(pk=promotion.pk).update(coupon_code="lower5")  # e.g. a data import
+    assert quote(api_client).json()["total"] == 4.97
+    assert quote(api_client, coupons=["LOWER5"]).json()["total"] == WITH_COUPON
