@@ -2,8 +2,9 @@
 shows sensible recommendations (seed_demo) and the benchmark has a history to learn from.
 
 Each order is one demo shopper's (or an anonymous device's): some of the shopper's regular items,
-now and then one of the PAIRS below, bought together, and a few products of the catalogue,
-popular ones more often (a Zipf-like long tail).
+now and then one of the PAIRS below, bought together, one or two shopping missions (a recipe, a
+breakfast, a cleaning day: a few of a fixed group of MISSION products, popular missions more
+often) and a few products on impulse, popular ones more often (a Zipf-like long tail).
 """
 
 import random
@@ -52,6 +53,7 @@ DEMO_ORDER_PREFIX = "demo-"
 PAIR_CHANCE = 0.12  # an order holds a given pair's first product this often...
 PARTNER_CHANCE = 0.8  # ...and then its partner this often
 ANONYMOUS_SHARE = 0.3
+MISSION = 8  # products per shopping mission
 BATCH = 2_000
 
 
@@ -68,8 +70,10 @@ def demo_orders(
     """`orders` orders over `days` days, oldest first, the same for the same arguments."""
     rng = random.Random(seed)
     # Popularity falls with rank (1/rank): a few best-sellers and a long tail.
-    weights = [1 / (rank + 1) for rank in range(len(catalogue))]
-    cumulative = list(_accumulate(weights))
+    cumulative = list(_accumulate([1 / (rank + 1) for rank in range(len(catalogue))]))
+    shuffled = rng.sample(catalogue, k=len(catalogue))
+    missions = [shuffled[i : i + MISSION] for i in range(0, len(shuffled), MISSION)]
+    mission_weights = list(_accumulate([1 / (rank + 1) for rank in range(len(missions))]))
     pair_codes = [(a[0], b[0]) for a, b in PAIRS]
     regulars = [
         rng.sample(catalogue, k=min(len(catalogue), rng.randint(3, 7)))
@@ -90,7 +94,11 @@ def demo_orders(
                 basket[first] = None
                 if rng.random() < PARTNER_CHANCE:
                     basket[partner] = None
-        for code in rng.choices(catalogue, cum_weights=cumulative, k=rng.randint(2, 10)):
+        for mission in rng.choices(missions, cum_weights=mission_weights, k=rng.randint(1, 2)):
+            basket.update(
+                dict.fromkeys(rng.sample(mission, k=min(len(mission), rng.randint(2, 4))))
+            )
+        for code in rng.choices(catalogue, cum_weights=cumulative, k=rng.randint(1, 5)):
             basket[code] = None
         products = list(basket)
         rng.shuffle(products)

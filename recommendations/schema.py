@@ -11,10 +11,12 @@ class TogetherOutput(ProductOutput):
         ref_name = "BoughtTogetherProduct"
 
     lift = serializers.FloatField(
-        help_text="How many times more often it shares an order with the product (or the cart) "
-        "than chance would have it."
+        help_text="How many times more often it shares an order with the product than chance "
+        "would have it; under the cart, the sum over the cart's products."
     )
-    orders_together = serializers.IntegerField(help_text="Paid orders that held both.")
+    orders_together = serializers.IntegerField(
+        help_text="Paid orders that held both (under the cart, summed likewise)."
+    )
 
 
 class UsualOutput(ProductOutput):

@@ -83,16 +83,26 @@ def bought_together_with_product(product_id: str, *, store: str | None) -> list[
 def bought_together_with_cart(in_cart: list[str], *, store: str | None) -> list[dict]:
     """ "Often bought together" under a cart: each candidate scores its strongest pair with any
     product in the cart (higher lift, then more orders together, then the lower shelf code)."""
-    best: dict[str, tuple[float, int]] = {}
-    for product_id in in_cart:
-        for code, lift, orders in bought_together(product_id):
-            best[code] = max(best.get(code, (0.0, 0)), (lift, orders))
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+    ranked = rank_for_cart(bought_together(product_id) for product_id in in_cart)
     return shown_in_store(
-        ((code, _together_fields(lift, n)) for code, (lift, n) in ranked),
+        ((code, _together_fields(lift, n)) for code, lift, n in ranked),
         store=store,
         exclude=set(in_cart),
     )
+
+
+def rank_for_cart(lists: Iterable[list[list]]) -> list[tuple[str, float, int]]:
+    """The cart products' lists merged, as Linden et al. score a basket: each candidate sums
+    its lifts with the products in the cart (one bought with several of them comes first), then
+    its orders together, then the lower shelf code. The offline evaluation in
+    bench/recommendations.py ranks with this too."""
+    summed: dict[str, tuple[float, int]] = {}
+    for found in lists:
+        for code, lift, orders in found:
+            total, together = summed.get(code, (0.0, 0))
+            summed[code] = (total + lift, together + orders)
+    ranked = sorted(summed.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
+    return [(code, lift, orders) for code, (lift, orders) in ranked]
 
 
 def usual_items(user, *, store: str | None, exclude: set[str]) -> list[dict]:

@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from recommendations.selectors import rank_for_cart
 from recommendations.services import Together, score_baskets
 
 # Ten orders: pasta 4, sauce 3, bread 6, milk 3, nappies 2, wipes 2.
@@ -86,3 +87,17 @@ def test_a_product_twice_in_one_order_counts_once():
     scored = score_baskets([["a", "b", "a"], ["a", "b"], ["c"]], min_orders=1, top=10)
     # a and b in 2 of 3 orders each, always together: 2*3/(2*2) = 1.5.
     assert scored["a"] == [Together("b", 1.5, pytest.approx(2 / 3), 2)]
+
+
+def test_under_the_cart_a_candidate_sums_its_lifts_with_the_products_in_the_cart():
+    pasta = [["sauce", 3.0, 3], ["cheese", 2.0, 4]]
+    wine = [["cheese", 2.0, 2], ["olives", 2.5, 3], ["grapes", 2.5, 5]]
+    # cheese 2 + 2 = 4 (6 orders); sauce 3; grapes and olives 2.5 each: grapes in more orders.
+    assert rank_for_cart([pasta, wine]) == [
+        ("cheese", 4.0, 6),
+        ("sauce", 3.0, 3),
+        ("grapes", 2.5, 5),
+        ("olives", 2.5, 3),
+    ]
+    # Equal lift and orders: the lower shelf code first, whichever list came first.
+    assert rank_for_cart([[["b", 1.5, 2]], [["a", 1.5, 2]]]) == [("a", 1.5, 2), ("b", 1.5, 2)]
