@@ -1,51 +1,19 @@
 """The recommendations as the PWA reads them: "often bought together" on a product and under the
 cart (computed into the table by the task, served from the cache) and "your usual items"."""
 
-from datetime import timedelta
-from decimal import Decimal
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import override_settings
-from django.utils import timezone
 
 from catalog.models import StoreProduct, get_home_store
 from catalog.selectors import forget_products
-from checkout.models import Order, OrderLine
+from checkout.models import Order
 from recommendations.models import BoughtTogether
 from recommendations.tasks import recompute_bought_together_task
+from tests.factories import make_paid_order as buy
 from tests.factories import make_product, make_promotion
 
 pytestmark = pytest.mark.django_db
-
-
-def buy(*products, user=None, status=Order.Status.SUCCEEDED, days_ago=0) -> Order:
-    order = Order.objects.create(
-        transaction_id=f"t{Order.objects.count()}",
-        user=user,
-        status=status,
-        payment_method="card",
-        gateway="simulated",
-        currency="EUR",
-        subtotal=Decimal(0),
-        discount_total=Decimal(0),
-        total=Decimal(0),
-    )
-    # created_at is auto_now_add: move it to the day the sale happened
-    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
-    for product in products:
-        OrderLine.objects.create(
-            transaction=order,
-            product=product,
-            product_code=product.product_id,
-            name=product.name,
-            unit=product.unit,
-            quantity=Decimal(1),
-            unit_price=product.price,
-            discount=Decimal(0),
-            line_total=product.price,
-        )
-    return order
 
 
 @pytest.fixture
