@@ -164,3 +164,28 @@ def test_usual_items_are_the_customers_repeat_purchases_not_in_the_cart(shop, ap
     StoreProduct.objects.filter(product=p["CRISPS"], store=get_home_store()).update(stock=0)
     forget_products(["CRISPS"])
     assert ids(api_client.get("/api/cart/recommendations").json()["usual"]) == ["BREAD"]
+
+
+def test_the_recompute_runs_hourly_from_beat(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["recompute-bought-together"]
+    assert schedule["task"] == recompute_bought_together_task.name
+    assert schedule["schedule"] == 3600.0
+
+
+@override_settings(RECOMMENDATIONS_MIN_ORDERS=3)
+def test_a_recompute_replaces_the_table_and_the_cached_lists(history, shop, api_client):
+    recompute_bought_together_task()
+    assert ids(api_client.get("/api/products/PASTA/recommendations").json()["bought_together"]) == [
+        "SAUCE"
+    ]
+    # Pesto's third order with pasta lifts it over the support; crisps lose their partners: the
+    # trio's 3 orders are refunded in full. 13 - 3 = 10 paid orders, pasta in 7, pesto in 3:
+    # 3*10/(7*3) = 10/7 (1.429), and sauce the same: a tie on lift and orders, PESTO first by code.
+    buy(shop["PASTA"], shop["PESTO"])
+    Order.objects.filter(lines__product=shop["CRISPS"]).update(status=Order.Status.REFUNDED)
+    recompute_bought_together_task()
+
+    found = api_client.get("/api/products/PASTA/recommendations").json()["bought_together"]
+    assert [(p["product_id"], p["lift"]) for p in found] == [("PESTO", 1.429), ("SAUCE", 1.429)]
+    assert api_client.get("/api/products/CRISPS/recommendations").json()["bought_together"] == []
+    assert not BoughtTogether.objects.filter(product=shop["CRISPS"]).exists()
