@@ -497,8 +497,10 @@ if (
 RECOMMENDATIONS_MIN_ORDERS = env.int("RECOMMENDATIONS_MIN_ORDERS", default=3)
 # Kept per product in the table: more than shown, so that what is out of stock or not listed in
 # a store can be skipped and still leave enough.
-RECOMMENDATIONS_KEPT = env.int("RECOMMENDATIONS_KEPT", default=20)
+RECOMMENDATIONS_KEPT = env.int("RECOMMENDATIONS_KEPT", default=10)
 RECOMMENDATIONS_SHOWN = env.int("RECOMMENDATIONS_SHOWN", default=5)
+# How long a web process serves a product's list from its own memory (no cache round trip).
+RECOMMENDATIONS_MEMO_SECONDS = env.float("RECOMMENDATIONS_MEMO_SECONDS", default=60.0)
 # "Your usual items": products in at least this many of the customer's paid orders.
 RECOMMENDATIONS_USUAL_MIN_ORDERS = env.int("RECOMMENDATIONS_USUAL_MIN_ORDERS", default=2)
 

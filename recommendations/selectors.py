@@ -7,6 +7,7 @@ A recommended product is shown as the store sells it now, read through the cache
 skipped, and a running promotion on it comes with it (promotions.selectors.with_promotions).
 """
 
+import time
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -31,11 +32,35 @@ def _together_key(product_id: str) -> str:
 
 def cache_bought_together(lists: dict[str, list]) -> None:
     """Store freshly computed lists ({shelf code: [[code, lift, orders], ...]})."""
+    forget_memo()
     cache_set_many({_together_key(code): found for code, found in lists.items()}, CACHE_SECONDS)
+
+
+# Each process keeps the lists it served for MEMO_SECONDS: a warm read makes no round trip at
+# all (the recommended products' payloads come from the local cache too). A recompute shows in
+# other processes within that time; the lists are an hour old anyway.
+_memo: dict[str, tuple[float, list]] = {}
+MEMO_SIZE = 20_000
+
+
+def forget_memo() -> None:
+    _memo.clear()
 
 
 def bought_together(product_id: str) -> list[list]:
     """[[code, lift, orders], ...] bought with this product, strongest first (no store applied)."""
+    now = time.monotonic()
+    memo = _memo.get(product_id)
+    if memo is not None and memo[0] > now:
+        return memo[1]
+    found = _shared_or_table(product_id)
+    if len(_memo) >= MEMO_SIZE:
+        _memo.clear()  # bounded; the busiest products come back at once
+    _memo[product_id] = (now + settings.RECOMMENDATIONS_MEMO_SECONDS, found)
+    return found
+
+
+def _shared_or_table(product_id: str) -> list[list]:
     key = _together_key(product_id)
     found = cache_get(key)
     if found is None:
