@@ -91,6 +91,11 @@ APP_MODULES = [
         "The camera on a screen: imports scanner.js when the screen shows, stops it when it goes.",
         "scan and staff screens",
     ),
+    _app_module(
+        "recommendations.js",
+        "Often bought together and your usual items, on the product and cart screens.",
+        "product and cart screens",
+    ),
     _app_module("screens/home.js", "The start screen."),
     _app_module("screens/scan.js", "The scan screen: the camera and the typed code."),
     _app_module("screens/product.js", "A product and adding it to the cart."),

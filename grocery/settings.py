@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "promotions",
     "checkout",
     "customers",
+    "recommendations",  # reads the orders of checkout
     "frontend",
     "shop",  # after the domain apps: it reads all of them
     "axes",  # last, as its docs ask: it wraps the authentication of the apps above
@@ -236,6 +237,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-points": {
         "task": "customers.tasks.expire_points_task",
         "schedule": env.float("POINTS_EXPIRY_EVERY_SECONDS", default=86_400.0),
+    },
+    "recompute-bought-together": {
+        "task": "recommendations.tasks.recompute_bought_together_task",
+        "schedule": env.float("RECOMMENDATIONS_EVERY_SECONDS", default=3600.0),
     },
 }
 
@@ -485,6 +490,20 @@ if (
         "LOYALTY_CARD_PREFIX: 2 or 3 digits, not the vouchers' prefix; "
         "LOYALTY_POINTS_PER_UNIT >= 0; LOYALTY_POINT_VALUE > 0."
     )
+
+# --- Recommendations (recommendations/) --------------------------------------------------------
+# "Often bought together" keeps pairs held by at least this many paid orders (absolute support):
+# below it, a lift is one shopper's coincidence.
+RECOMMENDATIONS_MIN_ORDERS = env.int("RECOMMENDATIONS_MIN_ORDERS", default=3)
+# Kept per product in the table: more than shown, so that what is out of stock or not listed in
+# a store can be skipped and still leave enough.
+RECOMMENDATIONS_KEPT = env.int("RECOMMENDATIONS_KEPT", default=10)
+RECOMMENDATIONS_SHOWN = env.int("RECOMMENDATIONS_SHOWN", default=5)
+# How long a web process serves a product's list from its own memory (no cache round trip).
+RECOMMENDATIONS_MEMO_SECONDS = env.float("RECOMMENDATIONS_MEMO_SECONDS", default=60.0)
+# "Your usual items": products in at least this many of the customer's paid orders.
+RECOMMENDATIONS_USUAL_MIN_ORDERS = env.int("RECOMMENDATIONS_USUAL_MIN_ORDERS", default=2)
+
 
 # --- Stock policy -------------------------------------------------------------------------------
 # record: sell whatever the customer holds (it is already in their hand), take it from stock even

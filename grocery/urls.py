@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("catalog.urls")),
     path("", include("checkout.urls")),
     path("", include("customers.urls")),
+    path("", include("recommendations.urls")),
     path("", include("shop.metrics_urls")),  # /metrics, staff only
     path("", include("frontend.urls")),
 ]

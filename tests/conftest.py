@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 from grocery import local_cache
 from grocery.cache import reset_breaker
 from promotions.selectors import forget_active_promotions
+from recommendations.selectors import forget_memo
 from tests.service_env import AVAILABLE
 
 # Shared fixtures, one module per concern; helpers that go with them are imported from there.
@@ -54,6 +55,7 @@ def _fresh_cache():
     if (local := local_cache.current()) is not None:  # tracking up before the test, however busy
         local.wait(lambda c: c.epoch() is not None, 10)  # the machine (else PostgreSQL answers)
     forget_active_promotions()  # the per-process memo outlives the rolled-back rows
+    forget_memo()  # the bought-together lists' per-process memo, likewise
     yield
     reset_breaker()
 

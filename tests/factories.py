@@ -74,3 +74,39 @@ def make_voucher_code(
     body = f"{prefix}{store}{serial:04d}{cents:04d}"
     odd_even = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body))
     return body + str((10 - odd_even % 10) % 10)
+
+
+def make_paid_order(*products, user=None, status="succeeded", days_ago=0):
+    """An order of one of each product (paid unless told), made `days_ago` days ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from checkout.models import Order, OrderLine
+
+    order = Order.objects.create(
+        transaction_id=f"t{Order.objects.count()}",
+        user=user,
+        status=status,
+        payment_method="card",
+        gateway="simulated",
+        currency="EUR",
+        subtotal=Decimal(0),
+        discount_total=Decimal(0),
+        total=Decimal(0),
+    )
+    # created_at is auto_now_add: move it to the day the sale happened
+    Order.objects.filter(pk=order.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+    for product in products:
+        OrderLine.objects.create(
+            transaction=order,
+            product=product,
+            product_code=product.product_id,
+            name=product.name,
+            unit=product.unit,
+            quantity=Decimal(1),
+            unit_price=product.price,
+            discount=Decimal(0),
+            line_total=product.price,
+        )
+    return order

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("catalog", "checkout", "customers", "promotions", "frontend", "shop")
+APPS = ("catalog", "checkout", "customers", "promotions", "recommendations", "frontend", "shop")
 PACKAGES = ("grocery", *APPS)
 
 
@@ -124,6 +124,13 @@ def test_customers_imports_checkout_only_to_hand_the_cart_over_on_sign_in():
             "checkout.services.carts.adopt_anonymous_cart",
         }
     }
+
+
+@pytest.mark.parametrize("package", ["catalog", "promotions", "checkout", "customers"])
+def test_no_domain_app_imports_recommendations(package):
+    """Recommendations read the orders, the catalogue and the promotions; nothing they read
+    depends on them, so the checkout and the product lookup work with the app switched off."""
+    assert _importers_of(package, "recommendations") == {}
 
 
 def test_catalog_never_imports_promotions():

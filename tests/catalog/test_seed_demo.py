@@ -24,7 +24,7 @@ FIELDS = ("product_id", "gtin", "name", "description", "category__slug", "price"
 
 def seed(products: int) -> str:
     out = StringIO()
-    call_command("seed_demo", products=products, stdout=out)
+    call_command("seed_demo", products=products, orders=0, stdout=out)  # the catalog alone
     return out.getvalue()
 
 
@@ -95,7 +95,7 @@ def test_stores_make_a_chain_with_its_own_prices_and_stock_and_rerun_safely():
     from catalog.models import Store, StoreProduct
 
     out = StringIO()
-    call_command("seed_demo", products=200, stores=3, stdout=out)
+    call_command("seed_demo", products=200, stores=3, orders=0, stdout=out)
     assert "Stores: 2 created, 3 in the demo chain." in out.getvalue()
     assert Store.objects.count() == 3
     for store in Store.objects.exclude(code__startswith="demo-"):  # the home store lists all
@@ -109,7 +109,7 @@ def test_stores_make_a_chain_with_its_own_prices_and_stock_and_rerun_safely():
     )
     assert totals == dict(Product.objects.values_list("pk", "stock"))  # the chain's total
     before = StoreProduct.objects.count()
-    call_command("seed_demo", products=200, stores=3, stdout=StringIO())
+    call_command("seed_demo", products=200, stores=3, orders=0, stdout=StringIO())
     assert StoreProduct.objects.count() == before
 
 

@@ -20,7 +20,16 @@ FRONTEND = Path(settings.BASE_DIR) / "static" / "frontend"
 ASKED = re.compile(r'\b_\("((?:[^"\\]|\\.)*)"')
 ROOT = Path(settings.BASE_DIR)
 GERMAN = ROOT / "locale" / "de" / "LC_MESSAGES"
-APPS = ("catalog", "checkout", "customers", "promotions", "frontend", "shop", "grocery")
+APPS = (
+    "catalog",
+    "checkout",
+    "customers",
+    "promotions",
+    "recommendations",
+    "frontend",
+    "shop",
+    "grocery",
+)
 # The calls `makemessages` collects from Python (and the engine's own gettext_noop).
 GETTEXT = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 # {% translate "..." %} in templates.

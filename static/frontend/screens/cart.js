@@ -4,6 +4,7 @@ import { extraRows, fmtMoney, isWeighed, lineEstimate, parseQty, unitLabel } fro
 import { productPath } from "../router.js";
 import { html, raw, toast } from "../ui.js";
 import { _ } from "../i18n.js";
+import { showCartRecommendations } from "../recommendations.js";
 
 export function cartScreen(view) {
   const render = () => {
@@ -12,7 +13,8 @@ export function cartScreen(view) {
     const byId = Object.fromEntries((priced?.lines || []).map((l) => [l.product_id, l]));
     if (!lines.length) {
       view.innerHTML = html`<h1 class="h1">${_("Your cart")}</h1><p class="empty">${_("Your cart is empty.")}</p>
-        <p><a class="button big" href="/scan">${_("Scan a product")}</a></p>`;
+        <p><a class="button big" href="/scan">${_("Scan a product")}</a></p><div id="cart-recs"></div>`;
+      showCartRecommendations(view.querySelector("#cart-recs"), []);
       return;
     }
     const estimate = lines.reduce((s, l) => s + lineEstimate(l, l.quantity), 0);
@@ -49,7 +51,9 @@ export function cartScreen(view) {
       </dl>
       <p><a class="button big ${priced && navigator.onLine ? "" : "disabled"}" href="/checkout" id="to-checkout"
         ${raw(priced && navigator.onLine ? "" : 'aria-disabled="true"')}>${_("Go to checkout")}</a></p>
-      ${raw(navigator.onLine ? "" : html`<p class="notice">${_("Paying needs the network. Your cart stays on this phone until you are back online.")}</p>`)}`;
+      ${raw(navigator.onLine ? "" : html`<p class="notice">${_("Paying needs the network. Your cart stays on this phone until you are back online.")}</p>`)}
+      <div id="cart-recs"></div>`;
+    showCartRecommendations(view.querySelector("#cart-recs"), lines.map((l) => l.product_id), { inSync: cartInSync() });
     for (const li of view.querySelectorAll(".cart-line")) {
       const line = cart.lines[li.dataset.product];
       const weighed = isWeighed(line.unit);

@@ -6,6 +6,7 @@ import { CONFIG } from "../config.js";
 import { fmtDate, fmtMoney, fmtQty, isWeighed, lineEstimate, parseQty, STOCK_TEXT, unitLabel } from "../format.js";
 import { html, raw, toast } from "../ui.js";
 import { _, localized } from "../i18n.js";
+import { showProductRecommendations } from "../recommendations.js";
 
 export async function productScreen(view, productId) {
   const state = history.state || {};
@@ -47,7 +48,9 @@ export async function productScreen(view, productId) {
     </form>
     ${raw(description ? html`<h2>${_("About this product")}</h2><p class="description">${description}</p>` : "")}
     <p class="muted small">${_("Code %(code)s", { code: product.product_id })}${product.gtin ? ` · GTIN ${product.gtin}` : ""}${product.category ? ` · ${product.category.name}` : ""}</p>
+    <div id="product-recs"></div>
   </article>`;
+  showProductRecommendations(view.querySelector("#product-recs"), product.product_id); // after the product: never delays it
   const input = view.querySelector("#qty");
   const estimate = view.querySelector("#estimate");
   const readQty = () => {
