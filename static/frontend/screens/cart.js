@@ -1,5 +1,5 @@
 // The cart screen: the phone's lines at once, the server's prices and discounts when in sync.
-import { addCoupon, cart, changeVoucher, couponProblems, pricedCart, removeCoupon, setLine, syncCart, watchCart } from "../cart.js";
+import { addCoupon, cart, cartInSync, changeVoucher, couponProblems, pricedCart, removeCoupon, setLine, syncCart, watchCart } from "../cart.js";
 import { extraRows, fmtMoney, isWeighed, lineEstimate, parseQty, unitLabel } from "../format.js";
 import { productPath } from "../router.js";
 import { html, raw, toast } from "../ui.js";
