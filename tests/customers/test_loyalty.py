@@ -495,3 +495,48 @@ def test_adjusting_to_exactly_zero_is_allowed_and_below_names_the_amounts(ann):
     assert refused.value.detail == {"requested": 11, "balance": 10}
     adjust_points(customer=customer, points=-10, reason="typo", user=None)
     assert points_balance(customer) == 0
+
+
+def test_an_order_paying_for_a_single_point_earns_it(shop, ann, settings):
+    settings.LOYALTY_POINTS_PER_UNIT = Decimal(1)
+    client, customer = ann
+    apple = [{"product_id": "12345", "quantity": 1}]
+    assert checkout(client, cart=apple, total_amount=1.99).status_code == 201
+    assert ledger(customer) == [("earn", 1)]  # floor(1.99 x 1)
+
+
+def test_each_paid_order_earns_its_own_points(shop, ann):
+    client, customer = ann
+    checkout(client)
+    checkout(client, cart=[{"product_id": "23456", "quantity": 1}], total_amount=0.99)
+    assert ledger(customer) == [("earn", 49), ("earn", 9)]
+
+
+def test_redeemed_points_go_back_to_the_order_s_own_customer(shop, ann):
+    client, customer = ann
+    order = paid_with_points(client, customer)
+    other = APIClient()
+    sign_up(other, email="bob@example.com")
+    bob = Customer.objects.get(user__email="bob@example.com")
+    paid_with_points(other, bob)  # the newer redeem entry is Bob's
+    give_back_redeemed(order=order, reason="payment reversed by the bank")
+    assert ledger(customer)[-1] == ("reverse", 200) and points_balance(customer) == 329
+    assert points_balance(bob) == 129
+
+
+def test_a_refund_that_takes_back_a_single_point(shop, ann):
+    client, customer = ann
+    body = checkout(client).json()
+    order = Order.objects.get(transaction_id=body["transaction_id"])
+    refund_order(order=order, amount=Decimal("0.10"))
+    # 4.87 of 4.97 left keeps floor(49 x 4.87 / 4.97) = 48.
+    assert ledger(customer) == [("earn", 49), ("reverse", -1)]
+
+
+def test_a_refund_that_gives_back_a_single_point(shop, ann, settings):
+    settings.LOYALTY_POINTS_PER_UNIT = Decimal(0)
+    client, customer = ann
+    order = paid_with_points(client, customer)
+    refund_order(order=order, amount=Decimal("0.01"))
+    # 2.96 of 2.97 left still spends floor(200 x 2.96 / 2.97) = 199.
+    assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("reverse", 1)]
