@@ -99,7 +99,7 @@ def _problem(
         return "not_started"
     if status == Status.ENDED:
         return "expired"
-    if customer is None and (promotion.members_only or promotion.uses_per_customer is not None):
+    if customer is None and promotion.for_members:
         return "members_only"
     if promotion.min_basket is not None and basket < promotion.min_basket:
         return "basket_too_small"

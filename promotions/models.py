@@ -253,6 +253,11 @@ class Promotion(models.Model):
     def __str__(self):
         return f"{self.code} {self.name}"
 
+    @property
+    def for_members(self) -> bool:
+        # A limit per customer is counted per member account, so it is for members only.
+        return self.members_only or self.uses_per_customer is not None
+
     def status(self, at=None) -> Status:
         at = at or timezone.now()
         return Status(window_status(self.is_active, self.valid_from, self.valid_until, at))

@@ -177,8 +177,7 @@ def _summary(promotion: Promotion) -> dict:
 def _gate(promotion: Promotion) -> Gate:
     return Gate(
         coupon_code=normal_coupon_code(promotion.coupon_code or "") or None,
-        # A limit per customer is counted per member account, so it is for members only.
-        members_only=promotion.members_only or promotion.uses_per_customer is not None,
+        members_only=promotion.for_members,
         min_basket=promotion.min_basket,
     )
 

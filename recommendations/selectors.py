@@ -106,8 +106,7 @@ def bought_together_with_product(product_id: str, *, store: str | None) -> list[
 
 
 def bought_together_with_cart(in_cart: list[str], *, store: str | None) -> list[dict]:
-    """ "Often bought together" under a cart: each candidate scores its strongest pair with any
-    product in the cart (higher lift, then more orders together, then the lower shelf code)."""
+    """ "Often bought together" under a cart, ranked by rank_for_cart."""
     ranked = rank_for_cart(bought_together(product_id) for product_id in in_cart)
     return shown_in_store(
         ((code, _together_fields(lift, n)) for code, lift, n in ranked),
