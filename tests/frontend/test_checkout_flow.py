@@ -160,6 +160,9 @@ def test_needs_authentication_then_confirms(live_server, page, basket):
 def test_checkout_offline_says_it_needs_the_network(live_server, page, context, basket):
     apples, _, _ = basket
     add_to_cart(page, live_server.url, apples)
+    # The worker must control this page before the next navigation: a navigation already under
+    # way when it claims its pages is missed by the claim, and /cart would stay uncontrolled.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.goto(f"{live_server.url}/cart")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     expect(page.locator("#cart-total")).to_have_text("€1.80")
