@@ -9,23 +9,22 @@ database with one store, the one migrated from the single-shop days, nobody ever
 from catalog.errors import UnknownStore
 from catalog.models import Store, get_home_store, home_store_code
 
-STORE_HEADER = "X-Store"
+STORE_HEADER_META = "HTTP_X_STORE"  # the X-Store header, as WSGI names it
 STORE_PARAM = "store"
 STORE_COOKIE = "store"
 
 
 def store_code_of(request) -> str | None:
     """The store code a request names, or None: URL, then header, then the entrance's cookie."""
-    kwargs = getattr(request, "resolver_match", None)
-    if kwargs is not None and (code := kwargs.kwargs.get("store")):
+    match = getattr(request, "resolver_match", None)
+    if match is not None and (code := match.kwargs.get("store")):
         return code
-    query = getattr(request, "query_params", None) or request.GET
-    return (
-        query.get(STORE_PARAM)
-        or request.headers.get(STORE_HEADER)
-        or request.COOKIES.get(STORE_COOKIE)
-        or None
-    )
+    # META rather than request.GET and request.headers: building those two on every product
+    # lookup cost 12 us, a quarter of what the lookup adds to a bare view (docs/benchmarks.md).
+    meta = request.META
+    if meta.get("QUERY_STRING") and (code := request.GET.get(STORE_PARAM)):
+        return code
+    return meta.get(STORE_HEADER_META) or request.COOKIES.get(STORE_COOKIE) or None
 
 
 def get_store(code: str | None) -> Store:
