@@ -110,6 +110,16 @@ def test_a_wrong_password_deletes_nothing(shop):
     assert client.get("/api/account").status_code == 200  # still signed in
 
 
+def test_the_wrong_password_is_named_in_german_too(shop):
+    client, _ = member()
+    response = client.delete(
+        "/api/account", {"password": "nope"}, format="json", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.json()["message"] == (
+        "Das Passwort ist falsch: Das Konto wurde nicht gelöscht."
+    )
+
+
 def test_a_delete_without_a_password_is_a_400(shop):
     client, ann = member()
     response = client.delete("/api/account", {}, format="json")
