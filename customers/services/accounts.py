@@ -147,7 +147,7 @@ def delete_account(*, request, customer: Customer, password: str) -> None:
     email = user.email
     now = timezone.now()
     with transaction.atomic(durable=True):
-        forfeit_points(customer=customer, reason="account deleted: points forfeited")
+        # Orders before the customer row: the ledger's lock order (customers.services.loyalty).
         Order.objects.filter(Q(user=user) | Q(customer_id=customer.card_number)).update(
             user=None,
             customer_id="",
@@ -156,6 +156,7 @@ def delete_account(*, request, customer: Customer, password: str) -> None:
             idempotency_scope=Concat(Value("deleted:"), Cast("pk", CharField())),
             anonymised_at=now,
         )
+        forfeit_points(customer=customer, reason="account deleted: points forfeited")
         customer.card_number = f"D{customer.pk:012d}"  # not a card: no checkout can name it
         customer.deleted_at = now
         customer.save(update_fields=["card_number", "deleted_at"])
@@ -166,7 +167,9 @@ def delete_account(*, request, customer: Customer, password: str) -> None:
         user.email = user.first_name = user.last_name = ""
         user.is_active = False
         user.set_unusable_password()
-        user.save()
+        user.save(
+            update_fields=["username", "email", "first_name", "last_name", "is_active", "password"]
+        )
         for log in (AccessAttempt, AccessFailureLog, AccessLog):
             log.objects.filter(username__iexact=email).delete()
     logout(request)
