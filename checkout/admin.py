@@ -115,7 +115,7 @@ class OrderAdmin(ReadOnlyAdmin):
         "refunded_amount",
         "currency",
         "gateway",
-        "customer_id",
+        "customer",
     ]
     list_filter = ["status", "created_at", "gateway", "payment_method"]
     search_fields = ["transaction_id", "gateway_payment_id", "customer_id", "idempotency_key"]
@@ -139,8 +139,16 @@ class OrderAdmin(ReadOnlyAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Order._meta.concrete_fields if f.name not in self.exclude] + [
-            "refund_link"
+            "customer",
+            "refund_link",
         ]
+
+    @admin.display(description="customer", ordering="customer_id")
+    def customer(self, obj):
+        # A deleted account's receipts stay for the books, with nothing that names the person.
+        if obj.anonymised_at is not None:
+            return "deleted customer"
+        return obj.customer_id or "-"
 
     @admin.display(description="refund")
     def refund_link(self, obj):

@@ -95,6 +95,8 @@ class Order(models.Model):
         related_name="orders",
     )
     cart_token = models.CharField(max_length=64, blank=True, db_index=True)
+    # Set when its customer deleted their account: kept for the books, with no link to them.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     # Where it was bought: the stock it took, its receipt and its exit code are this store's.
     store = models.ForeignKey(
         Store, on_delete=models.PROTECT, related_name="orders", default=home_store_pk

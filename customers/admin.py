@@ -53,7 +53,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="user__email")
     def email(self, customer):
-        return customer.user.email
+        return "deleted customer" if customer.deleted_at else customer.user.email
 
     @admin.display(description="points", ordering="points_total")
     def balance(self, customer):

@@ -3,6 +3,7 @@ render. Sign-in, sign-up and password reset are CSRF-checked like every write of
 session (the PWA sends the csrftoken cookie back as X-CSRFToken), and throttled per address."""
 
 from django.conf import settings
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -10,7 +11,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from checkout.schema import ReceiptOutput
 from customers import selectors
+from customers.exports import get_customer_export
 from customers.services import accounts
 from customers.services.loyalty import points_value
 from grocery.customer import cart_token_of
@@ -116,8 +119,20 @@ class SignOutApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class AccountApi(APIView):
+class AccountApi(CsrfCheckedMixin, APIView):
     permission_classes = [IsCustomer]
+
+    @extend_schema_serializer(component_name="AccountDeleteInput")
+    class DeleteInputSerializer(serializers.Serializer):
+        password = serializers.CharField(
+            max_length=128, trim_whitespace=False, help_text="the current password"
+        )
+
+    def get_throttles(self):
+        # Deleting asks for the password: throttled like sign-in against guessing it.
+        if self.request.method == "DELETE":
+            return [throttle() for throttle in ACCOUNT_THROTTLES]
+        return super().get_throttles()
 
     @extend_schema(
         summary="The signed-in customer: email, loyalty card, points",
@@ -125,6 +140,102 @@ class AccountApi(APIView):
     )
     def get(self, request):
         return Response(account_payload(selectors.get_customer_of(request.user)))
+
+    @extend_schema(
+        summary="Delete the account and sign out: points are forfeited, receipts are kept for "
+        "the shop's books with nothing that leads back to the customer",
+        request=DeleteInputSerializer,
+        responses={204: None, **errors(400, 403, 429)},
+    )
+    def delete(self, request):
+        given = self.DeleteInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        accounts.delete_account(
+            request=request._request,
+            customer=selectors.get_customer_of(request.user),
+            **given.validated_data,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportAccountOutput(serializers.Serializer):
+    account_id = serializers.CharField()
+    email = serializers.EmailField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+    last_login = serializers.DateTimeField(allow_null=True)
+    card_number = serializers.CharField()
+
+
+class ExportPointsEntryOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    points = serializers.IntegerField()
+    reason = serializers.CharField()
+    transaction_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class ExportPointsOutput(serializers.Serializer):
+    balance = serializers.IntegerField()
+    entries = ExportPointsEntryOutput(many=True, help_text="the whole ledger, newest first")
+
+
+class ExportOrderOutput(ReceiptOutput):
+    customer_id = serializers.CharField(help_text="as the checkout sent it")
+    payment_status = serializers.CharField()
+
+
+class ExportCouponOutput(serializers.Serializer):
+    code = serializers.CharField()
+    transaction_id = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ExportCartLineOutput(serializers.Serializer):
+    product_id = serializers.CharField()
+    name = serializers.CharField()
+    quantity = serializers.FloatField()
+    price_when_added = serializers.FloatField()
+    added_at = serializers.DateTimeField()
+
+
+class ExportCartOutput(serializers.Serializer):
+    store = serializers.CharField()
+    updated_at = serializers.DateTimeField()
+    lines = ExportCartLineOutput(many=True)
+
+
+class ExportSignInOutput(serializers.Serializer):
+    at = serializers.DateTimeField()
+    signed_out_at = serializers.DateTimeField(allow_null=True)
+    ip_address = serializers.IPAddressField(allow_null=True)
+    user_agent = serializers.CharField()
+
+
+class ExportOutput(serializers.Serializer):
+    exported_at = serializers.DateTimeField()
+    account = ExportAccountOutput()
+    points = ExportPointsOutput()
+    orders = ExportOrderOutput(many=True, help_text="receipts: lines, totals, VAT, payment")
+    coupon_redemptions = ExportCouponOutput(many=True)
+    carts = ExportCartOutput(many=True)
+    sign_ins = ExportSignInOutput(many=True)
+
+
+class AccountExportApi(APIView):
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        summary="Download everything the shop holds about the signed-in customer (JSON)",
+        responses={200: ExportOutput, **errors(403)},
+    )
+    def get(self, request):
+        export = get_customer_export(selectors.get_customer_of(request.user))
+        filename = f"grocery-account-{timezone.localdate().isoformat()}.json"
+        return Response(
+            export, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )
 
 
 class PointsEntryOutput(serializers.Serializer):

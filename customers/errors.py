@@ -16,6 +16,12 @@ class AccountLocked(DomainError):
     message = _("This account is locked after too many failed sign-ins: try again later.")
 
 
+class WrongPassword(DomainError):
+    code = "wrong_password"
+    status_code = status.HTTP_400_BAD_REQUEST
+    message = _("The password is wrong: the account was not deleted.")
+
+
 class EmailTaken(DomainError):
     code = "email_taken"
     status_code = status.HTTP_409_CONFLICT

@@ -16,11 +16,16 @@ class Customer(models.Model):
     # from the user's id, so nobody can guess another customer's card.
     card_number = models.CharField(max_length=13, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the customer deletes their account (customers.services.accounts.delete_account):
+    # the row stays for the ledger and the coupon uses that point at it, with nothing personal.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
+        if self.deleted_at is not None:
+            return f"deleted customer #{self.pk}"
         return f"{self.user.email or self.user.get_username()} ({self.card_number})"
 
 
@@ -34,6 +39,7 @@ class PointsEntry(models.Model):
         EXPIRE = "expire", "expired"
         ADJUST = "adjust", "adjusted by staff"
         REVERSE = "reverse", "reversed (refund or failed payment)"
+        FORFEIT = "forfeit", "forfeited (account deleted)"
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="points")
     kind = models.CharField(max_length=8, choices=Kind.choices)

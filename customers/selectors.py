@@ -21,7 +21,7 @@ def get_customer_of(user) -> Customer | None:
     """The signed-in user's customer account; None for anonymous users and for staff."""
     if user is None or not user.is_authenticated:
         return None
-    return Customer.objects.filter(user=user).first()
+    return Customer.objects.filter(user=user, deleted_at=None).first()
 
 
 def points_balance(customer: Customer) -> int:

@@ -3,6 +3,9 @@ through Django's auth (its password validators, its hashers, its reset tokens); 
 customer's session lasts CUSTOMER_SESSION_AGE on their phone.
 """
 
+import uuid
+
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.contrib.auth.password_validation import validate_password
@@ -10,14 +13,25 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import ValidationError as InvalidInput
 
+from checkout.models import Cart, Order
 from checkout.services.carts import adopt_anonymous_cart
 from customers.cards import new_card_number
-from customers.errors import AccountLocked, EmailTaken, InvalidCredentials, InvalidResetLink
+from customers.errors import (
+    AccountLocked,
+    EmailTaken,
+    InvalidCredentials,
+    InvalidResetLink,
+    WrongPassword,
+)
 from customers.models import Customer
+from customers.services.loyalty import forfeit_points
 
 User = get_user_model()
 
@@ -117,3 +131,45 @@ def reset_password(*, uid: str, token: str, password: str) -> None:
     _check_password(password, user)
     user.set_password(password)
     user.save(update_fields=["password"])  # changes the hash: the link works once
+
+
+def delete_account(*, request, customer: Customer, password: str) -> None:
+    """The customer leaves: nothing left points at them, what the shop must keep stays.
+
+    Kept, with no personal link: their orders (totals, lines, VAT and payments are the shop's
+    books), the ledger (append-only; a forfeit entry takes the balance to zero) and coupon uses
+    (a coupon's "uses overall" counts rows, so they stay, still on the customer row, which keeps
+    nothing personal: no user details, no card number that a checkout could name).
+    Gone: the user's email, names and password, carts, sign-in records, the session."""
+    user = customer.user
+    if not user.check_password(password):
+        raise WrongPassword()  # a phone left signed in must not lose its account in one tap
+    email = user.email
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        # Orders before the customer row: the ledger's lock order (customers.services.loyalty).
+        Order.objects.filter(Q(user=user) | Q(customer_id=customer.card_number)).update(
+            user=None,
+            customer_id="",
+            cart_token="",
+            # The device's cart token was in the scope; the new one stays unique per order.
+            idempotency_scope=Concat(Value("deleted:"), Cast("pk", CharField())),
+            anonymised_at=now,
+        )
+        forfeit_points(customer=customer, reason="account deleted: points forfeited")
+        customer.card_number = f"D{customer.pk:012d}"  # not a card: no checkout can name it
+        customer.deleted_at = now
+        customer.save(update_fields=["card_number", "deleted_at"])
+        Cart.objects.filter(customer=user).delete()
+        # The user row stays (the customer row hangs on it), emptied: the email is free to sign
+        # up again as a new account.
+        user.username = f"deleted-{uuid.uuid4().hex}"
+        user.email = user.first_name = user.last_name = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save(
+            update_fields=["username", "email", "first_name", "last_name", "is_active", "password"]
+        )
+        for log in (AccessAttempt, AccessFailureLog, AccessLog):
+            log.objects.filter(username__iexact=email).delete()
+    logout(request)

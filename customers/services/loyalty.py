@@ -18,6 +18,8 @@ Rules (docs/loyalty.md says the same for the shop and the API):
 - Expiry, first in first out: points go out oldest first, so the points added more than
   LOYALTY_POINTS_EXPIRE_DAYS ago that later spending (redeem, expire, reverse, adjust down) has
   not used up expire.
+- Deleting the account forfeits the balance (one entry, so the ledger sums to zero); a refund or
+  failed payment after that moves no points.
 """
 
 from datetime import timedelta
@@ -102,6 +104,8 @@ def give_back_redeemed(*, order, reason: str) -> PointsEntry | None:
     if owed <= 0:
         return None
     entry = PointsEntry.objects.filter(order=order, kind=Kind.REDEEM).first()
+    if entry.customer.deleted_at is not None:
+        return None  # the account forfeited everything when it was deleted
     lock_customer(entry.customer)
     return PointsEntry.objects.create(
         customer=entry.customer, kind=Kind.REVERSE, points=owed, reason=reason, order=order
@@ -116,6 +120,8 @@ def reverse_for_refund(*, order) -> list[PointsEntry]:
     if any_entry is None:
         return []  # an order that neither earned nor redeemed
     customer = any_entry.customer
+    if customer.deleted_at is not None:
+        return []  # the account forfeited everything when it was deleted
     done = _order_points(order)
     left, total = order.total - order.refunded_amount, order.total
     kept = _share(done["earned"], left, total)
@@ -174,6 +180,18 @@ def _due_to_expire(customers, cutoff):
             Sum("points__points", filter=Q(points__points__gt=0, points__created_at__lt=cutoff)), 0
         )
         + Coalesce(Sum("points__points", filter=Q(points__points__lt=0)), 0)
+    )
+
+
+def forfeit_points(*, customer: Customer, reason: str) -> PointsEntry | None:
+    """Inside the caller's transaction: the whole balance goes, so the ledger sums to zero. A
+    negative balance (earned points spent, then refunded) is written off the same way."""
+    lock_customer(customer)
+    balance = points_balance(customer)
+    if balance == 0:
+        return None  # the ledger refuses an entry of no points
+    return PointsEntry.objects.create(
+        customer=customer, kind=Kind.FORFEIT, points=-balance, reason=reason
     )
 
 
