@@ -14,7 +14,14 @@ from django.utils.translation import gettext, gettext_lazy
 from catalog.selectors import json_price_per_kg, json_quantity, sell_in_store
 from catalog.services import refuses_beyond_stock
 from checkout.errors import OrderNotFound
-from checkout.models import Cart, ExitDecision, ExitVerification, Order, VoucherRedemption
+from checkout.models import (
+    Cart,
+    CouponRedemption,
+    ExitDecision,
+    ExitVerification,
+    Order,
+    VoucherRedemption,
+)
 from checkout.pricing import Quote, price_lines
 from checkout.vouchers import parse_voucher, redeemed_message
 from customers.models import Customer
@@ -538,3 +545,50 @@ def get_visible_order(*, transaction_id: str, user, cart_token: str | None) -> O
     if order is None:
         raise OrderNotFound()
     return order
+
+
+def customer_records(customer: Customer) -> dict:
+    """What checkout holds about one customer, for their data export (customers.exports): their
+    orders as the receipts say them, their coupon uses, their carts."""
+    user = customer.user
+    return {
+        "orders": [
+            {
+                "customer_id": order.customer_id,
+                "payment_status": order.status,
+                **receipt_payload(order),
+            }
+            for order in Order.objects.filter(
+                Q(user=user) | Q(customer_id=customer.card_number)
+            ).prefetch_related(*RECEIPT_PREFETCH)
+        ],
+        "coupon_redemptions": [
+            {
+                "code": use.code,
+                "transaction_id": use.transaction.transaction_id,
+                "created_at": use.created_at.isoformat(),
+            }
+            for use in CouponRedemption.objects.filter(customer=customer).select_related(
+                "transaction"
+            )
+        ],
+        "carts": [
+            {
+                "store": cart.store.code,
+                "updated_at": cart.updated_at.isoformat(),
+                "lines": [
+                    {
+                        "product_id": line.product.product_id,
+                        "name": line.product.name,
+                        "quantity": json_quantity(line.quantity),
+                        "price_when_added": json_money(line.price_when_added),
+                        "added_at": line.added_at.isoformat(),
+                    }
+                    for line in cart.lines.all()
+                ],
+            }
+            for cart in Cart.objects.filter(customer=user)
+            .select_related("store")
+            .prefetch_related("lines__product")
+        ],
+    }

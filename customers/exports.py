@@ -5,15 +5,11 @@ what the receipt says; money is as everywhere in the API (grocery.money.json_mon
 about cards: the card data goes straight to Stripe and never reaches us."""
 
 from axes.models import AccessLog
-from django.db.models import Q
 from django.utils import timezone
 
-from catalog.selectors import json_quantity
-from checkout.models import Cart, CouponRedemption, Order
-from checkout.selectors import RECEIPT_PREFETCH, receipt_payload
+from checkout.selectors import customer_records
 from customers.models import Customer, PointsEntry
 from customers.selectors import points_balance
-from grocery.money import json_money
 
 
 def get_customer_export(customer: Customer) -> dict:
@@ -43,45 +39,7 @@ def get_customer_export(customer: Customer) -> dict:
                 for entry in PointsEntry.objects.filter(customer=customer).select_related("order")
             ],
         },
-        "orders": [
-            {
-                "customer_id": order.customer_id,
-                "payment_status": order.status,
-                **receipt_payload(order),
-            }
-            for order in Order.objects.filter(
-                Q(user=user) | Q(customer_id=customer.card_number)
-            ).prefetch_related(*RECEIPT_PREFETCH)
-        ],
-        "coupon_redemptions": [
-            {
-                "code": use.code,
-                "transaction_id": use.transaction.transaction_id,
-                "created_at": use.created_at.isoformat(),
-            }
-            for use in CouponRedemption.objects.filter(customer=customer).select_related(
-                "transaction"
-            )
-        ],
-        "carts": [
-            {
-                "store": cart.store.code,
-                "updated_at": cart.updated_at.isoformat(),
-                "lines": [
-                    {
-                        "product_id": line.product.product_id,
-                        "name": line.product.name,
-                        "quantity": json_quantity(line.quantity),
-                        "price_when_added": json_money(line.price_when_added),
-                        "added_at": line.added_at.isoformat(),
-                    }
-                    for line in cart.lines.all()
-                ],
-            }
-            for cart in Cart.objects.filter(customer=user)
-            .select_related("store")
-            .prefetch_related("lines__product")
-        ],
+        **customer_records(customer),
         "sign_ins": [
             {
                 "at": log.attempt_time.isoformat(),

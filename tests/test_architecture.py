@@ -117,12 +117,17 @@ def test_no_domain_app_imports_shop(package):
     assert _importers_of(package, "shop") == {}
 
 
-def test_customers_imports_checkout_only_to_hand_the_cart_over_on_sign_in():
+def test_customers_imports_checkout_only_where_the_account_meets_the_device_and_its_orders():
+    """Sign-in hands the device's cart and receipts over; deleting the account releases them; the
+    customer's export reads them; the API documents the receipt it includes. Never the models."""
     assert _importers_of("customers", "checkout") == {
         "customers.services.accounts": {
             "checkout.services.carts",
             "checkout.services.carts.adopt_anonymous_cart",
-        }
+            "checkout.services.carts.release_customer_records",
+        },
+        "customers.exports": {"checkout.selectors", "checkout.selectors.customer_records"},
+        "customers.api": {"checkout.schema", "checkout.schema.ReceiptOutput"},
     }
 
 

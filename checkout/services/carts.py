@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import CharField, Max, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -261,3 +262,19 @@ def adopt_anonymous_cart(*, user, token: str | None) -> None:
             CartVoucher.objects.get_or_create(cart=mine, code=voucher.code)
         anonymous.delete()
         Cart.objects.filter(pk=mine.pk).update(updated_at=timezone.now())
+
+
+def release_customer_records(*, user, card_number: str, at) -> None:
+    """The reverse of adopt_anonymous_cart, when an account is deleted: its orders stay for the
+    shop's books (totals, lines, VAT, payments) with nothing that leads back to the person, and
+    its carts go. Run inside the deletion's transaction, before the customer row is locked (the
+    ledger's lock order: customers.services.loyalty)."""
+    Order.objects.filter(Q(user=user) | Q(customer_id=card_number)).update(
+        user=None,
+        customer_id="",
+        cart_token="",
+        # The device's cart token was in the scope; the new one stays unique per order.
+        idempotency_scope=Concat(Value("deleted:"), Cast("pk", CharField())),
+        anonymised_at=at,
+    )
+    Cart.objects.filter(customer=user).delete()

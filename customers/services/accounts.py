@@ -13,15 +13,12 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Q, Value
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework.exceptions import ValidationError as InvalidInput
 
-from checkout.models import Cart, Order
-from checkout.services.carts import adopt_anonymous_cart
+from checkout.services.carts import adopt_anonymous_cart, release_customer_records
 from customers.cards import new_card_number
 from customers.errors import (
     AccountLocked,
@@ -147,20 +144,11 @@ def delete_account(*, request, customer: Customer, password: str) -> None:
     email = user.email
     now = timezone.now()
     with transaction.atomic(durable=True):
-        # Orders before the customer row: the ledger's lock order (customers.services.loyalty).
-        Order.objects.filter(Q(user=user) | Q(customer_id=customer.card_number)).update(
-            user=None,
-            customer_id="",
-            cart_token="",
-            # The device's cart token was in the scope; the new one stays unique per order.
-            idempotency_scope=Concat(Value("deleted:"), Cast("pk", CharField())),
-            anonymised_at=now,
-        )
+        release_customer_records(user=user, card_number=customer.card_number, at=now)
         forfeit_points(customer=customer, reason="account deleted: points forfeited")
         customer.card_number = f"D{customer.pk:012d}"  # not a card: no checkout can name it
         customer.deleted_at = now
         customer.save(update_fields=["card_number", "deleted_at"])
-        Cart.objects.filter(customer=user).delete()
         # The user row stays (the customer row hangs on it), emptied: the email is free to sign
         # up again as a new account.
         user.username = f"deleted-{uuid.uuid4().hex}"
