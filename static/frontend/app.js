@@ -5,7 +5,7 @@
 import { api } from "./api.js";
 import { cart, cartChanged, redrawCartViews, syncCart } from "./cart.js";
 import { startRouter } from "./router.js";
-import { accountScreen } from "./screens/account.js";
+import { accountScreen, resetPasswordScreen } from "./screens/account.js";
 import { cartScreen } from "./screens/cart.js";
 import { checkoutScreen } from "./screens/checkout.js";
 import { homeScreen } from "./screens/home.js";
@@ -26,6 +26,7 @@ const ROUTES = [
   [/^\/receipts\/?$/, "receipts", receiptsScreen],
   [/^\/receipts\/([^/]+)\/?$/, "receipts", receiptScreen],
   [/^\/account\/?$/, "account", accountScreen],
+  [/^\/account\/reset-password\/?$/, "account", resetPasswordScreen],
   [/^\/staff\/?$/, "staff", staffScreen],
 ];
 

@@ -1,6 +1,6 @@
 """The account screen (/account) in real Chromium: sign up, sign out, sign in again with the
-cart kept, the points and the loyalty card's QR; the API's errors next to the fields; WCAG AA
-in English and German."""
+cart kept, the points and the loyalty card's QR; the API's errors next to the fields; the
+emailed password reset link's page; WCAG AA in English and German."""
 
 import io
 import re
@@ -9,10 +9,14 @@ from decimal import Decimal
 import pytest
 import zxingcpp
 from django.contrib.auth import get_user_model
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 from playwright.sync_api import expect
 
 from checkout.models import Cart
+from customers.cards import new_card_number
 from customers.models import Customer
 from customers.services.loyalty import adjust_points
 from tests.factories import make_product
@@ -129,6 +133,10 @@ def test_the_screen_in_german_passes_axe_signed_in_and_out(live_server, page):
     expect(page.locator("h1")).to_have_text("Konto")
     expect(page.get_by_role("heading", name="Ein Konto anlegen")).to_be_visible()
     assert axe_violations(page) == []
+    # five tabs with German labels still fit a 360 px phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    tabs = page.locator(".tabbar a span").all()
+    assert all(t.evaluate("e => e.scrollWidth <= e.clientWidth") for t in tabs)
 
     # a bad email is refused next to its field, in German
     fill(page, "signup", "not-an-email", PASSWORD)
@@ -152,3 +160,31 @@ def test_the_screen_in_german_passes_axe_signed_in_and_out(live_server, page):
     page.get_by_role("button", name="Passwort vergessen?").click()
     expect(page.locator("#reset-status")).to_contain_text("Falls es zu dieser E-Mail-Adresse")
     assert besides_refusals(console.errors) == []
+
+
+def test_the_emailed_link_sets_a_new_password_to_sign_in_with(live_server, page):
+    user = get_user_model().objects.create_user(username=EMAIL, email=EMAIL, password=PASSWORD)
+    Customer.objects.create(user=user, card_number=new_card_number())
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    console = ConsoleWatch(page)
+
+    # a forged link is refused, in the API's words
+    page.goto(f"{live_server.url}/account/reset-password?uid={uid}&token=forged")
+    expect(page.locator("h1")).to_have_text("Choose a new password")
+    assert axe_violations(page) == []
+    page.locator("#reset-password").fill("new-plum-tomato-7")
+    page.get_by_role("button", name="Save the new password").click()
+    expect(page.locator("#reset-error")).to_have_text(
+        "This password reset link is invalid or has expired: ask for a new one."
+    )
+
+    # the emailed one sets the password, and the account screen signs in with it
+    page.goto(f"{live_server.url}/account/reset-password?uid={uid}&token={token}")
+    page.locator("#reset-password").fill("new-plum-tomato-7")
+    page.get_by_role("button", name="Save the new password").click()
+    expect(page.locator("#toast")).to_have_text("Your password is changed: sign in with it.")
+    fill(page, "signin", EMAIL, "new-plum-tomato-7")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
+    assert [e for e in console.errors if "/api/account/password-reset/confirm" not in e] == []

@@ -1,6 +1,7 @@
 // The account screen (/account). Accounts are optional: signed out, it offers sign-in, sign-up
-// and a password reset link by email; signed in, the loyalty card as a QR for the till or the
-// staff screen, the points and what they are worth, the latest ledger entries, and sign-out.
+// and a password reset link by email (the link's page, /account/reset-password, is here too);
+// signed in, the loyalty card as a QR for the till or the staff screen, the points and what they
+// are worth, the latest ledger entries, and sign-out.
 // Nothing here is cached by the service worker: the account API is not in its CACHED_API.
 import { api, ApiError } from "../api.js";
 import { cart, emptyCart, syncCart } from "../cart.js";
@@ -21,10 +22,6 @@ const KINDS = {
   adjust: _("Adjusted by staff"),
   reverse: _("Given back (refund or failed payment)"),
 };
-
-// "Download my data" and "Delete my account" (GET /api/account/export, DELETE /api/account) go
-// in #account-data-actions when those endpoints exist.
-const DATA_ACTIONS = "";
 
 export async function accountScreen(view) {
   if (load(SIGNED_IN_KEY, false)) {
@@ -112,6 +109,36 @@ function wireForm(form, path) {
   });
 }
 
+/** The emailed link's page (/account/reset-password?uid=…&token=…): choose a new password. */
+export function resetPasswordScreen(view) {
+  const params = new URLSearchParams(location.search);
+  const link = { uid: params.get("uid") || "", token: params.get("token") || "" };
+  view.innerHTML = html`<h1 class="h1">${_("Choose a new password")}</h1>
+    <section class="card account-card" aria-label="${_("New password")}">
+      <form id="reset" novalidate>
+        ${raw(field("reset", "password", _("New password"), { type: "password", autocomplete: "new-password", hint: _("At least 8 characters, not only digits, not a common password.") }))}
+        <p class="field-error" id="reset-error" role="alert"></p>
+        <p class="actions"><button class="button" type="submit">${_("Save the new password")}</button></p>
+      </form>
+    </section>`;
+  const form = view.querySelector("#reset");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await api("/api/account/password-reset/confirm", { method: "POST", body: { ...link, password: form.password.value } });
+    } catch (err) {
+      showErrors(form, err);
+      button.disabled = false;
+      return;
+    }
+    await navigate("/account", {}, { replace: true });
+    toast(_("Your password is changed: sign in with it."));
+  });
+}
+
 function clearErrors(form) {
   for (const box of form.querySelectorAll(".field-error")) box.textContent = "";
   for (const input of form.querySelectorAll("input")) input.removeAttribute("aria-invalid");
@@ -130,9 +157,11 @@ function showErrors(form, err) {
   }
   if (first) { first.focus(); return; }
   form.querySelector(`#${form.id}-error`).textContent = err.message;
-  (err.code === "invalid_credentials" ? form.password : form.email).focus();
+  (err.code === "invalid_credentials" || !form.email ? form.password : form.email).focus();
 }
 
+// "Download my data" and "Delete my account" (GET /api/account/export, DELETE /api/account) go
+// in #account-data-actions, beside sign-out, when those endpoints exist.
 function signedIn(view, account, points) {
   const entries = points.entries.slice(0, 10);
   view.innerHTML = html`<h1 class="h1">${_("Account")}</h1>
@@ -154,7 +183,7 @@ function signedIn(view, account, points) {
     </section>
     <section class="card account-card" id="account-data" aria-labelledby="data-title">
       <h2 id="data-title">${_("Your data")}</h2>
-      <div id="account-data-actions">${raw(DATA_ACTIONS)}</div>
+      <div id="account-data-actions"></div>
       <p><button class="button secondary" type="button" id="signout">${_("Sign out")}</button></p>
     </section>`;
   view.querySelector("#signout").addEventListener("click", async (event) => {
