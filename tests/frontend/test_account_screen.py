@@ -188,3 +188,11 @@ def test_the_emailed_link_sets_a_new_password_to_sign_in_with(live_server, page)
     page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
     assert [e for e in console.errors if "/api/account/password-reset/confirm" not in e] == []
+
+
+def test_the_service_worker_never_caches_the_account(client):
+    worker = client.get("/sw.js").content.decode()
+    cached_api = re.compile(re.search(r"const CACHED_API = /(.+)/;", worker)[1])
+    assert cached_api.match("/api/products/12345")  # the pattern is the one the worker uses
+    for path in ("/api/account", "/api/account/points", "/api/account/card.svg"):
+        assert not cached_api.match(path) and path not in worker
