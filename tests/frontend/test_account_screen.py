@@ -180,7 +180,14 @@ def test_the_emailed_link_sets_a_new_password_to_sign_in_with(live_server, page)
     )
 
     # the emailed one sets the password, and the account screen signs in with it
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
     page.goto(f"{live_server.url}/account/reset-password?uid={uid}&token={token}")
+    assert page.evaluate("() => Boolean(navigator.serviceWorker.controller)")
+    # the worker keeps no address that holds the token
+    kept = page.evaluate(
+        "async () => (await (await caches.open('pages-v1')).keys()).map(r => r.url)"
+    )
+    assert kept and not [url for url in kept if token in url]
     page.locator("#reset-password").fill("new-plum-tomato-7")
     page.get_by_role("button", name="Save the new password").click()
     expect(page.locator("#toast")).to_have_text("Your password is changed: sign in with it.")
