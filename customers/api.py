@@ -3,7 +3,9 @@ render. Sign-in, sign-up and password reset are CSRF-checked like every write of
 session (the PWA sends the csrftoken cookie back as X-CSRFToken), and throttled per address."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.authentication import SessionAuthentication
@@ -18,6 +20,7 @@ from customers.services import accounts
 from customers.services.loyalty import points_value
 from grocery.customer import cart_token_of
 from grocery.money import json_money
+from grocery.qr import CONTENT_TYPES, render_qr
 from grocery.schema import ErrorSerializer
 from grocery.throttles import AddressRateThrottle, WindowRateThrottle
 
@@ -236,6 +239,25 @@ class AccountExportApi(APIView):
         return Response(
             export, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
         )
+
+
+class CardQrApi(APIView):
+    """The loyalty card as a QR for the till or the staff screen: it encodes the bare card
+    number, which the checkout's customer_id takes as it is (customers.cards)."""
+
+    permission_classes = [IsCustomer]
+
+    @extend_schema(
+        operation_id="account_card_qr",
+        summary="The signed-in customer's loyalty card number as a QR (SVG)",
+        responses={(200, "image/svg+xml"): OpenApiTypes.STR, **errors(403)},
+    )
+    def get(self, request):
+        number = selectors.get_customer_of(request.user).card_number
+        response = HttpResponse(render_qr(number, "svg"), content_type=CONTENT_TYPES["svg"])
+        # It names an account: no shared cache may keep it, nor the phone once signed out.
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class PointsEntryOutput(serializers.Serializer):

@@ -110,6 +110,10 @@ APP_MODULES = [
     ),
     _app_module("screens/receipts.js", "Receipts and the exit code.", "app.js, checkout screen"),
     _app_module(
+        "screens/account.js",
+        "The account: sign-in and sign-up, the loyalty card's QR, points, sign-out.",
+    ),
+    _app_module(
         "screens/staff.js",
         "The staff screen at the exit: exit checks, audits and ID checks, with the camera.",
     ),

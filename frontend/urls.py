@@ -15,6 +15,9 @@ urlpatterns = [
     re_path(r"^checkout/?$", views.shell, name="app-checkout"),
     re_path(r"^receipts/?$", views.shell, name="app-receipts"),
     re_path(r"^receipts/(?P<transaction_id>[^/]+)/?$", views.shell, name="app-receipt"),
+    re_path(r"^account/?$", views.shell, name="app-account"),
+    # The password reset email's link (customers.api.PasswordResetApi).
+    re_path(r"^account/reset-password/?$", views.shell, name="app-reset-password"),
     re_path(r"^staff/?$", views.shell, name="app-staff"),
     path("manifest.webmanifest", views.manifest, name="app-manifest"),
     path("sw.js", views.service_worker, name="app-sw"),

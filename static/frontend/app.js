@@ -5,6 +5,7 @@
 import { api } from "./api.js";
 import { cart, cartChanged, redrawCartViews, syncCart } from "./cart.js";
 import { startRouter } from "./router.js";
+import { accountScreen, resetPasswordScreen } from "./screens/account.js";
 import { cartScreen } from "./screens/cart.js";
 import { checkoutScreen } from "./screens/checkout.js";
 import { homeScreen } from "./screens/home.js";
@@ -24,6 +25,8 @@ const ROUTES = [
   [/^\/checkout\/?$/, "cart", checkoutScreen],
   [/^\/receipts\/?$/, "receipts", receiptsScreen],
   [/^\/receipts\/([^/]+)\/?$/, "receipts", receiptScreen],
+  [/^\/account\/?$/, "account", accountScreen],
+  [/^\/account\/reset-password\/?$/, "account", resetPasswordScreen],
   [/^\/staff\/?$/, "staff", staffScreen],
 ];
 

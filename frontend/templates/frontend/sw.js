@@ -64,11 +64,14 @@ async function networkFirst(request, cacheName) {
   }
 }
 
+// The password reset link's page carries its one-use token in the address: never kept.
+const UNKEPT_PAGES = /^\/account\/reset-password\/?$/;
+
 async function navigation(request) {
   const cache = await caches.open(PAGES);
   try {
     const response = await fetch(request);
-    if (response.ok) { await cache.put(request, response.clone()); trim(cache); }
+    if (response.ok && !UNKEPT_PAGES.test(new URL(request.url).pathname)) { await cache.put(request, response.clone()); trim(cache); }
     return response;
   } catch (err) {
     const cached = (await cache.match(request, { ignoreSearch: true })) || (await caches.match("/", { cacheName: SHELL }));
