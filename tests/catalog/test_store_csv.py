@@ -139,19 +139,23 @@ def test_the_lookup_shows_the_imported_price(
 
 def test_one_bad_line_among_good_ones_changes_nothing_and_each_is_named(chain, manager_client):
     Store.objects.create(code="old", name="Closed", is_active=False)
+    for pid in ("P5", "P6", "P7", "P10", "P11", "P12"):
+        make_product(product_id=pid)
+    home = chain["home"].code
     before = snapshot()
     text = HEADER + (
         "city,12345,2.19,8,,yes\n"  # 2: good
         "nowhere,12345,1,1,,\n"  # 3
         "city,99999,1,1,,\n"  # 4
-        "city,23456,-1,1,,\n"  # 5
-        "city,23456,1,1.2345,,\n"  # 6
-        "main,23456,1.234,,,\n"  # 7
+        "city,P5,-1,1,,\n"  # 5
+        "city,P6,1,1.2345,,\n"  # 6
+        f"{home},P7,1.234,,,\n"  # 7
         "city,12345,2.19,8,,yes\n"  # 8: the same as line 2
         "old,12345,1,1,,\n"  # 9
-        "main,12345,abc,,,maybe\n"  # 10
-        "main,23456,,1.5,,\n"  # 11: sold each
-        "main,23456,,-3,,\n"  # 12: a count is never negative
+        f"{home},P10,abc,,,maybe\n"  # 10
+        f"{home},P11,,1.5,,\n"  # 11: sold each
+        f"{home},P12,,-3,,\n"  # 12: a count is never negative
+        f"{home},23456,,51,,\n"  # 13: good
     )
     response = upload(manager_client, text)
     assert response.status_code == 200
