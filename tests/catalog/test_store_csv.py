@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from catalog.errors import ProductNotFound
 from catalog.models import Product, StockMovement, Store, StoreProduct, get_home_store
 from catalog.selectors import get_product_payload
 from catalog.services import set_stock
@@ -124,6 +125,8 @@ def test_one_store_changes_and_the_other_is_untouched(
     }
     assert Product.objects.get(product_id="12345").stock == 120 + 10  # the chain's total
     assert get_product_payload("12345", store=home)["price"] == 1.99
+    with pytest.raises(ProductNotFound):  # unlisted in the city: its cached entry is gone
+        get_product_payload("12345", store="city")
     assert get_product_payload("23456", store="city")["price"] == float(chain["banana"].price)
 
 
