@@ -4,6 +4,7 @@ here, so each is audited and each forgets the cached product once its transactio
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import attrgetter
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -592,3 +593,56 @@ def _replace_codes(coded: dict[int, list[tuple[str, str]]]) -> tuple[set[int], l
         pk for pk in coded if set(current[pk]) - set(dict(coded[pk]))
     }
     return changed, [code for code, _ in gone]
+
+
+@dataclass
+class StoreProductRow:
+    """One checked line of a store's prices and stock: the fields it sets on the store's row of
+    the product (among price, reorder_level and is_listed; a None price or level is the
+    catalogue's) and its counted stock (None: unchanged)."""
+
+    store: Store
+    product_pk: int
+    product_id: str
+    data: dict
+    stock: Decimal | None = None
+
+
+def import_store_products(rows: list[StoreProductRow], *, user=None, note: str = "") -> int:
+    """Write checked lines of stores' prices and stock in one transaction. A store that has no
+    row for a product gets one (as a counted figure lists it); stock goes through
+    set_stock_levels (audited as an import, count requests answered); each store's changed
+    payloads are forgotten on commit. Returns how many store rows changed."""
+    by_store: dict[int, list[StoreProductRow]] = {}
+    for row in rows:
+        by_store.setdefault(row.store.pk, []).append(row)
+    changed: set[tuple[int, int]] = set()
+    with transaction.atomic():
+        for store_pk in sorted(by_store):  # one store after another, each in product order
+            lines = by_store[store_pk]
+            store = lines[0].store
+            locked = _lock_store_rows(store, [r.product_pk for r in lines], list_missing=True)
+            current = {
+                pk: {"price": price, "reorder_level": level, "is_listed": listed}
+                for pk, price, level, listed in StoreProduct.objects.filter(
+                    pk__in=[row.pk for row in locked.values()]
+                ).values_list("product_id", "price", "reorder_level", "is_listed")
+            }
+            edited = []
+            for line in sorted(lines, key=attrgetter("product_pk")):
+                fields = {k: v for k, v in line.data.items() if current[line.product_pk][k] != v}
+                if fields:
+                    StoreProduct.objects.filter(pk=locked[line.product_pk].pk).update(**fields)
+                    edited.append(line)
+            levels = {r.product_pk: r.stock for r in lines if r.stock is not None}
+            counted = (
+                set_stock_levels(
+                    levels, store=store, reason=StockMovement.Reason.IMPORT, user=user, note=note
+                )
+                if levels
+                else set()
+            )
+            _forget_on_commit([line.product_id for line in edited], store=store)
+            changed |= {(store_pk, line.product_pk) for line in edited}
+            changed |= {(store_pk, pk) for pk in counted}
+    return len(changed)

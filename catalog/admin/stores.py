@@ -1,8 +1,17 @@
-"""The chain's stores in the manager portal. Per-store prices and stock are written by the
-services (set_stock, the API's X-Store); their own screens come with store managers (phase 2)."""
+"""The chain's stores in the manager portal, and their prices and stock as CSV: exported by an
+action on the selected stores (or all of them), imported all or nothing through the services."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
+from catalog.forms import ImportForm
+from catalog.imports.csv_format import ImportRejected
+from catalog.imports.store_csv import COLUMNS, export_rows, import_store_prices
 from catalog.models import Store
 from catalog.services import save_store
 
@@ -12,6 +21,8 @@ class StoreAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "address", "is_active")
     list_filter = ("is_active",)
     search_fields = ("code", "name")
+    actions = ("export_prices_csv",)
+    change_list_template = "admin/catalog/store/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
         # The code is in URLs, carts, orders and printed exit codes: it never changes.
@@ -22,3 +33,73 @@ class StoreAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # orders and stock history name it: close it instead
+
+    # Prices and stock are StoreProduct rows: their permissions, not the store's, decide.
+    def has_export_prices_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.view_storeproduct")
+
+    def has_import_prices_permission(self, request) -> bool:
+        return request.user.has_perm("catalog.change_storeproduct")
+
+    @admin.action(description="Export prices and stock (CSV)", permissions=["export_prices"])
+    def export_prices_csv(self, request, queryset):
+        return self._csv_response(queryset, "store-prices-selected")
+
+    def _csv_response(self, stores, name: str):
+        response = StreamingHttpResponse(
+            export_rows(stores), content_type="text/csv; charset=utf-8"
+        )
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+        return response
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("prices/export/", wrap(self.export_all_view), name="catalog_store_export_prices"),
+            path("prices/import/", wrap(self.import_view), name="catalog_store_import_prices"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_export_prices": self.has_export_prices_permission(request),
+            "can_import_prices": self.has_import_prices_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def export_all_view(self, request):
+        if not self.has_export_prices_permission(request):
+            raise PermissionDenied
+        return self._csv_response(Store.objects.all(), "store-prices")
+
+    def import_view(self, request):
+        if not self.has_import_prices_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            name, text = form.cleaned_data["file"]
+            try:
+                lines, changed = import_store_prices(
+                    text, user=request.user, note=f"CSV import: {name}"[:200]
+                )
+            except ImportRejected as exc:
+                errors = exc.errors
+            else:
+                self.message_user(
+                    request,
+                    f"Imported {lines} line(s) of {name}: {changed} store row(s) changed.",
+                    messages.SUCCESS,
+                )
+                return redirect("admin:catalog_store_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import store prices and stock from CSV",
+            "opts": self.opts,
+            "form": form,
+            "columns": COLUMNS,
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/catalog/store/import_prices.html", context)

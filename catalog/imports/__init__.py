@@ -7,5 +7,6 @@ or an empty cell, leaves that field unchanged; stock goes through the stock serv
 
 `csv_format` is the file (columns, formula escaping, parsing, numbers), `validation` checks the
 rows against the catalog, `catalog.services.import_products` writes them, and `runner` runs an
-uploaded import (inline or in a Celery worker) and reports its progress.
+uploaded import (inline or in a Celery worker) and reports its progress. `store_csv` is the
+same for stores' own prices and stock (written by catalog.services.import_store_products).
 """

@@ -39,7 +39,9 @@ class ImportRejected(Exception):
 
 
 # --- export ----------------------------------------------------------------------------------
-class _Echo:
+class Echo:
+    """A file that hands back what is written: csv.writer's lines for a streaming response."""
+
     def write(self, value):
         return value
 
@@ -61,7 +63,7 @@ def unescape_formula(text: str) -> str:
 
 def export_rows(queryset) -> Iterator[str]:
     """CSV lines for a streaming response: header first, then products in batches."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(Echo())
     yield "\ufeff" + writer.writerow(COLUMNS + DERIVED_COLUMNS)  # the BOM makes Excel read UTF-8
     rows = (
         queryset.select_related(None)
@@ -91,8 +93,8 @@ def export_rows(queryset) -> Iterator[str]:
                 *map(escape_formula, (pid, gtin or "", " ".join(codes), name, desc, cat)),
                 price,  # numbers we write ourselves, never escaped
                 unit,
-                _quantity(stock),
-                _quantity(reorder),
+                quantity_text(stock),
+                quantity_text(reorder),
                 "yes" if active else "no",
                 tax_class,
                 deposit,
@@ -127,7 +129,7 @@ def split_codes(cell: str) -> list[str]:
     return [code for code in re.split(r"[\s|,;]+", cell.strip()) if code]
 
 
-def _quantity(value: Decimal) -> str:
+def quantity_text(value: Decimal) -> str:
     return f"{value.normalize():f}"  # 100, 2.5 (not 1E+2 or 2.500)
 
 
@@ -149,7 +151,7 @@ def parse_decimal(text: str, *, places: int) -> Decimal:
     return value
 
 
-def _reader(text: str) -> csv.reader:
+def csv_reader(text: str) -> csv.reader:
     text = text.removeprefix("\ufeff")
     header = text.split("\n", 1)[0]
     try:
@@ -173,7 +175,7 @@ class Row:
 
 def parse(text: str) -> tuple[list[str], list[Row]]:
     """The header and the non-blank rows, cells unescaped. Raises ImportRejected on a bad header."""
-    reader = _reader(text)
+    reader = csv_reader(text)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
