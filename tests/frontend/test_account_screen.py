@@ -1,8 +1,10 @@
 """The account screen (/account) in real Chromium: sign up, sign out, sign in again with the
-cart kept, the points and the loyalty card's QR; the API's errors next to the fields; the
-emailed password reset link's page; WCAG AA in English and German."""
+cart kept, the points and the loyalty card's QR; the customer's data downloaded and the account
+deleted; the API's errors next to the fields; the emailed password reset link's page; WCAG AA in
+English and German."""
 
 import io
+import json
 import re
 from decimal import Decimal
 
@@ -30,9 +32,9 @@ PASSWORD = "plum-tomato-42"
 
 
 def besides_refusals(errors):
-    """Chromium logs a fetch answered 400 as a console error: the refused sign-ins and sign-ups
-    are meant; nothing else may be."""
-    return [e for e in errors if not re.search(r"status of 400.*/api/account/sign(in|up)", e)]
+    """Chromium logs a fetch answered 400 as a console error: the refused sign-ins, sign-ups and
+    deletions are meant; nothing else may be."""
+    return [e for e in errors if not re.search(r"status of 400.*/api/account(/sign(in|up))?'", e)]
 
 
 def fill(page, form, email, password):
@@ -119,6 +121,52 @@ def test_sign_up_sign_out_and_sign_in_again_keeping_the_cart(live_server, page, 
 
     page.get_by_role("link", name="Cart").click()
     expect(page.locator(".cart-line")).to_contain_text("Sourdough Loaf")
+    assert besides_refusals(console.errors) == []
+
+
+def test_download_my_data_then_delete_the_account(live_server, page, shot):
+    console = ConsoleWatch(page)
+    page.goto(f"{live_server.url}/account")
+    fill(page, "signup", EMAIL, PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text(f"Signed in as {EMAIL}")).to_be_visible()
+    customer = Customer.objects.get(user__email=EMAIL)
+    adjust_points(customer=customer, points=120, reason="welcome", user=None)
+
+    # the download is the export: their account and ledger, as a JSON file
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data").click()
+    assert re.fullmatch(
+        r"grocery-account-\d{4}-\d{2}-\d{2}\.json", download.value.suggested_filename
+    )
+    exported = json.loads(download.value.path().read_text(encoding="utf-8"))
+    assert exported["account"]["email"] == EMAIL
+    assert exported["points"]["balance"] == 120
+
+    # deleting asks for the password again: a wrong one deletes nothing and says so
+    page.get_by_text("Delete my account", exact=True).click()
+    page.locator("#delete-password").fill("not-the-password")
+    shot(page, "account-delete")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Delete my account for good").click()
+    expect(page.locator("#delete-error")).not_to_be_empty()
+    expect(page.locator("#delete-password")).to_be_focused()
+    customer.refresh_from_db()
+    assert customer.deleted_at is None
+
+    # the right one deletes it and the phone is signed out
+    page.locator("#delete-password").fill(PASSWORD)
+    page.get_by_role("button", name="Delete my account for good").click()
+    expect(page.locator("#toast")).to_have_text("Your account is deleted.")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    customer.refresh_from_db()
+    assert customer.deleted_at is not None
+    assert not get_user_model().objects.filter(email=EMAIL).exists()
+
+    # and the old password opens nothing
+    fill(page, "signin", EMAIL, PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("#signin-error")).to_have_text("The email or password is wrong.")
     assert besides_refusals(console.errors) == []
 
 

@@ -1,7 +1,8 @@
 // The account screen (/account). Accounts are optional: signed out, it offers sign-in, sign-up
 // and a password reset link by email (the link's page, /account/reset-password, is here too);
 // signed in, the loyalty card as a QR for the till or the staff screen, the points and what they
-// are worth, the latest ledger entries, and sign-out.
+// are worth, the latest ledger entries, their data as a download, deleting the account, and
+// sign-out.
 // Nothing here is cached by the service worker: the account API is not in its CACHED_API.
 import { api, ApiError } from "../api.js";
 import { cart, emptyCart, syncCart } from "../cart.js";
@@ -160,8 +161,6 @@ function showErrors(form, err) {
   (err.code === "invalid_credentials" || !form.email ? form.password : form.email).focus();
 }
 
-// "Download my data" and "Delete my account" (GET /api/account/export, DELETE /api/account) go
-// in #account-data-actions, beside sign-out, when those endpoints exist.
 function signedIn(view, account, points) {
   const entries = points.entries.slice(0, 10);
   view.innerHTML = html`<h1 class="h1">${_("Account")}</h1>
@@ -183,9 +182,33 @@ function signedIn(view, account, points) {
     </section>
     <section class="card account-card" id="account-data" aria-labelledby="data-title">
       <h2 id="data-title">${_("Your data")}</h2>
-      <div id="account-data-actions"></div>
+      <p><a class="button secondary" href="/api/account/export" download id="export">${_("Download my data")}</a></p>
       <p><button class="button secondary" type="button" id="signout">${_("Sign out")}</button></p>
+      <details class="delete-account">
+        <summary>${_("Delete my account")}</summary>
+        <form id="delete" novalidate>
+          <p class="small">${_("Your points are forfeited. Your receipts stay in the shop's books, with nothing that leads back to you. This cannot be undone.")}</p>
+          ${raw(field("delete", "password", _("Your password, to confirm"), { type: "password", autocomplete: "current-password" }))}
+          <p class="field-error" id="delete-error" role="alert"></p>
+          <p><button class="button danger" type="submit">${_("Delete my account for good")}</button></p>
+        </form>
+      </details>
     </section>`;
+  const form = view.querySelector("#delete");
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await api("/api/account", { method: "DELETE", body: { password: form.password.value } });
+    } catch (err) {
+      showErrors(form, err);
+      button.disabled = false;
+      return;
+    }
+    await leave(_("Your account is deleted."));
+  });
   view.querySelector("#signout").addEventListener("click", async (event) => {
     event.target.disabled = true;
     try {
@@ -195,11 +218,15 @@ function signedIn(view, account, points) {
       toast(err.message, { error: true });
       return;
     }
-    save(SIGNED_IN_KEY, false);
-    // The cart stays with the account; this phone starts a new, anonymous one.
-    cart.token = null;
-    emptyCart();
-    await navigate("/account", {}, { replace: true });
-    toast(_("You are signed out."));
+    await leave(_("You are signed out."));
   });
+}
+
+/** After sign-out or deletion: the cart stayed with the account; this phone starts a new one. */
+async function leave(message) {
+  save(SIGNED_IN_KEY, false);
+  cart.token = null;
+  emptyCart();
+  await navigate("/account", {}, { replace: true });
+  toast(message);
 }
