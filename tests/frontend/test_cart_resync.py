@@ -22,6 +22,7 @@ def test_a_stock_refusal_shows_the_servers_cart(live_server, page, settings):
     add_to_cart(page, live_server.url, honey, quantity=3)
     page.get_by_role("link", name="Cart").click()
     expect(page.locator("#cart-total")).to_have_text("€18.00")
+    expect(page.locator("#discount-total")).to_have_count(0)  # no "Discounts −€0.00" row
     page.get_by_role("link", name="Go to checkout").click()
     expect(page.locator("#pay-total")).to_have_text("€18.00")
 

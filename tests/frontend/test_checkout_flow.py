@@ -39,6 +39,7 @@ def fill_cart_and_open_checkout(page, base_url, basket, shot=None):
     add_to_cart(page, base_url, bread)
     page.get_by_role("link", name="Cart").click()
     expect(page.locator("#cart-total")).to_have_text("€6.60")  # 2 × 2.00 − 10 % + 3.00
+    expect(page.locator("#discount-total")).to_have_text("−€0.40")
     if shot:
         shot(page, "cart")
     page.get_by_role("link", name="Go to checkout").click()

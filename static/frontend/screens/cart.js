@@ -44,7 +44,7 @@ export function cartScreen(view) {
       ${raw(couponForm(priced))}
       <dl class="totals">
         ${raw(priced ? html`<div><dt>${_("Subtotal")}</dt><dd>${fmtMoney(priced.subtotal)}</dd></div>
-          <div class="discount"><dt>${_("Discounts")}</dt><dd id="discount-total">−${fmtMoney(priced.discount_total)}</dd></div>
+          ${raw(Number(priced.discount_total) ? html`<div class="discount"><dt>${_("Discounts")}</dt><dd id="discount-total">−${fmtMoney(priced.discount_total)}</dd></div>` : "")}
           ${raw(extraRows(priced))}
           <div class="total"><dt>${_("Total")}</dt><dd id="cart-total">${fmtMoney(priced.total)}</dd></div>`
         : html`<div class="total"><dt>${_("Estimated total")}</dt><dd>${fmtMoney(estimate)}</dd></div>`)}
