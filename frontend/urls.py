@@ -12,6 +12,8 @@ urlpatterns = [
     re_path(r"^promo/(?P<promotion_id>[^/]+)/?$", views.shell, name="app-promotion"),
     re_path(r"^promotions/?$", views.shell, name="app-promotions"),
     re_path(r"^cart/?$", views.shell, name="app-cart"),
+    # A printed coupon's QR (promotions.selectors.coupon_url): the code goes on the cart.
+    re_path(r"^c/(?P<coupon_code>[-A-Za-z0-9]+)/?$", views.shell, name="app-coupon"),
     re_path(r"^checkout/?$", views.shell, name="app-checkout"),
     re_path(r"^receipts/?$", views.shell, name="app-receipts"),
     re_path(r"^receipts/(?P<transaction_id>[^/]+)/?$", views.shell, name="app-receipt"),

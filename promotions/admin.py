@@ -5,13 +5,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from promotions.errors import TooManyActivePromotions
 from promotions.models import PARAMETER_FIELDS, Promotion, Status, missing_target
 from promotions.posters import render_posters, validity_text
-from promotions.selectors import promotion_url
+from promotions.selectors import coupon_url, promotion_url
 from promotions.services import check_active_limit, save_promotion
 
 STATUS_COLOURS = {Status.ACTIVE: "#0f5132", Status.UPCOMING: "#7a5a00", Status.ENDED: "#6c757d"}
@@ -93,7 +94,7 @@ class PromotionAdmin(admin.ModelAdmin):
     filter_horizontal = ("categories",)
     date_hierarchy = "valid_from"
     actions = ("print_posters",)
-    readonly_fields = ("public_page", "uses")
+    readonly_fields = ("public_page", "uses", "coupon_qr")
     fieldsets = [
         (None, {"fields": ("name", "description", "code", "public_page")}),
         (
@@ -102,7 +103,7 @@ class PromotionAdmin(admin.ModelAdmin):
         ),
         ("Applies to", {"fields": ("applies_to", "products", "categories")}),
         ("When", {"fields": ("valid_from", "valid_until", "is_active", "priority", "stackable")}),
-        ("Who may have it", {"fields": (*GATE_FIELDS, "uses")}),
+        ("Who may have it", {"fields": (*GATE_FIELDS, "uses", "coupon_qr")}),
     ]
 
     def get_queryset(self, request):
@@ -144,6 +145,23 @@ class PromotionAdmin(admin.ModelAdmin):
         status = promotion.status()
         return format_html(
             '<strong style="color:{}">{}</strong>', STATUS_COLOURS[status], status.label
+        )
+
+    @admin.display(description="coupon QR")
+    def coupon_qr(self, promotion):
+        """To print on flyers or receipts: a phone that scans it has the code on its cart."""
+        if not promotion.coupon_code:
+            return "-"
+        svg = reverse("coupon-qr", args=[promotion.coupon_code, "svg"])
+        png = reverse("coupon-qr", args=[promotion.coupon_code, "png"])
+        return format_html(
+            '<img src="{}" width="120" height="120" alt="QR of coupon {}"><br>'
+            '{} · <a href="{}" download>SVG</a> · <a href="{}" download>PNG</a>',
+            svg,
+            promotion.coupon_code,
+            coupon_url(promotion.coupon_code),
+            svg,
+            png,
         )
 
     @admin.display(description="public page")

@@ -21,8 +21,17 @@ from grocery.errors import error_body
 from grocery.qr import qr_response
 from grocery.schema import ErrorSerializer
 from promotions.errors import PromotionNotFound
-from promotions.models import AppliesTo, Kind, Promotion, Status, missing_target
+from promotions.models import (
+    COUPON_CODE,
+    AppliesTo,
+    Kind,
+    Promotion,
+    Status,
+    missing_target,
+    normal_coupon_code,
+)
 from promotions.selectors import (
+    coupon_url,
     covered_products,
     get_promotion,
     last_day,
@@ -236,6 +245,17 @@ class PromotionDetailApi(APIView):
         given = PromotionInput(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         return Response(promotion_data(_save(promotion, dict(given.validated_data))))
+
+
+@require_GET
+def coupon_qr(request, coupon_code: str, fmt: str):
+    """A coupon's QR for printing: its link, which puts the code on the cart of the phone that
+    scans it. Any well-formed code gets one without asking the database, so the answer says
+    nothing about which codes exist."""
+    coupon_code = normal_coupon_code(coupon_code)
+    if not COUPON_CODE.fullmatch(coupon_code):
+        return JsonResponse(error_body("invalid_coupon_code", "Not a coupon code."), status=404)
+    return qr_response(coupon_url(coupon_code), fmt)
 
 
 @require_GET

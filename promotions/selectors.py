@@ -127,6 +127,11 @@ def promotion_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/promo/{code}"
 
 
+def coupon_url(coupon_code: str) -> str:
+    """A printed coupon's QR: the PWA's coupon link, which puts the code on the cart."""
+    return f"{settings.PUBLIC_BASE_URL}/c/{coupon_code}"
+
+
 def promotion_qr_url(code: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}{reverse('promotion-qr', args=[code, 'svg'])}"
 

@@ -19,4 +19,7 @@ urlpatterns = [
     re_path(
         r"^promo/(?P<code>[-\w]+)/qr\.(?P<fmt>svg|png)$", api.promotion_qr, name="promotion-qr"
     ),
+    re_path(
+        r"^c/(?P<coupon_code>[-A-Za-z0-9]+)/qr\.(?P<fmt>svg|png)$", api.coupon_qr, name="coupon-qr"
+    ),
 ]

@@ -6,7 +6,7 @@ import { api } from "./api.js";
 import { cart, cartChanged, redrawCartViews, syncCart } from "./cart.js";
 import { startRouter } from "./router.js";
 import { accountScreen, resetPasswordScreen } from "./screens/account.js";
-import { cartScreen } from "./screens/cart.js";
+import { cartScreen, couponLinkScreen } from "./screens/cart.js";
 import { checkoutScreen } from "./screens/checkout.js";
 import { homeScreen } from "./screens/home.js";
 import { productScreen } from "./screens/product.js";
@@ -22,6 +22,7 @@ const ROUTES = [
   [/^\/promotions\/?$/, "promotions", promotionsScreen],
   [/^\/promo\/([^/]+)\/?$/, "promotions", promotionScreen],
   [/^\/cart\/?$/, "cart", cartScreen],
+  [/^\/c\/([^/]+)\/?$/, "cart", couponLinkScreen],
   [/^\/checkout\/?$/, "cart", checkoutScreen],
   [/^\/receipts\/?$/, "receipts", receiptsScreen],
   [/^\/receipts\/([^/]+)\/?$/, "receipts", receiptScreen],

@@ -1,4 +1,4 @@
-// Scanned or typed codes: a label's URL (/p/, /promo/, a GS1 Digital Link /01/<GTIN>) or a bare
+// Scanned or typed codes: a label's URL (/p/, /promo/, a coupon's /c/, a GS1 Digital Link /01/<GTIN>) or a bare
 // barcode, a PLU typed for loose produce or a shelf code, which the server resolves (/api/scan);
 // and the form for typing one.
 import { api, ApiError } from "./api.js";
@@ -29,6 +29,7 @@ export async function openCode(text, { t0 } = {}) {
   let m;
   if (path && (m = path.match(/^\/p\/([^/]+)\/?$/))) return navigate(`/p/${m[1]}`, { t0 }); // already URL-encoded
   if (path && (m = path.match(/^\/promo\/([^/]+)\/?$/))) return navigate(`/promo/${m[1]}`, { t0 });
+  if (path && (m = path.match(/^\/c\/([^/]+)\/?$/))) return navigate(`/c/${m[1]}`, { t0 }); // a coupon
   if (path && (m = path.match(/^\/01\/(\d+)/))) return openBarcode(m[1], t0);
   if (path) throw new ApiError(400, { message: _("This code is not one of our shop's labels.") });
   if (!code) throw new ApiError(400, { message: _("Type the code printed under the barcode.") });

@@ -281,3 +281,26 @@ def test_a_code_stored_in_lower_case_without_the_form_still_matches(api_client, 
     Promotion.objects.filter(pk=promotion.pk).update(coupon_code="lower5")  # e.g. a data import
     assert quote(api_client).json()["total"] == 4.97
     assert quote(api_client, coupons=["LOWER5"]).json()["total"] == WITH_COUPON
+
+
+def test_a_printed_coupons_qr_is_its_link_and_tells_nothing_about_which_codes_exist(client):
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    response = client.get("/c/save10/qr.png")
+    assert response.status_code == 200
+    texts = [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(response.content)))]
+    assert texts == ["https://shop.example/c/SAVE10"]  # the code as stored: upper case
+    # no promotion has that code, and the answer is the same: no oracle for guessing codes
+    assert client.get("/c/SAVE10/qr.svg")["Content-Type"].startswith("image/svg+xml")
+    assert client.get("/c/-x/qr.svg").status_code == 404  # not a code's shape
+    # the link itself opens the app, which puts the code on the cart
+    assert client.get("/c/SAVE10").status_code == 200
+
+
+def test_admin_shows_a_coupons_qr_to_print(admin_client, coupon):
+    page = admin_client.get(f"/admin/promotions/promotion/{coupon.pk}/change/").content.decode()
+    assert 'src="/c/SAVE10/qr.svg"' in page
+    assert "https://shop.example/c/SAVE10" in page

@@ -1,6 +1,6 @@
-"""A coupon code typed into the cart in real Chromium: a code that does not apply says why (in a
-role=alert region), one that applies is a discount line, and the checkout charges the coupon's
-price; axe-core checks the cart (WCAG 2.1 AA)."""
+"""A coupon code typed into the cart, or scanned from a printed coupon, in real Chromium: a code
+that does not apply says why (in a role=alert region), one that applies is a discount line, and the
+checkout charges the coupon's price; axe-core checks the cart (WCAG 2.1 AA)."""
 
 from decimal import Decimal
 
@@ -9,7 +9,8 @@ from playwright.sync_api import expect
 
 from checkout.models import CouponRedemption, Order
 from tests.factories import make_product, make_promotion
-from tests.fixtures.browser import ConsoleWatch, axe_violations
+from promotions.selectors import coupon_url
+from tests.fixtures.browser import PHONE, ConsoleWatch, axe_violations, qr_video
 from tests.frontend.test_deposits_and_vat import add
 
 pytestmark = [pytest.mark.chromium, pytest.mark.django_db(transaction=True)]
@@ -57,3 +58,39 @@ def test_a_coupon_in_the_cart_says_why_it_does_not_apply_or_takes_its_discount(
     # The browser logs each refused quote (the two 422s above); nothing else went wrong.
     refused = [e for e in console.errors if "status of 422" in e and "/api/checkout/quote" in e]
     assert len(refused) == 2 and len(console.errors) == 2
+
+
+def test_scanning_a_printed_coupon_puts_its_code_on_the_cart(
+    live_server, camera_browser, tmp_path, shot
+):
+    # given an apple in the cart and a printed coupon whose QR is the coupon's link
+    apple = make_product(product_id="A1", name="Apple", price=Decimal("1.99"))
+    make_promotion(products=[apple], name="Apples 10 %", coupon_code="SAVE10")
+    browser = camera_browser(qr_video(tmp_path, coupon_url("SAVE10")))
+    page = browser.new_page(**PHONE)
+    console = ConsoleWatch(page)
+    add(page, live_server.url, apple)
+
+    # when the customer scans the coupon
+    page.goto(f"{live_server.url}/scan")
+
+    # then the cart opens with the coupon's discount on it
+    expect(page.locator(".coupon-line")).to_contain_text("Coupon SAVE10", timeout=20_000)
+    expect(page.locator("#cart-total")).to_have_text("€1.79")
+    assert page.url == f"{live_server.url}/cart"  # a reload does not add it twice
+    shot(page, "cart-scanned-coupon")
+    assert axe_violations(page) == []
+    assert console.errors == []
+
+
+def test_a_coupon_link_opened_before_shopping_waits_for_the_basket(live_server, page):
+    # the phone's camera app opened the coupon's link with an empty cart
+    apple = make_product(product_id="A1", name="Apple", price=Decimal("1.99"))
+    make_promotion(products=[apple], coupon_code="SAVE10")
+    page.goto(f"{live_server.url}/c/save10")
+    expect(page).to_have_url(f"{live_server.url}/cart")
+    # the apple added later is priced with it
+    add(page, live_server.url, apple)
+    page.goto(f"{live_server.url}/cart")
+    expect(page.locator(".coupon-line")).to_contain_text("Coupon SAVE10")
+    expect(page.locator("#cart-total")).to_have_text("€1.79")

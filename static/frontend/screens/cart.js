@@ -6,6 +6,18 @@ import { html, raw, toast } from "../ui.js";
 import { _ } from "../i18n.js";
 import { showCartRecommendations } from "../recommendations.js";
 
+/** A printed coupon's link (/c/CODE, its QR): the code goes on the cart, which says whether it
+ * applies; an empty cart keeps it for the basket to come. */
+export async function couponLinkScreen(view, code) {
+  try {
+    await addCoupon(code);
+  } catch (err) {
+    toast(err.message, { error: true });
+  }
+  history.replaceState({}, "", "/cart"); // reloading or going back does not add it again
+  return cartScreen(view);
+}
+
 export function cartScreen(view) {
   const render = () => {
     const lines = Object.values(cart.lines);
