@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from checkout.models import CouponRedemption, Order
-from tests.factories import make_product, make_promotion
 from promotions.selectors import coupon_url
+from tests.factories import make_product, make_promotion
 from tests.fixtures.browser import PHONE, ConsoleWatch, axe_violations, qr_video
 from tests.frontend.test_deposits_and_vat import add
 
