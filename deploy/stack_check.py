@@ -203,8 +203,13 @@ def percentile(values, q):
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-def in_window(run, at):
-    return any(start <= at <= end + 5 for _, start, end in run.windows)
+def windows_of(run, sample) -> list[str]:
+    """The faults a request met: those whose window (plus 5 s) overlaps the request's own time,
+    so one in flight when a database restarts counts with that restart, not as a calm failure."""
+    _, began, seconds, _ = sample
+    return [
+        name for name, start, end in run.windows if began <= end + 5 and began + seconds >= start
+    ]
 
 
 def report(run, seconds):
@@ -220,27 +225,22 @@ def report(run, seconds):
     for kind in ("scan", "cart", "quote", "checkout", "receipt"):
         rows = by_kind.get(kind, [])
         latencies = [s[2] * 1000 for s in rows if not s[3]]
-        calm = [s[2] * 1000 for s in rows if not s[3] and not in_window(run, s[1])]
+        calm = [s[2] * 1000 for s in rows if not s[3] and not windows_of(run, s)]
         errors = sum(1 for s in rows if s[3])
         print(
             f"{kind:9} {len(rows):7} {percentile(latencies, 0.5):8.1f} "
             f"{percentile(latencies, 0.99):8.1f} {percentile(calm, 0.99):9.1f} {errors:7}"
         )
-    kinds = Counter((s[0], s[3], window_of(run, s[1])) for s in failed)
+    kinds = Counter((s[0], s[3], "+".join(windows_of(run, s)) or "no fault") for s in failed)
     if kinds:
         print("errors by kind (type, error, fault window):")
         for (kind, error, window), count in kinds.most_common():
             print(f"  {count:5} {kind} {error} during {window}")
     rolling = [w for w in run.windows if w[0] == "rolling-restart"]
     for _, start, end in rolling:
-        during = sum(1 for s in failed if start <= s[1] <= end)
+        during = sum(1 for s in failed if "rolling-restart" in windows_of(run, s))
         print(f"rolling restart {start:.0f}-{end:.0f} s: {during} failed requests")
     return availability
-
-
-def window_of(run, at):
-    names = [name for name, start, end in run.windows if start <= at <= end + 5]
-    return "+".join(names) or "no fault"
 
 
 def snapshot():
