@@ -12,8 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from checkout.coupons import AppliedCoupon, check_coupons, redeem_coupons
+from checkout.errors import CouponNotApplicable
 from checkout.models import CouponRedemption, Order
 from checkout.services.refunds import refund_order
+from customers.models import Customer
 from promotions.models import Promotion
 from tests.customers.test_accounts import sign_up
 from tests.factories import make_product, make_promotion
@@ -109,10 +112,17 @@ def test_a_basket_too_small_names_the_minimum(api_client, shop):
     assert quote(api_client, cart=bigger, coupons=["BIG"]).json()["total"] == 5.37
 
 
+def test_a_basket_of_exactly_the_minimum_takes_the_coupon(api_client, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="EXACT", min_basket=Decimal("4.97"))
+    assert quote(api_client, coupons=["EXACT"]).json()["total"] == WITH_COUPON  # "at least"
+
+
 def test_a_coupon_for_nothing_in_the_basket_does_not_apply(api_client, shop):
     other = make_product(product_id="99999", price=Decimal("2.00"))
     make_promotion(products=[other], coupon_code="CHEESE")
-    assert refusals(quote(api_client, coupons=["CHEESE"])) == [("CHEESE", "not_applicable")]
+    response = quote(api_client, coupons=["CHEESE"])
+    assert refusals(response) == [("CHEESE", "not_applicable")]
+    assert response.json()["message"] == "Coupon CHEESE does not apply to anything in this basket."
 
 
 def test_every_refused_code_is_named_at_once(api_client, coupon, shop):
@@ -134,7 +144,9 @@ def test_a_members_coupon_needs_a_signed_in_customer_or_their_card(api_client, s
     make_promotion(products=[shop["apple"]], coupon_code="MEMBER", members_only=True)
     response = quote(api_client, coupons=["MEMBER"])
     assert refusals(response) == [("MEMBER", "members_only")]
-    assert "sign in" in response.json()["message"]
+    assert response.json()["message"] == (
+        "Coupon MEMBER is for members: sign in or give your loyalty card number."
+    )
     client, account = member()
     assert quote(client, coupons=["MEMBER"]).json()["total"] == WITH_COUPON
     by_card = quote(api_client, coupons=["MEMBER"], customer_id=account["card_number"])
@@ -169,6 +181,12 @@ def test_the_limit_per_customer_counts_each_member_apart(shop):
     body = spec_body(customer_id="", coupons=["TWICE"], total_amount=WITH_COUPON)
     for _ in range(2):
         assert ann.post("/api/checkout", body, format="json").status_code == 201
+    # the quote already says so, before any checkout is tried
+    response = quote(ann, coupons=["TWICE"], customer_id="")
+    assert refusals(response) == [("TWICE", "limit_per_customer")]
+    assert response.json()["message"] == (
+        "You have already used coupon TWICE as often as it allows."
+    )
     assert refusals(ann.post("/api/checkout", body, format="json")) == [
         ("TWICE", "limit_per_customer")
     ]
@@ -304,3 +322,55 @@ def test_admin_shows_a_coupons_qr_to_print(admin_client, coupon):
     page = admin_client.get(f"/admin/promotions/promotion/{coupon.pk}/change/").content.decode()
     assert 'src="/c/SAVE10/qr.svg"' in page
     assert "https://shop.example/c/SAVE10" in page
+
+
+def test_a_basket_with_two_coupons_records_a_use_of_each(api_client, shop):
+    make_promotion(products=[shop["apple"]], coupon_code="APPLES")  # 10 %: 0.40 off 3.98
+    make_promotion(products=[shop["banana"]], coupon_code="BANANA")  # 10 %: 0.099 -> 0.10
+    body = spec_body(coupons=["BANANA", "APPLES"], total_amount=4.47)  # 4.97 - 0.40 - 0.10
+    response = api_client.post("/api/checkout", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert sorted(CouponRedemption.objects.values_list("code", flat=True)) == ["APPLES", "BANANA"]
+
+
+def test_a_coupon_is_judged_at_the_instant_the_basket_is_priced(shop):
+    """A basket priced for a moment takes that moment's coupons, as it takes its promotions."""
+    now = timezone.now()
+    week = make_promotion(
+        products=[shop["apple"]],
+        coupon_code="LASTWEEK",
+        valid_from=now - timedelta(days=7),
+        valid_until=now - timedelta(days=1),
+    )
+    given = {"customer": None, "basket": Decimal("4.97"), "discounts": {week.code: Decimal("0.40")}}
+    applied = check_coupons(["LASTWEEK"], at=now - timedelta(days=3), **given)
+    assert [(c.code, c.amount) for c in applied] == [("LASTWEEK", Decimal("0.40"))]
+    with pytest.raises(CouponNotApplicable) as refused_now:
+        check_coupons(["LASTWEEK"], at=now, **given)
+    assert refused_now.value.detail["coupons"][0]["reason"] == "expired"
+
+
+def test_the_checkout_counts_a_members_uses_again_under_the_lock(shop):
+    """What the quote saw may be stale by the time the order is written: the checkout's own
+    count refuses the member's use beyond their share, naming the code."""
+    twice = make_promotion(products=[shop["apple"]], coupon_code="TWICE", uses_per_customer=2)
+    ann, _ = member()
+    body = spec_body(customer_id="", coupons=["TWICE"], total_amount=WITH_COUPON)
+    for _ in range(2):
+        assert ann.post("/api/checkout", body, format="json").status_code == 201
+    customer = Customer.objects.get()
+    another_order = Order.objects.first()
+    with pytest.raises(CouponNotApplicable) as refused:
+        redeem_coupons(
+            order=another_order,
+            coupons=[AppliedCoupon("TWICE", twice, Decimal("0.40"))],
+            customer=customer,
+        )
+    assert refused.value.detail["coupons"] == [
+        {
+            "code": "TWICE",
+            "reason": "limit_per_customer",
+            "message": "You have already used coupon TWICE as often as it allows.",
+        }
+    ]
+    assert CouponRedemption.objects.count() == 2
