@@ -6,13 +6,14 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from catalog.admin.downloads import csv_download
 from catalog.forms import (
     AdjustStockForm,
     CategoryForm,
@@ -237,7 +238,7 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export selected to CSV", permissions=["view"])
     def export_selected_csv(self, request, queryset):
-        return self._csv_response(queryset, "products-selected")
+        return csv_download(export_rows(queryset), "products-selected")
 
     @admin.action(description="Make active (on sale)", permissions=["change"])
     def mark_active(self, request, queryset):
@@ -254,14 +255,6 @@ class ProductAdmin(admin.ModelAdmin):
             save_product(product=product, user=request.user)
             count += 1
         self.message_user(request, f"{count} product(s) made {'active' if active else 'inactive'}.")
-
-    def _csv_response(self, queryset, name: str):
-        response = StreamingHttpResponse(
-            export_rows(queryset), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-        return response
 
     # --- extra pages: export all, import, adjust stock -------------------------------------------
     def get_urls(self):
@@ -288,7 +281,7 @@ class ProductAdmin(admin.ModelAdmin):
     def export_all_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return self._csv_response(Product.objects.select_related(None), "products")
+        return csv_download(export_rows(Product.objects.select_related(None)), "products")
 
     def import_view(self, request):
         if not request.user.has_perm("catalog.import_catalog"):

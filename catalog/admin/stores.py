@@ -3,12 +3,11 @@ action on the selected stores (or all of them), imported all or nothing through 
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 
+from catalog.admin.downloads import csv_download
 from catalog.forms import ImportForm
 from catalog.imports.csv_format import ImportRejected
 from catalog.imports.store_csv import COLUMNS, export_rows, import_store_prices
@@ -43,15 +42,7 @@ class StoreAdmin(admin.ModelAdmin):
 
     @admin.action(description="Export prices and stock (CSV)", permissions=["export_prices"])
     def export_prices_csv(self, request, queryset):
-        return self._csv_response(queryset, "store-prices-selected")
-
-    def _csv_response(self, stores, name: str):
-        response = StreamingHttpResponse(
-            export_rows(stores), content_type="text/csv; charset=utf-8"
-        )
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
-        return response
+        return csv_download(export_rows(queryset), "store-prices-selected")
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -72,7 +63,7 @@ class StoreAdmin(admin.ModelAdmin):
     def export_all_view(self, request):
         if not self.has_export_prices_permission(request):
             raise PermissionDenied
-        return self._csv_response(Store.objects.all(), "store-prices")
+        return csv_download(export_rows(Store.objects.all()), "store-prices")
 
     def import_view(self, request):
         if not self.has_import_prices_permission(request):

@@ -91,18 +91,25 @@ function signedOut(view) {
 
 /** Sign in or sign up: the phone's cart goes to the server first, so the account adopts all of it. */
 function wireForm(form, path) {
+  onSubmit(form, async () => {
+    if (cart.dirty) await syncCart();
+    await api(path, { method: "POST", body: { email: form.email.value.trim(), password: form.password.value } });
+    save(SIGNED_IN_KEY, true);
+    await syncCart(); // the server merged this phone's cart into the account's: show that one
+    await navigate("/account", {}, { replace: true });
+    toast(_("You are signed in."));
+  });
+}
+
+/** A form's submit: its button held while `send` runs, the API's refusal beside the fields. */
+function onSubmit(form, send) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      if (cart.dirty) await syncCart();
-      await api(path, { method: "POST", body: { email: form.email.value.trim(), password: form.password.value } });
-      save(SIGNED_IN_KEY, true);
-      await syncCart(); // the server merged this phone's cart into the account's: show that one
-      await navigate("/account", {}, { replace: true });
-      toast(_("You are signed in."));
+      await send();
     } catch (err) {
       showErrors(form, err);
       button.disabled = false;
@@ -123,18 +130,8 @@ export function resetPasswordScreen(view) {
       </form>
     </section>`;
   const form = view.querySelector("#reset");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      await api("/api/account/password-reset/confirm", { method: "POST", body: { ...link, password: form.password.value } });
-    } catch (err) {
-      showErrors(form, err);
-      button.disabled = false;
-      return;
-    }
+  onSubmit(form, async () => {
+    await api("/api/account/password-reset/confirm", { method: "POST", body: { ...link, password: form.password.value } });
     await navigate("/account", {}, { replace: true });
     toast(_("Your password is changed: sign in with it."));
   });
@@ -195,18 +192,8 @@ function signedIn(view, account, points) {
       </details>
     </section>`;
   const form = view.querySelector("#delete");
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      await api("/api/account", { method: "DELETE", body: { password: form.password.value } });
-    } catch (err) {
-      showErrors(form, err);
-      button.disabled = false;
-      return;
-    }
+  onSubmit(form, async () => {
+    await api("/api/account", { method: "DELETE", body: { password: form.password.value } });
     await leave(_("Your account is deleted."));
   });
   view.querySelector("#signout").addEventListener("click", async (event) => {
