@@ -223,7 +223,7 @@ def save_store(*, store: Store) -> Store:
             store.save()  # a new store has no rows yet: nothing to reprice
         else:
             before = (
-                Store.objects.select_for_update()
+                Store.objects.select_for_update(no_key=True)
                 .values_list("price_list", flat=True)
                 .get(pk=store.pk)
             )
@@ -242,19 +242,21 @@ def save_store(*, store: Store) -> Store:
 # A store's rows carry their list's prices (StoreProduct.list_price), copied here whenever an
 # entry, a list's active flag, a store's list or a store's set of rows changes. Lock order of
 # these writes: the stores (by pk), then the price lists (by pk), then store rows (by product),
-# as the stock writers take them; so a new row never misses an entry written meanwhile.
+# as the stock writers take them; so a new row never misses an entry written meanwhile. The
+# stores and lists are locked FOR NO KEY UPDATE: it queues these writers only, never a checkout
+# (whose rows naming the store take a key-share lock on it).
 
 
 def _lock_price_lists(pks: Iterable[int]) -> dict[int, bool]:
     """Lock the lists' rows (by pk) until the transaction ends; returns which are active."""
-    rows = PriceList.objects.select_for_update().filter(pk__in=set(pks)).order_by("pk")
+    rows = PriceList.objects.select_for_update(no_key=True).filter(pk__in=set(pks)).order_by("pk")
     return dict(rows.values_list("pk", "is_active"))
 
 
 def _lock_stores_and_lists(store_pks: Iterable[int]) -> dict[int, int | None]:
     """Lock the stores, then the lists they follow; returns each store's active list (or None)."""
     stores = dict(
-        Store.objects.select_for_update()
+        Store.objects.select_for_update(no_key=True)
         .filter(pk__in=set(store_pks))
         .order_by("pk")
         .values_list("pk", "price_list")

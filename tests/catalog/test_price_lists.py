@@ -19,7 +19,7 @@ from catalog.models import (
     StoreProduct,
     get_home_store,
 )
-from catalog.selectors import sell_in_store
+from catalog.selectors import get_product_payload, sell_in_store
 from catalog.services import (
     assign_price_list,
     delete_price_list_entries,
@@ -153,6 +153,17 @@ def test_a_list_change_forgets_its_stores_cached_products_only(
         # The list's products it did not change stay cached in its stores too.
         assert client_in("city2").get("/api/products/23456").json()["price"] == 1.19
     assert looked_up("city2")["12345"] == 2.59  # forgotten, so read again
+
+
+def test_a_cold_lookup_in_a_listed_store_costs_what_it_costs_elsewhere(
+    chain, django_assert_num_queries
+):
+    """The list's price is on the store's row: no join, no extra query (the row, its codes and
+    its translations, as in a store without a list)."""
+    with django_assert_num_queries(3):
+        assert get_product_payload("12345", store="city2")["price"] == 2.29
+    with django_assert_num_queries(3):
+        assert get_product_payload("12345", store="village")["price"] == 1.99
 
 
 def test_an_inactive_list_is_ignored_and_switching_it_back_on_restores_it(
