@@ -6,65 +6,112 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0010_chain12_store_required'),
+        ("catalog", "0010_chain12_store_required"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PriceList',
+            name="PriceList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive: its stores sell at the catalogue prices.', verbose_name='active')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Inactive: its stores sell at the catalogue prices.",
+                        verbose_name="active",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='PriceListEntry',
+            name="PriceListEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('price', models.DecimalField(decimal_places=2, max_digits=10, validators=[django.core.validators.MinValueValidator(0)])),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "price",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(0)],
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'price list entries',
-                'ordering': ['price_list', 'product'],
+                "verbose_name_plural": "price list entries",
+                "ordering": ["price_list", "product"],
             },
         ),
         migrations.AddField(
-            model_name='storeproduct',
-            name='list_price',
+            model_name="storeproduct",
+            name="list_price",
             field=models.DecimalField(decimal_places=2, editable=False, max_digits=10, null=True),
         ),
         migrations.AddConstraint(
-            model_name='storeproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('list_price__isnull', True), ('list_price__gte', 0), _connector='OR'), name='store_product_list_price_not_negative'),
+            model_name="storeproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("list_price__isnull", True), ("list_price__gte", 0), _connector="OR"
+                ),
+                name="store_product_list_price_not_negative",
+            ),
         ),
         migrations.AddField(
-            model_name='store',
-            name='price_list',
-            field=models.ForeignKey(blank=True, help_text='Blank: the catalogue prices, unless the store sets its own.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='stores', to='catalog.pricelist'),
+            model_name="store",
+            name="price_list",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Blank: the catalogue prices, unless the store sets its own.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="stores",
+                to="catalog.pricelist",
+            ),
         ),
         migrations.AddField(
-            model_name='pricelistentry',
-            name='price_list',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='catalog.pricelist'),
+            model_name="pricelistentry",
+            name="price_list",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="entries",
+                to="catalog.pricelist",
+            ),
         ),
         migrations.AddField(
-            model_name='pricelistentry',
-            name='product',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='price_list_entries', to='catalog.product'),
+            model_name="pricelistentry",
+            name="product",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="price_list_entries",
+                to="catalog.product",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistentry',
-            constraint=models.UniqueConstraint(fields=('price_list', 'product'), name='one_entry_per_price_list_product'),
+            model_name="pricelistentry",
+            constraint=models.UniqueConstraint(
+                fields=("price_list", "product"), name="one_entry_per_price_list_product"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pricelistentry',
-            constraint=models.CheckConstraint(condition=models.Q(('price__gte', 0)), name='price_list_entry_price_not_negative'),
+            model_name="pricelistentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("price__gte", 0)), name="price_list_entry_price_not_negative"
+            ),
         ),
     ]
