@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import (
     Category,
+    PriceList,
     Product,
     StockMovement,
     Store,
@@ -18,7 +19,8 @@ from catalog.models import (
     Unit,
     get_home_store,
 )
-from grocery.money import ZERO
+from catalog.services import assign_price_list, set_price_list_entries
+from grocery.money import ZERO, round_money
 
 FIRST_PRODUCT_NUMBER = 10_000  # product ids "10000", "10001", ...: short codes for the label
 BATCH = 5_000
@@ -442,3 +444,24 @@ def _insert_store_rows(rows: list[StoreProduct]) -> None:
             )
             for row in rows
         )
+
+
+CITY_PRICE_LIST = "city"
+CITY_ENTRIES = 3000  # a few thousand products priced for the city
+CITY_FACTOR = Decimal("1.08")
+
+
+def seed_price_list() -> tuple[PriceList, int]:
+    """The "City stores" price list: the first CITY_ENTRIES products 8 % dearer, followed by every
+    other demo store (demo-002, demo-004, ...), written through the services. Re-running changes
+    nothing. Returns the list and how many stores follow it."""
+    city, _ = PriceList.objects.get_or_create(
+        code=CITY_PRICE_LIST, defaults={"name": "City stores"}
+    )
+    priced = Product.objects.order_by("pk").values_list("product_id", "price")[:CITY_ENTRIES]
+    set_price_list_entries(
+        price_list=city, prices={pid: round_money(price * CITY_FACTOR) for pid, price in priced}
+    )
+    stores = [s for s in Store.objects.filter(code__startswith="demo-") if int(s.code[5:]) % 2 == 0]
+    assign_price_list(stores=stores, price_list=city)
+    return city, len(stores)

@@ -42,3 +42,8 @@ class NotListedInStore(DomainError):
     code = "not_listed_in_store"
     status_code = status.HTTP_409_CONFLICT
     message = _("This store does not sell that product.")
+
+
+class InvalidPrice(DomainError):
+    code = "invalid_price"
+    message = _("A price is never below zero.")

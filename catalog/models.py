@@ -213,6 +213,50 @@ class Product(models.Model):
         return StockState.IN_STOCK
 
 
+class PriceList(models.Model):
+    """The prices a group of stores sells at (e.g. the city stores): above the catalogue price,
+    beneath a store's own override. A store follows at most one list (Store.price_list); an
+    inactive list is ignored, as if its stores followed none."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=200)
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Inactive: its stores sell at the catalogue prices."
+    )
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class PriceListEntry(models.Model):
+    """A product's price in a price list. Written by catalog.services only, which copies it onto
+    the rows of the stores following the list (StoreProduct.list_price)."""
+
+    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="entries")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="price_list_entries"
+    )
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["price_list", "product"]
+        verbose_name_plural = "price list entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["price_list", "product"], name="one_entry_per_price_list_product"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0), name="price_list_entry_price_not_negative"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} in {self.price_list_id}"
+
+
 class Store(models.Model):
     """One shop of the chain. A database with one store (the one migrated from the single-shop
     days, code settings.STORE_ID) needs no store named anywhere: catalog.stores makes it implicit."""
@@ -222,6 +266,15 @@ class Store(models.Model):
     address = models.TextField(blank=True)
     opening_hours = models.TextField(blank=True, help_text="As shown to customers.")
     is_active = models.BooleanField("active", default=True)
+    # PROTECT: a list that stores follow is not deleted under them (they would keep its prices).
+    price_list = models.ForeignKey(
+        PriceList,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="stores",
+        help_text="Blank: the catalogue prices, unless the store sets its own.",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -270,7 +323,7 @@ class StoreProduct(models.Model):
 
     store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="store_products")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="store_products")
-    # The store's own override; a later price list for a group of stores would sit beneath it.
+    # The store's own override, above its price list's price (list_price).
     price = models.DecimalField(
         "store price",
         max_digits=10,
@@ -279,6 +332,12 @@ class StoreProduct(models.Model):
         blank=True,
         help_text="Blank: the catalogue price.",
     )
+    # The store's price list's price of the product (None: no active list, or no entry), a copy
+    # that catalog.services keeps whenever an entry, a list or a store's list changes or the store
+    # gets a new row. Denormalised rather than joined: every reader (the product lookup, hot or
+    # cold, the cart, the quote, the checkout, the alerts) already loads this row in its one
+    # query, so pricing by a list costs them nothing; the writes are the manager's, and rare.
+    list_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, editable=False)
     stock = models.DecimalField(max_digits=12, decimal_places=3, default=Decimal("0"))
     reorder_level = models.DecimalField(
         max_digits=12,
@@ -298,6 +357,10 @@ class StoreProduct(models.Model):
             models.CheckConstraint(
                 condition=Q(price__isnull=True) | Q(price__gte=0),
                 name="store_product_price_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(list_price__isnull=True) | Q(list_price__gte=0),
+                name="store_product_list_price_not_negative",
             ),
         ]
 

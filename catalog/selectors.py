@@ -100,9 +100,13 @@ def json_price_per_kg(price: Decimal, unit: str) -> float | None:
 
 
 def in_store(product: Product, row: StoreProduct) -> Product:
-    """The product as the store sells it: its price and stock are the store's (an unset override
-    is the catalogue's). For reading only: never save the product it returns."""
-    product.price = product.price if row.price is None else row.price
+    """The product as the store sells it: its price and stock are the store's. The price is the
+    one rule of precedence: the store's own override, else its price list's (list_price), else
+    the catalogue's. For reading only: never save the product it returns."""
+    if row.price is not None:
+        product.price = row.price
+    elif row.list_price is not None:
+        product.price = row.list_price
     product.stock = row.stock
     if row.reorder_level is not None:
         product.reorder_level = row.reorder_level

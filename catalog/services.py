@@ -8,15 +8,24 @@ from operator import attrgetter
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from catalog.errors import CodeInUse, InvalidCode, NotListedInStore, OutOfStock, ProductNotFound
+from catalog.errors import (
+    CodeInUse,
+    InvalidCode,
+    InvalidPrice,
+    NotListedInStore,
+    OutOfStock,
+    ProductNotFound,
+)
 from catalog.gtin import GTIN, PLU, InvalidGtin, is_plu, normalize_code
 from catalog.models import (
     Category,
+    PriceList,
+    PriceListEntry,
     Product,
     ProductCode,
     ProductTranslation,
@@ -28,6 +37,7 @@ from catalog.models import (
     quantity_fits_unit,
 )
 from catalog.selectors import forget_codes, forget_products, get_code_owner
+from grocery.money import CENT
 
 
 def refuses_beyond_stock() -> bool:
@@ -204,16 +214,181 @@ def save_category(*, category: Category) -> Category:
 
 
 def save_store(*, store: Store) -> Store:
-    """Open, change or close a store. Its cached product payloads are forgotten on commit: a
-    closed store's products must not be served from the cache (only a miss asks if it is open)."""
+    """Open, change or close a store, or change the price list it follows (its rows are
+    repriced). Its cached product payloads are forgotten on commit: a closed store's products
+    must not be served from the cache (only a miss asks if it is open)."""
     store.full_clean()
     with transaction.atomic():
-        store.save()
+        if store.pk is None:
+            store.save()  # a new store has no rows yet: nothing to reprice
+        else:
+            before = (
+                Store.objects.select_for_update(no_key=True)
+                .values_list("price_list", flat=True)
+                .get(pk=store.pk)
+            )
+            store.save()
+            if store.price_list_id != before:
+                _lock_price_lists({before, store.price_list_id} - {None})
+                _reprice_stores([store.pk])
         _forget_on_commit(
             StoreProduct.objects.filter(store=store).values_list("product__product_id", flat=True),
             store=store,
         )
     return store
+
+
+# --- price lists ------------------------------------------------------------------------------
+# A store's rows carry their list's prices (StoreProduct.list_price), copied here whenever an
+# entry, a list's active flag, a store's list or a store's set of rows changes. Lock order of
+# these writes: the stores (by pk), then the price lists (by pk), then store rows (by product),
+# as the stock writers take them; so a new row never misses an entry written meanwhile. The
+# stores and lists are locked FOR NO KEY UPDATE: it queues these writers only, never a checkout
+# (whose rows naming the store take a key-share lock on it).
+
+
+def _lock_price_lists(pks: Iterable[int]) -> dict[int, bool]:
+    """Lock the lists' rows (by pk) until the transaction ends; returns which are active."""
+    rows = PriceList.objects.select_for_update(no_key=True).filter(pk__in=set(pks)).order_by("pk")
+    return dict(rows.values_list("pk", "is_active"))
+
+
+def _lock_stores_and_lists(store_pks: Iterable[int]) -> dict[int, int | None]:
+    """Lock the stores, then the lists they follow; returns each store's active list (or None)."""
+    stores = dict(
+        Store.objects.select_for_update(no_key=True)
+        .filter(pk__in=set(store_pks))
+        .order_by("pk")
+        .values_list("pk", "price_list")
+    )
+    active = _lock_price_lists(pk for pk in stores.values() if pk is not None)
+    return {store: pl if active.get(pl) else None for store, pl in stores.items()}
+
+
+def _list_price(price_list_pk: int | None):
+    """What StoreProduct.list_price should hold, as an expression over the row's product."""
+    if price_list_pk is None:
+        return Value(None, output_field=DecimalField(max_digits=10, decimal_places=2))
+    entries = PriceListEntry.objects.filter(price_list=price_list_pk, product=OuterRef("product"))
+    return Subquery(entries.values("price")[:1])
+
+
+def _reprice_stores(store_pks: Iterable[int], product_pks: list[int] | None = None) -> int:
+    """Bring the stores' rows (of these products, or all) to their price list's prices, and
+    forget on commit, in each store only, the products whose list price moved. The caller holds
+    the stores' or the lists' locks. Returns how many rows moved."""
+    moved_total = 0
+    stores = (
+        Store.objects.filter(pk__in=set(store_pks))
+        .order_by("pk")
+        .values_list("pk", "code", "price_list", "price_list__is_active")
+    )
+    for store_pk, code, price_list_pk, active in stores:
+        new = _list_price(price_list_pk if active else None)
+        rows = StoreProduct.objects.filter(store=store_pk)
+        if product_pks is not None:
+            rows = rows.filter(product__in=product_pks)
+        # Locked in product order, as the stock writers lock them.
+        current = (
+            rows.select_for_update(of=("self",))
+            .order_by("product_id")
+            .annotate(new=new)
+            .values_list("pk", "product__product_id", "list_price", "new")
+        )
+        moved = [(pk, pid) for pk, pid, old, now in current if old != now]
+        if moved:
+            StoreProduct.objects.filter(pk__in=[pk for pk, _ in moved]).update(list_price=new)
+            _forget_on_commit([pid for _, pid in moved], store=Store(pk=store_pk, code=code))
+        moved_total += len(moved)
+    return moved_total
+
+
+def is_price(value: Decimal) -> bool:
+    """A price the money columns hold as given: not negative, whole cents, 10 digits at most."""
+    return value.is_finite() and 0 <= value < 10**8 and value == value.quantize(CENT)
+
+
+def save_price_list(*, price_list: PriceList) -> PriceList:
+    """Create or change a price list. Turning it off (or on) reprices the stores following it:
+    an inactive list is ignored, its stores sell at the catalogue prices (or their own)."""
+    price_list.full_clean()
+    with transaction.atomic():
+        was_active = (
+            _lock_price_lists([price_list.pk]).get(price_list.pk) if price_list.pk else None
+        )
+        price_list.save()
+        if was_active is not None and was_active != price_list.is_active:
+            _reprice_stores(price_list.stores.values_list("pk", flat=True))
+    return price_list
+
+
+def assign_price_list(*, stores: Iterable[Store], price_list: PriceList | None) -> int:
+    """Make the stores follow a price list (None: none); their rows are repriced and the payloads
+    whose price moved are forgotten, in those stores only. Returns how many rows moved."""
+    store_pks = sorted({store.pk for store in stores})
+    with transaction.atomic():
+        _lock_stores_and_lists(store_pks)
+        if price_list is not None:
+            _lock_price_lists([price_list.pk])
+        Store.objects.filter(pk__in=store_pks).update(price_list=price_list)
+        return _reprice_stores(store_pks)
+
+
+def set_price_list_entries(*, price_list: PriceList, prices: dict[str, Decimal]) -> int:
+    """Set a list's prices by product_id (one from the admin, thousands from an import or the
+    demo). A negative price (InvalidPrice) or a product the catalogue lacks (ProductNotFound)
+    changes nothing; both name every offender. The stores following the list are repriced and
+    forget the moved products, no other store does. Returns how many entries changed."""
+    prices = {pid: Decimal(price) for pid, price in prices.items()}
+    if bad := sorted(pid for pid, price in prices.items() if not is_price(price)):
+        raise InvalidPrice(
+            f"A price is at least zero, in cents, under 100,000,000: {', '.join(bad)}.",
+            product_ids=bad,
+        )
+    pks = dict(Product.objects.filter(product_id__in=list(prices)).values_list("product_id", "pk"))
+    if unknown := sorted(set(prices) - set(pks)):
+        raise ProductNotFound(
+            f"No product {', '.join(unknown)} in the catalogue.", product_ids=unknown
+        )
+    with transaction.atomic():
+        _lock_price_lists([price_list.pk])
+        current = dict(
+            PriceListEntry.objects.filter(
+                price_list=price_list, product__in=list(pks.values())
+            ).values_list("product", "price")
+        )
+        changed = {
+            pks[pid]: price for pid, price in prices.items() if current.get(pks[pid]) != price
+        }
+        if not changed:
+            return 0
+        PriceListEntry.objects.bulk_create(
+            [
+                PriceListEntry(price_list=price_list, product_id=pk, price=p)
+                for pk, p in changed.items()
+            ],
+            update_conflicts=True,
+            unique_fields=["price_list", "product"],
+            update_fields=["price"],
+            batch_size=1000,
+        )
+        _reprice_stores(price_list.stores.values_list("pk", flat=True), sorted(changed))
+    return len(changed)
+
+
+def delete_price_list_entries(entries: QuerySet[PriceListEntry]) -> int:
+    """Take products off price lists: the stores following each list sell them at the
+    catalogue price again (or their own). Returns how many entries went."""
+    with transaction.atomic():
+        gone: dict[int, list[int]] = {}
+        for list_pk, product_pk in entries.values_list("price_list", "product"):
+            gone.setdefault(list_pk, []).append(product_pk)
+        _lock_price_lists(gone)
+        deleted = PriceListEntry.objects.filter(pk__in=entries.values("pk")).delete()[0]
+        for list_pk, product_pks in sorted(gone.items()):
+            followers = Store.objects.filter(price_list=list_pk).values_list("pk", flat=True)
+            _reprice_stores(followers, sorted(product_pks))
+    return deleted
 
 
 def delete_categories(categories: QuerySet[Category]) -> None:
@@ -249,6 +424,12 @@ def _list_missing(store: Store, pks: list[int]) -> None:
     )
     if not (missing := [pk for pk in pks if pk not in have]):
         return
+    # The new rows carry the store's list prices; the locks keep an entry or the store's list
+    # from changing before they are committed (see the lock order of price lists).
+    list_prices = {}
+    if (price_list_pk := _lock_stores_and_lists([store.pk])[store.pk]) is not None:
+        entries = PriceListEntry.objects.filter(price_list=price_list_pk, product__in=missing)
+        list_prices = dict(entries.values_list("product", "price"))
     held = dict(
         StoreProduct.objects.filter(product__in=missing)
         .values("product")
@@ -257,7 +438,12 @@ def _list_missing(store: Store, pks: list[int]) -> None:
     )
     StoreProduct.objects.bulk_create(
         [
-            StoreProduct(store=store, product_id=pk, stock=total - held.get(pk, 0))
+            StoreProduct(
+                store=store,
+                product_id=pk,
+                stock=total - held.get(pk, 0),
+                list_price=list_prices.get(pk),
+            )
             for pk, total in Product.objects.filter(pk__in=missing).values_list("pk", "stock")
         ],
         ignore_conflicts=True,
@@ -618,6 +804,8 @@ def import_store_products(rows: list[StoreProductRow], *, user=None, note: str =
         by_store.setdefault(row.store.pk, []).append(row)
     changed: set[tuple[int, int]] = set()
     with transaction.atomic():
+        # Stores and their price lists before any store row (the lock order of price lists).
+        _lock_stores_and_lists(by_store)
         for store_pk in sorted(by_store):  # one store after another, each in product order
             lines = by_store[store_pk]
             store = lines[0].store

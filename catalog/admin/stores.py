@@ -17,8 +17,9 @@ from catalog.services import save_store
 
 @admin.register(Store)
 class StoreAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "address", "is_active")
-    list_filter = ("is_active",)
+    list_display = ("code", "name", "address", "price_list", "is_active")
+    list_filter = ("is_active", "price_list")
+    list_select_related = ("price_list",)
     search_fields = ("code", "name")
     actions = ("export_prices_csv",)
     change_list_template = "admin/catalog/store/change_list.html"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.demo import seed_catalog, seed_stores
+from catalog.demo import seed_catalog, seed_price_list, seed_stores
 from customers.cards import new_card_number
 from customers.models import Customer
 from promotions.demo import seed_promotions
@@ -42,6 +42,8 @@ class Command(BaseCommand):
         if stores > 1:
             opened = seed_stores(stores)
             self.stdout.write(f"Stores: {opened} created, {stores} in the demo chain.")
+            city, following = seed_price_list()
+            self.stdout.write(f"Price list {city}: followed by {following} store(s).")
         for line in seed_promotions():
             self.stdout.write(f"Promotion {line}")
         if orders:
