@@ -164,3 +164,10 @@ def test_a_promotion_poster_is_printed_for_a_store(chain):
         "https://shop.example/promo/dairy10?store=B"
     ]
     assert "Altstadt" in pdf_text(printed.content)
+
+
+def test_the_entrance_poster_prints_in_german():
+    from catalog.posters import render_entrance_posters
+
+    pdf = render_entrance_posters([get_home_store()], language="de")
+    assert "Scannen und in diesem Markt mit dem Handy einkaufen" in pdf_text(pdf)
