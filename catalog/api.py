@@ -11,12 +11,13 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.errors import CodeNotFound, InvalidCode, ProductNotFound
+from catalog.errors import CodeNotFound, InvalidCode, ProductNotFound, UnknownStore
 from catalog.gtin import InvalidGtin, normalize_code
 from catalog.models import Product, ProductCode, product_url
 from catalog.schema import PRODUCT_NOT_FOUND
+from catalog.selectors import is_chain
 from catalog.services import save_product_codes, set_stock
-from catalog.stores import resolve_store
+from catalog.stores import STORE_PARAM, get_store, resolve_store
 from grocery.authentication import ExpiringTokenAuthentication
 from grocery.errors import error_body
 from grocery.qr import qr_response
@@ -184,18 +185,30 @@ class ProductCodeRemoveApi(APIView):
 
 @require_GET
 def product_qr(request, product_id: str, fmt: str):
-    """The shelf label's QR: the product page URL, so a phone's own camera app opens it."""
+    """The shelf label's QR: the product page URL, so a phone's own camera app opens it; with
+    ?store= the URL of a label printed for that store (as catalog.labels prints it)."""
     if not Product.objects.filter(product_id=product_id).exists():
         exc = ProductNotFound()
         return JsonResponse(error_body(exc.code, exc.message), status=404)
-    return qr_response(product_url(product_id), fmt)
+    store = None
+    if code := request.GET.get(STORE_PARAM):
+        try:
+            store = get_store(code).code if is_chain() else None
+        except UnknownStore as exc:
+            return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
+    return qr_response(product_url(product_id, store=store), fmt)
 
 
 class ProductQrApi(APIView):
     @extend_schema(
         operation_id="product_qr",
         summary="The QR code for a product's shelf label (encodes {PUBLIC_BASE_URL}/p/{product_id})",
-        parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["svg", "png"])],
+        description="With `?store={code}` in a chain of several open stores, the URL of the "
+        "store's label: {PUBLIC_BASE_URL}/p/{product_id}?store={code}.",
+        parameters=[
+            OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=["svg", "png"]),
+            OpenApiParameter(STORE_PARAM, str, OpenApiParameter.QUERY, required=False),
+        ],
         responses={
             (200, "image/svg+xml"): OpenApiTypes.STR,
             (200, "image/png"): OpenApiTypes.BINARY,

@@ -18,8 +18,17 @@ def product_path(product_id: str) -> str:
     return f"/p/{product_id}"
 
 
-def product_url(product_id: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{product_path(product_id)}"
+def product_url(product_id: str, *, store: str | None = None) -> str:
+    """The product's page; a label printed for one store of a chain names it (`store`, a code),
+    and the app remembers the store from it."""
+    url = f"{settings.PUBLIC_BASE_URL}{product_path(product_id)}"
+    return f"{url}?store={store}" if store else url  # codes are slugs: nothing to escape
+
+
+def store_url(code: str) -> str:
+    """The store's entrance QR: opening it tells the app which store the phone is in
+    (frontend.views.store_entrance)."""
+    return f"{settings.PUBLIC_BASE_URL}/s/{code}"
 
 
 class Category(models.Model):

@@ -24,6 +24,7 @@ from catalog.models import (
     ProductCode,
     Store,
     StoreProduct,
+    get_home_store,
     home_store_code,
     price_per_kg,
     product_url,
@@ -142,6 +143,19 @@ def sell_in_store(products: Iterable[Product], store: Store) -> set[int]:
         if product.pk in listed:
             in_store(product, listed[product.pk])
     return {p.pk for p in products if p.pk not in listed}
+
+
+def list_staff_stores(user) -> list[Store]:
+    """The open stores a staff member acts on: prints labels and posters for, sees on the
+    dashboard. Every open store for now; this is the one call to narrow to a store manager's
+    own stores. A fresh database has none yet: then the home store, made on first need."""
+    return list(Store.objects.filter(is_active=True).order_by("code")) or [get_home_store()]
+
+
+def is_chain() -> bool:
+    """More than one open store: printed QRs then name their store, and the dashboard chooses one.
+    A shop with one store prints and shows exactly what it did before the chain."""
+    return Store.objects.filter(is_active=True)[:2].count() > 1
 
 
 def product_payload(product: Product) -> dict:

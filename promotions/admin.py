@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from catalog.admin.printing import ask_store_page, store_to_print_for
 from promotions.errors import TooManyActivePromotions
 from promotions.models import PARAMETER_FIELDS, Promotion, Status, missing_target
 from promotions.posters import render_posters, validity_text
@@ -173,8 +174,15 @@ class PromotionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Print posters (A5 PDF)", permissions=["print_posters"])
     def print_posters(self, request, queryset):
+        store, form = store_to_print_for(request, request.POST)
+        if store is None:
+            title = "Print promotion posters for which store?"
+            count = queryset.count()
+            return ask_store_page(
+                request, self, form, title=title, count=count, action="print_posters"
+            )
         response = HttpResponse(
-            render_posters(queryset.order_by("code")), content_type="application/pdf"
+            render_posters(queryset.order_by("code"), store=store), content_type="application/pdf"
         )
         response["Content-Disposition"] = 'inline; filename="promotion-posters.pdf"'
         return response

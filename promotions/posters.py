@@ -1,6 +1,8 @@
 """A5 posters for promotions: name, description, validity and a vector QR of the promotion's page.
 The fixed words and dates are in the active language (the manager's: the admin's language
-switch); the promotion's name and description are printed as the manager entered them."""
+switch); the promotion's name and description are printed as the manager entered them. In a chain
+of several open stores a poster is printed for one: it names the store and its QR carries
+`?store=`, as shelf labels do (catalog.labels)."""
 
 import io
 from collections.abc import Iterable
@@ -17,6 +19,8 @@ from reportlab.lib.pagesizes import A5
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from catalog.models import Store
+from catalog.selectors import is_chain
 from grocery.pdf import fit_lines, fonts
 from grocery.qr import draw_qr
 from promotions.models import Promotion
@@ -39,7 +43,7 @@ def validity_text(promotion: Promotion) -> str:
     return _("Valid %(start)s – %(end)s") % {"start": start, "end": date_format(last, "j M Y")}
 
 
-def _draw_poster(canvas: Canvas, promotion: Promotion) -> None:
+def _draw_poster(canvas: Canvas, promotion: Promotion, store: Store | None) -> None:
     regular, bold = fonts()
     width, height = A5
     text_w = width - 2 * MARGIN
@@ -67,29 +71,36 @@ def _draw_poster(canvas: Canvas, promotion: Promotion) -> None:
     canvas.setFont(bold, 13)
     canvas.drawCentredString(width / 2, y, validity_text(promotion))
 
-    url = promotion_url(promotion.code)
+    url = promotion_url(promotion.code, store=store.code if store else None)
     canvas.setFillColor(INK)
     draw_qr(canvas, url, (width - QR_SIZE) / 2, MARGIN + 14 * mm, QR_SIZE)
+    if store is not None:
+        canvas.setFont(regular, 8)
+        canvas.drawCentredString(width / 2, MARGIN - 3 * mm, store.name)
     canvas.setFont(regular, 10)
     canvas.drawCentredString(width / 2, MARGIN + 9 * mm, _("Scan for the details and the products"))
     canvas.setFont(bold, 9)
     canvas.drawCentredString(width / 2, MARGIN + 3 * mm, url)
 
 
-def render_posters(promotions: Iterable[Promotion], *, language: str | None = None) -> bytes:
-    """One A5 poster per promotion, in `language` when given, else the active one."""
+def render_posters(
+    promotions: Iterable[Promotion], *, store: Store | None = None, language: str | None = None
+) -> bytes:
+    """One A5 poster per promotion, for `store` (named on it in a chain of several open stores),
+    in `language` when given, else the active one."""
+    named = store if store is not None and is_chain() else None
     with override(language) if language else nullcontext():
-        return _render_posters(promotions)
+        return _render_posters(promotions, named)
 
 
-def _render_posters(promotions: Iterable[Promotion]) -> bytes:
+def _render_posters(promotions: Iterable[Promotion], store: Store | None) -> bytes:
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=A5, pageCompression=1)
     canvas.setTitle(_("Promotion posters"))
     canvas.setCreator(settings.PUBLIC_BASE_URL)
     printed = 0
     for promotion in promotions:
-        _draw_poster(canvas, promotion)
+        _draw_poster(canvas, promotion, store)
         canvas.showPage()
         printed += 1
     if not printed:

@@ -123,8 +123,10 @@ def forget_active_promotions() -> None:
         local.invalidate([VERSION_KEY])
 
 
-def promotion_url(code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/promo/{code}"
+def promotion_url(code: str, *, store: str | None = None) -> str:
+    """The promotion's page; a poster printed for one store of a chain names it (a code)."""
+    url = f"{settings.PUBLIC_BASE_URL}/promo/{code}"
+    return f"{url}?store={store}" if store else url
 
 
 def coupon_url(coupon_code: str) -> str:

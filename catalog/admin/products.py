@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.admin.downloads import csv_download
+from catalog.admin.printing import ask_store_page, store_to_print_for
 from catalog.forms import (
     AdjustStockForm,
     CategoryForm,
@@ -230,8 +231,31 @@ class ProductAdmin(admin.ModelAdmin):
     # --- actions ---------------------------------------------------------------------------------
     @admin.action(description="Print shelf labels (PDF)", permissions=["print_labels"])
     def print_shelf_labels(self, request, queryset):
-        pdf = render_labels_for(queryset)
-        response = HttpResponse(pdf, content_type="application/pdf")
+        store, form = store_to_print_for(request, request.POST)
+        if store is None:
+            title = "Print shelf labels for which store?"
+            count = queryset.count()
+            return ask_store_page(
+                request, self, form, title=title, count=count, action="print_shelf_labels"
+            )
+        return self._labels(request, queryset, store)
+
+    def _labels(self, request, queryset, store):
+        """The store's labels; the products it does not list are named in a message (shown on
+        the next admin page) instead. None when there is nothing to print."""
+        sheet = render_labels_for(queryset, store=store)
+        if sheet.skipped:
+            names = ", ".join(f"{p.product_id} {p.name}" for p in sheet.skipped[:10])
+            more = f" and {len(sheet.skipped) - 10} more" if len(sheet.skipped) > 10 else ""
+            self.message_user(
+                request,
+                f"No label for {len(sheet.skipped)} product(s) not listed in store "
+                f"{store.code} {store.name}: {names}{more}.",
+                messages.WARNING,
+            )
+        if sheet.pdf is None:
+            return None
+        response = HttpResponse(sheet.pdf, content_type="application/pdf")
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'inline; filename="shelf-labels-{stamp}.pdf"'
         return response
@@ -305,8 +329,13 @@ class ProductAdmin(admin.ModelAdmin):
     def label_view(self, request, pk: int):
         if not self.has_print_labels_permission(request):
             raise PermissionDenied
-        get_object_or_404(Product, pk=pk)
-        return self.print_shelf_labels(request, Product.objects.filter(pk=pk))
+        product = get_object_or_404(Product, pk=pk)
+        store, form = store_to_print_for(request, request.GET)
+        if store is None:
+            title = f"Print the shelf label of {product} for which store?"
+            return ask_store_page(request, self, form, title=title, count=1)
+        response = self._labels(request, Product.objects.filter(pk=pk), store)
+        return response or redirect("admin:catalog_product_change", pk)
 
     def adjust_stock_view(self, request, pk: int):
         if not self._can_set_stock(request):

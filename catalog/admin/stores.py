@@ -1,8 +1,10 @@
-"""The chain's stores in the manager portal, and their prices and stock as CSV: exported by an
-action on the selected stores (or all of them), imported all or nothing through the services."""
+"""The chain's stores in the manager portal: their entrance posters, and their prices and stock
+as CSV, exported by an action on the selected stores (or all of them), imported all or nothing
+through the services."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -12,6 +14,7 @@ from catalog.forms import ImportForm
 from catalog.imports.csv_format import ImportRejected
 from catalog.imports.store_csv import COLUMNS, export_rows, import_store_prices
 from catalog.models import Store
+from catalog.posters import render_entrance_posters
 from catalog.services import save_store
 
 
@@ -21,7 +24,7 @@ class StoreAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "price_list")
     list_select_related = ("price_list",)
     search_fields = ("code", "name")
-    actions = ("export_prices_csv",)
+    actions = ("print_entrance_posters", "export_prices_csv")
     change_list_template = "admin/catalog/store/change_list.html"
 
     def get_readonly_fields(self, request, obj=None):
@@ -40,6 +43,15 @@ class StoreAdmin(admin.ModelAdmin):
 
     def has_import_prices_permission(self, request) -> bool:
         return request.user.has_perm("catalog.change_storeproduct")
+
+    # A closed store is printed too: its posters go up before it opens (its QR answers then).
+    @admin.action(description="Print entrance posters (A4 PDF)", permissions=["view"])
+    def print_entrance_posters(self, request, queryset):
+        response = HttpResponse(
+            render_entrance_posters(queryset.order_by("code")), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = 'inline; filename="store-entrance-posters.pdf"'
+        return response
 
     @admin.action(description="Export prices and stock (CSV)", permissions=["export_prices"])
     def export_prices_csv(self, request, queryset):
