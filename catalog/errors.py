@@ -42,3 +42,11 @@ class NotListedInStore(DomainError):
     code = "not_listed_in_store"
     status_code = status.HTTP_409_CONFLICT
     message = _("This store does not sell that product.")
+
+
+class NotYourStore(DomainError):
+    """A staff member acting on a store they do not work for (catalog.selectors.stores_of)."""
+
+    code = "not_your_store"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = _("You do not work for that store.")

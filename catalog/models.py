@@ -222,9 +222,19 @@ class Store(models.Model):
     address = models.TextField(blank=True)
     opening_hours = models.TextField(blank=True, help_text="As shown to customers.")
     is_active = models.BooleanField("active", default=True)
+    # Who works here: a staff member sees and changes this store's stock, prices, labels and
+    # transactions (catalog.selectors.stores_of says who sees which store).
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="stores",
+        blank=True,
+        help_text="Staff and store managers who work here. A chain manager needs no entry: "
+        "they see every store.",
+    )
 
     class Meta:
         ordering = ["code"]
+        permissions = [("manage_all_stores", "Can see and change every store (chain manager)")]
 
     def __str__(self):
         return f"{self.code} {self.name}"

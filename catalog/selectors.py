@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import FilteredRelation, Q, QuerySet
 from django.urls import reverse
 
-from catalog.errors import ProductNotFound, UnknownStore
+from catalog.errors import NotYourStore, ProductNotFound, UnknownStore
 from catalog.gtin import GTIN, ScannedCode, parse_scanned_code
 from catalog.models import (
     Product,
@@ -311,3 +311,46 @@ def search_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
     if category:
         products = products.filter(category__slug=category)
     return products.order_by("product_id")
+
+
+# --- Who works where ------------------------------------------------------------------------------
+
+CHAIN_WIDE_PERMISSION = "catalog.manage_all_stores"
+
+
+def stores_of(user) -> QuerySet[Store]:
+    """The stores a staff member sees and changes (stock, prices, labels, transactions): the one
+    rule every admin page and staff endpoint asks.
+
+    - Superusers and chain managers (catalog.manage_all_stores) see every store.
+    - Anyone else on the staff sees the stores they are assigned to (Store.staff).
+    - Staff assigned to none work for the home store while no other store is open, and for no
+      store once one is. A shop with one store assigns nobody: its managers and staff go on
+      seeing everything they saw before the chain existed. Opening a second store is the moment
+      each of them must be given a store (or the chain manager role); guessing one for them,
+      even the home store, would let the staff of one shop into another's tills.
+    """
+    if user is None or not user.is_active or not user.is_staff:
+        return Store.objects.none()
+    if user.is_superuser or user.has_perm(CHAIN_WIDE_PERMISSION):
+        return Store.objects.all()
+    assigned = Store.objects.filter(staff=user)
+    if assigned.exists():
+        return assigned
+    if Store.objects.filter(is_active=True).exclude(code=home_store_code()).exists():
+        return Store.objects.none()
+    return Store.objects.filter(code=home_store_code())
+
+
+def works_in(user, store: Store | str) -> bool:
+    """Whether `user` may see and change this store's rows (a Store, or its code)."""
+    code = store if isinstance(store, str) else store.code
+    return stores_of(user).filter(code=code).exists()
+
+
+def check_works_in(user, store: Store | str) -> None:
+    """Raise NotYourStore (403, naming the store) unless `user` works in it: what a staff
+    endpoint, an admin page or a label sheet for one store calls before it acts."""
+    if not works_in(user, store):
+        code = store if isinstance(store, str) else store.code
+        raise NotYourStore(f"You do not work for store {code}.", store=code)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.admin.downloads import csv_download
+from catalog.admin.scoped import StoreScopedAdmin
 from catalog.forms import (
     AdjustStockForm,
     CategoryForm,
@@ -35,8 +36,10 @@ from catalog.models import (
     ProductTranslation,
     StockMovement,
     StockState,
+    home_store_code,
     product_url,
 )
+from catalog.selectors import stores_of, works_in
 from catalog.services import (
     delete_categories,
     delete_products,
@@ -71,7 +74,7 @@ class StockLevelFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StockMovementInline(ReadOnlyInline):
+class StockMovementInline(StoreScopedAdmin, ReadOnlyInline):
     model = StockMovement
     formset = LatestMovementsFormSet
     fields = ("created_at", "delta", "resulting_stock", "reason", "reference", "note", "user")
@@ -142,14 +145,20 @@ class ProductAdmin(admin.ModelAdmin):
             kwargs["exclude"] = ("stock", "new_stock", "stock_reason", "stock_note")
         return super().get_form(request, obj, change, **kwargs)
 
+    # The stock figure and the labels on these pages are the home store's (the catalogue price):
+    # staff who do not work there neither count nor print them here.
     def _can_set_stock(self, request) -> bool:
-        return request.user.has_perm("catalog.adjust_stock")
+        return request.user.has_perm("catalog.adjust_stock") and works_in(
+            request.user, home_store_code()
+        )
 
     def has_adjust_stock_permission(self, request) -> bool:
         return self._can_set_stock(request)
 
     def has_print_labels_permission(self, request) -> bool:
-        return request.user.has_perm("catalog.print_labels")
+        return request.user.has_perm("catalog.print_labels") and works_in(
+            request.user, home_store_code()
+        )
 
     def save_model(self, request, obj, form, change):
         save_product(product=obj, user=request.user)
@@ -340,7 +349,9 @@ class ProductAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "original": product,
             "form": form,
-            "movements": product.movements.select_related("user")[:10],
+            "movements": product.movements.filter(store__in=stores_of(request.user)).select_related(
+                "user"
+            )[:10],
         }
         return TemplateResponse(request, "admin/catalog/product/adjust_stock.html", context)
 
