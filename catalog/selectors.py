@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import FilteredRelation, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from catalog.errors import NotYourStore, ProductNotFound, UnknownStore
 from catalog.gtin import GTIN, ScannedCode, parse_scanned_code
@@ -353,4 +354,4 @@ def check_works_in(user, store: Store | str) -> None:
     endpoint, an admin page or a label sheet for one store calls before it acts."""
     if not works_in(user, store):
         code = store if isinstance(store, str) else store.code
-        raise NotYourStore(f"You do not work for store {code}.", store=code)
+        raise NotYourStore(_("You do not work for store %(store)s.") % {"store": code}, store=code)

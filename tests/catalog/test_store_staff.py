@@ -256,6 +256,7 @@ def test_setting_stock_in_another_store_is_a_403_naming_it_and_changes_nothing(c
     assert answer.status_code == 403
     assert answer.json()["code"] == "not_your_store"
     assert answer.json()["detail"] == {"store": home}
+    assert answer.json()["message"] == f"You do not work for store {home}."
     assert StoreProduct.objects.get(pk=chain["home_row"].pk).stock == 110
     answer = api_as(chain["cleo"]).put(
         "/api/inventory/12345", body, format="json", HTTP_X_STORE="city"
