@@ -3,6 +3,7 @@ action on the selected stores (or all of them), imported all or nothing through 
 A store manager sees, exports and imports only the stores they work in (StoreScopedAdmin)."""
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -36,6 +37,11 @@ class StoreAdmin(StoreScopedAdmin, admin.ModelAdmin):
         # where is the chain manager's to say (a store manager could otherwise let anyone in).
         fixed = ("code",) if obj is not None else ()
         return fixed if self._chain_wide(request) else (*fixed, "staff")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "staff":  # not the thousands of customer accounts
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_add_permission(self, request):
         # A new store would be nobody's but the chain's: only a chain manager opens one.
