@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import Exists, FilteredRelation, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -319,6 +319,21 @@ def search_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
 CHAIN_WIDE_PERMISSION = "catalog.manage_all_stores"
 
 
+def _on_staff(user) -> bool:
+    return user is not None and user.is_active and user.is_staff
+
+
+def _assigned_or_home(user) -> Q:
+    """The stores a staff member without chain-wide rights works in, as one condition (so a
+    check is one query): those they are assigned to, or the home store while they are assigned
+    nowhere and no other store is open."""
+    assigned = Store.staff.through.objects.filter(user=user)
+    others_open = Store.objects.filter(is_active=True).exclude(code=home_store_code())
+    return Q(pk__in=assigned.values("store")) | (
+        Q(code=home_store_code()) & ~Exists(assigned) & ~Exists(others_open)
+    )
+
+
 def stores_of(user) -> QuerySet[Store]:
     """The stores a staff member sees and changes (stock, prices, labels, transactions): the one
     rule every admin page and staff endpoint asks.
@@ -331,22 +346,22 @@ def stores_of(user) -> QuerySet[Store]:
       each of them must be given a store (or the chain manager role); guessing one for them,
       even the home store, would let the staff of one shop into another's tills.
     """
-    if user is None or not user.is_active or not user.is_staff:
+    if not _on_staff(user):
         return Store.objects.none()
     if user.is_superuser or user.has_perm(CHAIN_WIDE_PERMISSION):
         return Store.objects.all()
-    assigned = Store.objects.filter(staff=user)
-    if assigned.exists():
-        return assigned
-    if Store.objects.filter(is_active=True).exclude(code=home_store_code()).exists():
-        return Store.objects.none()
-    return Store.objects.filter(code=home_store_code())
+    return Store.objects.filter(_assigned_or_home(user))
 
 
 def works_in(user, store: Store | str) -> bool:
-    """Whether `user` may see and change this store's rows (a Store, or its code)."""
+    """Whether `user` may see and change this store's rows (a Store, or its code). Staff of the
+    store answer in one query (an exit scan asks it every time); chain rights are asked last."""
     code = store if isinstance(store, str) else store.code
-    return stores_of(user).filter(code=code).exists()
+    if not _on_staff(user):
+        return False
+    if user.is_superuser or Store.objects.filter(_assigned_or_home(user), code=code).exists():
+        return True
+    return user.has_perm(CHAIN_WIDE_PERMISSION) and Store.objects.filter(code=code).exists()
 
 
 def check_works_in(user, store: Store | str) -> None:

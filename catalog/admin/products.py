@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from catalog.admin.downloads import csv_download
-from catalog.admin.scoped import StoreScopedAdmin
 from catalog.forms import (
     AdjustStockForm,
     CategoryForm,
@@ -74,13 +73,16 @@ class StockLevelFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StockMovementInline(StoreScopedAdmin, ReadOnlyInline):
+class StockMovementInline(ReadOnlyInline):
     model = StockMovement
     formset = LatestMovementsFormSet
     fields = ("created_at", "delta", "resulting_stock", "reason", "reference", "note", "user")
     readonly_fields = fields
     verbose_name_plural = "latest stock movements"
     show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(store__in=stores_of(request.user))
 
 
 class ProductCodeInline(admin.TabularInline):

@@ -132,8 +132,19 @@ class StoreProductAdmin(StoreScopedAdmin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("store", "product", "stock") if obj is not None else ("stock",)
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # stock movements name the row: unlist it instead
+    # A row goes with its product (delete_products); on its own, unlist it: deleting it here
+    # would skip the services (stock history, the cached payload).
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "show_delete": False}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         row = StoreProductRow(

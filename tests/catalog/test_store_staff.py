@@ -319,3 +319,19 @@ def test_a_single_stores_manager_and_staff_see_what_they_saw_before(
         "/api/inventory/12345", {"product_id": "12345", "stock": 5}, format="json"
     )
     assert answer.status_code == 200
+
+
+def test_a_product_listed_in_another_store_is_not_deleted_by_a_store_manager(chain):
+    cleo = signed_in(chain["cleo"])
+    pear = make_product(product_id="777", name="Pear")  # never sold: nothing protects it
+    StoreProduct.objects.create(store=chain["city"], product=pear)
+    answer = cleo.post(f"/admin/catalog/product/{pear.pk}/delete/", {"post": "yes"})
+    assert answer.status_code == 403  # its home store row is not Cleo's to delete
+    assert StoreProduct.objects.filter(product=pear).count() == 2
+    chain["home"].staff.add(chain["cleo"])
+    assert (
+        cleo.post(f"/admin/catalog/product/{pear.pk}/delete/", {"post": "yes"}).status_code == 302
+    )
+    city_row = chain["city_row"]
+    assert cleo.post(f"/admin/catalog/storeproduct/{city_row.pk}/delete/").status_code == 403
+    assert StoreProduct.objects.filter(pk=city_row.pk).exists()  # unlisted, never deleted here
