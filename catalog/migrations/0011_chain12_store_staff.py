@@ -5,20 +5,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0010_chain12_store_required'),
+        ("catalog", "0010_chain12_store_required"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='store',
-            options={'ordering': ['code'], 'permissions': [('manage_all_stores', 'Can see and change every store (chain manager)')]},
+            name="store",
+            options={
+                "ordering": ["code"],
+                "permissions": [
+                    ("manage_all_stores", "Can see and change every store (chain manager)")
+                ],
+            },
         ),
         migrations.AddField(
-            model_name='store',
-            name='staff',
-            field=models.ManyToManyField(blank=True, help_text='Staff and store managers who work here. A chain manager needs no entry: they see every store.', related_name='stores', to=settings.AUTH_USER_MODEL),
+            model_name="store",
+            name="staff",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Staff and store managers who work here. A chain manager needs no entry: they see every store.",
+                related_name="stores",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]
