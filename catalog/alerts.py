@@ -1,5 +1,5 @@
-"""Low-stock alerts: one email per store to the store managers (whoever may see stock alerts)
-listing the products that fell to or under their reorder level in that store, each product at
+"""Low-stock alerts: one email per store to its managers (whoever may see stock alerts and works
+there, catalog.selectors.stores_of) listing the products that fell to or under their reorder level in that store, each product at
 most once a day and store (StockAlert rows remember what was sent)."""
 
 import logging
@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from catalog.models import StockAlert, StockState, Store, StoreProduct
-from catalog.selectors import in_store
+from catalog.selectors import in_store, works_in
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +23,10 @@ logger = logging.getLogger(__name__)
 ALERT_PERMISSION = "catalog.view_stockalert"
 
 
-def list_alert_recipients() -> list[str]:
+def list_alert_recipients(store: Store | None = None) -> list[str]:
     """Active users (with_perm's default) with an email who hold the permission, through a group
     or their own; a superuser only when granted it like anyone else, as before: an admin
-    account gets no daily mail."""
+    account gets no daily mail. With a store: only those who work there."""
     users = (
         get_user_model()
         .objects.with_perm(
@@ -36,6 +36,8 @@ def list_alert_recipients() -> list[str]:
         )
         .exclude(email="")
     )
+    if store is not None:
+        return sorted({user.email for user in users if works_in(user, store)})
     return sorted(set(users.values_list("email", flat=True)))
 
 
@@ -87,7 +89,10 @@ def send_stock_alerts() -> int:
             return 0
         several = Store.objects.count() > 1
         for store, products in by_store.items():
-            _mail_store(store, products, today, recipients, named=several)
+            if here := list_alert_recipients(store):
+                _mail_store(store, products, today, here, named=several)
+            else:
+                logger.warning("Low-stock alert for %s: nobody with an email works there.", store)
     sent = sum(len(products) for products in by_store.values())
     logger.info("Low-stock alert sent to %d manager(s) for %d product(s)", len(recipients), sent)
     return sent

@@ -15,7 +15,7 @@ from catalog.errors import CodeNotFound, InvalidCode, ProductNotFound, UnknownSt
 from catalog.gtin import InvalidGtin, normalize_code
 from catalog.models import Product, ProductCode, product_url
 from catalog.schema import PRODUCT_NOT_FOUND
-from catalog.selectors import is_chain
+from catalog.selectors import check_works_in, is_chain
 from catalog.services import save_product_codes, set_stock
 from catalog.stores import STORE_PARAM, get_store, resolve_store
 from grocery.authentication import ExpiringTokenAuthentication
@@ -82,7 +82,9 @@ class InventoryUpdateApi(APIView):
         summary="Set a product's counted stock (staff only; audited as a stock movement)",
         description="`product_id` in the body must equal the one in the URL (else 400). "
         "Token (`Authorization: Token ...`) or session authentication; session requests "
-        "need the CSRF token.",
+        "need the CSRF token. The stock is the store's the request names (`X-Store`, "
+        "`?store=`; the home store if none): staff who do not work there get a 403 "
+        "`not_your_store` naming it, and nothing changes.",
         request=InputSerializer,
         responses={
             200: OutputSerializer,
@@ -99,11 +101,13 @@ class InventoryUpdateApi(APIView):
             raise serializers.ValidationError(
                 {"product_id": ["Must match the product id in the URL."]}
             )
+        store = resolve_store(request)  # X-Store or ?store=; the home store if none
+        check_works_in(request.user, store)
         product = _product_or_404(product_id)
         set_stock(
             product=product,
             stock=given.validated_data["stock"],
-            store=resolve_store(request),  # X-Store or ?store=; the home store if none
+            store=store,
             user=request.user,
             note=given.validated_data.get("note", "") or "inventory API",
         )

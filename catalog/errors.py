@@ -47,3 +47,11 @@ class NotListedInStore(DomainError):
 class InvalidPrice(DomainError):
     code = "invalid_price"
     message = _("A price is never below zero.")
+
+
+class NotYourStore(DomainError):
+    """A staff member acting on a store they do not work for (catalog.selectors.stores_of)."""
+
+    code = "not_your_store"
+    status_code = status.HTTP_403_FORBIDDEN
+    message = _("You do not work for that store.")

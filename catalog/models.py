@@ -284,9 +284,19 @@ class Store(models.Model):
         related_name="stores",
         help_text="Blank: the catalogue prices, unless the store sets its own.",
     )
+    # Who works here: a staff member sees and changes this store's stock, prices, labels and
+    # transactions (catalog.selectors.stores_of says who sees which store).
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="stores",
+        blank=True,
+        help_text="Staff and store managers who work here. A chain manager needs no entry: "
+        "they see every store.",
+    )
 
     class Meta:
         ordering = ["code"]
+        permissions = [("manage_all_stores", "Can see and change every store (chain manager)")]
 
     def __str__(self):
         return f"{self.code} {self.name}"

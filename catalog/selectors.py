@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import FilteredRelation, Q, QuerySet
+from django.db.models import Exists, FilteredRelation, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from catalog.errors import ProductNotFound, UnknownStore
+from catalog.errors import NotYourStore, ProductNotFound, UnknownStore
 from catalog.gtin import GTIN, ScannedCode, parse_scanned_code
 from catalog.models import (
     Product,
@@ -146,10 +147,14 @@ def sell_in_store(products: Iterable[Product], store: Store) -> set[int]:
 
 
 def list_staff_stores(user) -> list[Store]:
-    """The open stores a staff member acts on: prints labels and posters for, sees on the
-    dashboard. Every open store for now; this is the one call to narrow to a store manager's
-    own stores. A fresh database has none yet: then the home store, made on first need."""
-    return list(Store.objects.filter(is_active=True).order_by("code")) or [get_home_store()]
+    """The open stores a staff member prints labels and posters for and sees on the dashboard:
+    the open ones of stores_of(user). A fresh database has none yet: the home store is made on
+    first need, as for a request."""
+    stores = list(stores_of(user).filter(is_active=True).order_by("code"))
+    if not stores and not Store.objects.exists():
+        get_home_store()
+        stores = list(stores_of(user).filter(is_active=True).order_by("code"))
+    return stores
 
 
 def is_chain() -> bool:
@@ -329,3 +334,66 @@ def search_products(*, q: str = "", category: str = "") -> QuerySet[Product]:
     if category:
         products = products.filter(category__slug=category)
     return products.order_by("product_id")
+
+
+# --- Who works where ------------------------------------------------------------------------------
+
+CHAIN_WIDE_PERMISSION = "catalog.manage_all_stores"
+
+
+def _on_staff(user) -> bool:
+    return user is not None and user.is_active and user.is_staff
+
+
+def _assigned_or_home(user) -> Q:
+    """The stores a staff member without chain-wide rights works in, as one condition (so a
+    check is one query): those they are assigned to, or the home store while they are assigned
+    nowhere and no other store is open."""
+    assigned = Store.staff.through.objects.filter(user=user)
+    others_open = Store.objects.filter(is_active=True).exclude(code=home_store_code())
+    return Q(pk__in=assigned.values("store")) | (
+        Q(code=home_store_code()) & ~Exists(assigned) & ~Exists(others_open)
+    )
+
+
+def stores_of(user) -> QuerySet[Store]:
+    """The stores a staff member sees and changes (stock, prices, labels, transactions): the one
+    rule every admin page and staff endpoint asks.
+
+    - Superusers and chain managers (catalog.manage_all_stores) see every store.
+    - Anyone else on the staff sees the stores they are assigned to (Store.staff).
+    - Staff assigned to none work for the home store while no other store is open, and for no
+      store once one is. A shop with one store assigns nobody: its managers and staff go on
+      seeing everything they saw before the chain existed. Opening a second store is the moment
+      each of them must be given a store (or the chain manager role); guessing one for them,
+      even the home store, would let the staff of one shop into another's tills.
+    """
+    if not _on_staff(user):
+        return Store.objects.none()
+    if sees_every_store(user):
+        return Store.objects.all()
+    return Store.objects.filter(_assigned_or_home(user))
+
+
+def sees_every_store(user) -> bool:
+    """Superusers and chain managers: every store, and the chain's sums over them."""
+    return _on_staff(user) and (user.is_superuser or user.has_perm(CHAIN_WIDE_PERMISSION))
+
+
+def works_in(user, store: Store | str) -> bool:
+    """Whether `user` may see and change this store's rows (a Store, or its code). Staff of the
+    store answer in one query (an exit scan asks it every time); chain rights are asked last."""
+    code = store if isinstance(store, str) else store.code
+    if not _on_staff(user):
+        return False
+    if user.is_superuser or Store.objects.filter(_assigned_or_home(user), code=code).exists():
+        return True
+    return user.has_perm(CHAIN_WIDE_PERMISSION) and Store.objects.filter(code=code).exists()
+
+
+def check_works_in(user, store: Store | str) -> None:
+    """Raise NotYourStore (403, naming the store) unless `user` works in it: what a staff
+    endpoint, an admin page or a label sheet for one store calls before it acts."""
+    if not works_in(user, store):
+        code = store if isinstance(store, str) else store.code
+        raise NotYourStore(_("You do not work for store %(store)s.") % {"store": code}, store=code)

@@ -1,13 +1,16 @@
 """Orders are read-only evidence; the one thing staff do to them is refund, through the gateway.
+Staff see, refund and take back the orders of the stores they work in (StoreScopedAdmin).
 A gateway discrepancy is resolved through its service, which logs who, when and why."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from catalog.admin.scoped import StoreScopedAdmin
 from checkout.authentication import new_device_token
 from checkout.forms import DiscrepancyResolutionForm, RefundForm, ReturnForm
 from checkout.models import (
@@ -106,7 +109,7 @@ class ExitAuditInline(PartOfParentInline):
 
 
 @admin.register(Order)
-class OrderAdmin(ReadOnlyAdmin):
+class OrderAdmin(StoreScopedAdmin, ReadOnlyAdmin):
     list_display = [
         "transaction_id",
         "created_at",
@@ -172,10 +175,17 @@ class OrderAdmin(ReadOnlyAdmin):
             *super().get_urls(),
         ]
 
+    def _order(self, request, pk: int) -> Order:
+        """The order, if it is one of the user's stores' (403 if another store's)."""
+        order = self.get_object(request, str(pk))
+        if order is None:
+            raise Http404
+        return order
+
     def refund_view(self, request, pk: int):
         if not self.has_refund_permission(request):
             raise PermissionDenied
-        order = get_object_or_404(Order, pk=pk)
+        order = self._order(request, pk)
         form = RefundForm(request.POST or None, initial={"amount": order.refundable_amount})
         if request.method == "POST" and form.is_valid():
             try:
@@ -198,7 +208,7 @@ class OrderAdmin(ReadOnlyAdmin):
     def return_view(self, request, pk: int):
         if not self.has_refund_permission(request):
             raise PermissionDenied
-        order = get_object_or_404(Order, pk=pk)
+        order = self._order(request, pk)
         form = ReturnForm(request.POST or None, lines=list(order.lines.all()))
         if request.method == "POST" and form.is_valid():
             chosen = form.returned()

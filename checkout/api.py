@@ -15,6 +15,8 @@ from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from catalog.models import home_store_code
+from catalog.selectors import check_works_in
 from catalog.stores import get_store, store_code_of
 from checkout import selectors
 from checkout.authentication import GateDeviceAuthentication, IsStaffOrGate
@@ -472,6 +474,7 @@ class ReceiptReturnsApi(APIView):
         order = Order.objects.filter(transaction_id=transaction_id).first()
         if order is None:
             raise OrderNotFound()
+        check_works_in(request.user, order.store)
         refund = returns.return_lines(
             order=order,
             lines=[returns.ReturnedLine(**line) for line in given.validated_data["lines"]],
@@ -487,6 +490,13 @@ class ReceiptReturnsApi(APIView):
             },
             status=status.HTTP_201_CREATED,
         )
+
+
+def _check_code_store(user, code: str) -> None:
+    """Staff finish the checks of their own stores' exit codes (a forged code is the service's to
+    refuse)."""
+    if (read := selectors.read_exit_code(code)) is not None:
+        check_works_in(user, read[0])
 
 
 def exit_answer(answer: exits.ExitAnswer) -> Response:
@@ -515,12 +525,12 @@ class ExitVerifyApi(APIView):
         given = ExitCodeInput(data=request.data)
         given.is_valid(raise_exception=True)
         user, device = _staff_or_gate(request)
+        door = store_code_of(request) or home_store_code()
+        if user is not None:  # a gate is its door's; staff work at some doors only
+            check_works_in(user, door)
         return exit_answer(
             exits.verify_exit(
-                code=given.validated_data["code"],
-                user=user,
-                device=device,
-                store=store_code_of(request),
+                code=given.validated_data["code"], user=user, device=device, store=door
             )
         )
 
@@ -545,6 +555,7 @@ class ExitAuditApi(APIView):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
+        _check_code_store(request.user, data["code"])
         return exit_answer(
             exits.record_audit(
                 code=data["code"],
@@ -577,6 +588,7 @@ class ExitIdCheckApi(APIView):
     def post(self, request):
         given = self.InputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
+        _check_code_store(request.user, given.validated_data["code"])
         return exit_answer(exits.check_id(**given.validated_data, user=request.user))
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from catalog.errors import UnknownStore
-from catalog.selectors import list_staff_stores
+from catalog.selectors import is_chain, list_staff_stores, sees_every_store
 from grocery.errors import error_body
 from shop.dashboard import list_vat_by_day
 
@@ -40,12 +40,18 @@ def vat_csv(request):
     ?store={code} for one of their stores (default: the whole chain)."""
     if not request.user.has_perm("checkout.view_order"):
         raise PermissionDenied
+    stores = list_staff_stores(request.user)
     store = None
     if code := request.GET.get("store"):
-        store = next((s for s in list_staff_stores(request.user) if s.code == code), None)
+        store = next((s for s in stores if s.code == code), None)
         if store is None:
             exc = UnknownStore(f"No open store with the code {code}.", store=code)
             return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
+    elif not sees_every_store(request.user) and is_chain():
+        # Staff of some stores of a chain never get the chain's sums: their first store's.
+        if not stores:
+            raise PermissionDenied
+        store = stores[0]
     today = timezone.localdate()
     last = _day(request.GET.get("to"), today)
     first = _day(request.GET.get("from"), last - timedelta(days=29))

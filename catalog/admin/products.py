@@ -36,8 +36,10 @@ from catalog.models import (
     ProductTranslation,
     StockMovement,
     StockState,
+    home_store_code,
     product_url,
 )
+from catalog.selectors import list_staff_stores, stores_of, works_in
 from catalog.services import (
     delete_categories,
     delete_products,
@@ -79,6 +81,9 @@ class StockMovementInline(ReadOnlyInline):
     readonly_fields = fields
     verbose_name_plural = "latest stock movements"
     show_change_link = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(store__in=stores_of(request.user))
 
 
 class ProductCodeInline(admin.TabularInline):
@@ -143,14 +148,21 @@ class ProductAdmin(admin.ModelAdmin):
             kwargs["exclude"] = ("stock", "new_stock", "stock_reason", "stock_note")
         return super().get_form(request, obj, change, **kwargs)
 
+    # The stock figure and the labels on these pages are the home store's (the catalogue price):
+    # staff who do not work there neither count nor print them here.
     def _can_set_stock(self, request) -> bool:
-        return request.user.has_perm("catalog.adjust_stock")
+        return request.user.has_perm("catalog.adjust_stock") and works_in(
+            request.user, home_store_code()
+        )
 
     def has_adjust_stock_permission(self, request) -> bool:
         return self._can_set_stock(request)
 
     def has_print_labels_permission(self, request) -> bool:
-        return request.user.has_perm("catalog.print_labels")
+        # Printed for a store of theirs, asked for when they have several (admin/printing.py).
+        return request.user.has_perm("catalog.print_labels") and bool(
+            list_staff_stores(request.user)
+        )
 
     def save_model(self, request, obj, form, change):
         save_product(product=obj, user=request.user)
@@ -369,7 +381,9 @@ class ProductAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "original": product,
             "form": form,
-            "movements": product.movements.select_related("user")[:10],
+            "movements": product.movements.filter(store__in=stores_of(request.user)).select_related(
+                "user"
+            )[:10],
         }
         return TemplateResponse(request, "admin/catalog/product/adjust_stock.html", context)
 

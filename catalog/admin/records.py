@@ -1,5 +1,6 @@
 """The records the code writes, shown read-only: stock movements, count requests, stock alerts,
-catalog imports (with the progress of a running one)."""
+catalog imports (with the progress of a running one). The first three are a store's: staff see
+those of the stores they work in (StoreScopedAdmin)."""
 
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
@@ -8,13 +9,14 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from catalog.admin.scoped import StoreScopedAdmin
 from catalog.imports.runner import get_progress
 from catalog.models import CatalogImport, StockAlert, StockCountRequest, StockMovement
 from grocery.admin import ReadOnlyAdmin, ReadOnlyMixin
 
 
 @admin.register(StockMovement)
-class StockMovementAdmin(ReadOnlyAdmin):
+class StockMovementAdmin(StoreScopedAdmin, ReadOnlyAdmin):
     """The audit log: read-only, written by catalog.services only."""
 
     list_display = (
@@ -49,7 +51,7 @@ class CountStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockCountRequest)
-class StockCountRequestAdmin(ReadOnlyAdmin):
+class StockCountRequestAdmin(StoreScopedAdmin, ReadOnlyAdmin):
     """Sales that took more than the recorded stock ask for a count here (STOCK_POLICY=record).
     Recording the counted figure (set_stock) closes the request."""
 
@@ -82,7 +84,7 @@ class StockCountRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StockAlert)
-class StockAlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class StockAlertAdmin(StoreScopedAdmin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("day", "product", "stock", "sent_at")
     list_filter = ("day",)
     list_select_related = ("product",)

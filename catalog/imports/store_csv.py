@@ -3,7 +3,8 @@ and imported all or nothing like the catalogue (every line checked first, errors
 
 A blank price or reorder level is the catalogue's; a blank stock or listed cell, or a column left
 out, keeps what the store has. A store with no row for a product gets one, but only for a product
-the catalogue has: the import lists products in stores, it never creates products.
+the catalogue has: the import lists products in stores, it never creates products. A line for
+a store the importing user does not work in (catalog.selectors.stores_of) is an error of its own.
 """
 
 import csv
@@ -22,6 +23,7 @@ from catalog.imports.csv_format import (
 )
 from catalog.imports.validation import FALSE, MAX_ERRORS, TRUE
 from catalog.models import Product, Store, StoreProduct, quantity_fits_unit
+from catalog.selectors import stores_of
 from catalog.services import StoreProductRow, import_store_products
 
 COLUMNS = ["store", "product_id", "price", "stock", "reorder_level", "listed"]
@@ -95,9 +97,10 @@ def parse(text: str) -> list[Line]:
     return lines
 
 
-def validate(lines: list[Line]) -> list[dict]:
+def validate(lines: list[Line], *, user) -> list[dict]:
     """The problems of every line, by line (none: the lines are ready to write)."""
     stores = {store.code: store for store in Store.objects.all()}
+    theirs = set(stores_of(user).values_list("code", flat=True))
     ids = sorted({ln.values.get("product_id") for ln in lines} - {None, ""})
     products: dict[str, Product] = {}
     for i in range(0, len(ids), CHUNK):
@@ -111,7 +114,7 @@ def validate(lines: list[Line]) -> list[dict]:
     seen: dict[tuple[str, str], int] = {}
     errors: list[dict] = []
     for line in lines:
-        problems = _validate_line(line, stores, products, stocks, seen)
+        problems = _validate_line(line, stores, theirs, products, stocks, seen)
         errors.extend({"line": line.line, "message": p} for p in problems)
         if len(errors) >= MAX_ERRORS:
             errors.append({"line": line.line, "message": "Too many errors; stopped checking here."})
@@ -119,7 +122,7 @@ def validate(lines: list[Line]) -> list[dict]:
     return errors
 
 
-def _validate_line(line: Line, stores, products, stocks, seen) -> list[str]:
+def _validate_line(line: Line, stores, theirs, products, stocks, seen) -> list[str]:
     v = line.values
     if "__error__" in v:
         return [v["__error__"]]
@@ -130,6 +133,8 @@ def _validate_line(line: Line, stores, products, stocks, seen) -> list[str]:
         problems.append("store: a store code is needed")
     elif line.store is None:
         problems.append(f"store: no store with the code '{code}'")
+    elif code not in theirs:
+        problems.append(f"store: you do not work for store {code}")
     elif not line.store.is_active:
         problems.append(f"store: {code} is closed (inactive); open it before importing")
     if not product_id:
@@ -180,13 +185,14 @@ def _number(text: str, name: str, places: int, unit: str | None, problems: list[
     return None
 
 
-def import_store_prices(text: str, *, user=None, note: str = "") -> tuple[int, int]:
-    """Check every line, then write all of them or none. Returns (lines, store rows changed);
-    raises ImportRejected with every problem by line."""
+def import_store_prices(text: str, *, user, note: str = "") -> tuple[int, int]:
+    """Check every line, then write all of them or none, as `user` (who may write only the stores
+    they work in). Returns (lines, store rows changed); raises ImportRejected with every problem
+    by line."""
     lines = parse(text)
     if not lines:
         raise ImportRejected([{"line": 2, "message": "The file has a header but no lines."}])
-    if errors := validate(lines):
+    if errors := validate(lines, user=user):
         raise ImportRejected(errors, rows=len(lines))
     checked = [
         StoreProductRow(

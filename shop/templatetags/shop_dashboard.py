@@ -4,7 +4,7 @@ from django import template
 from django.utils import timezone
 
 from catalog.models import Store
-from catalog.selectors import is_chain, list_staff_stores
+from catalog.selectors import is_chain, list_staff_stores, sees_every_store
 from grocery.charts import daily_bars_svg
 from grocery.pdf import money_text
 from shop import dashboard
@@ -20,13 +20,15 @@ def money(amount) -> str:
     return money_text(amount, grouped=True)
 
 
-def _dashboard_store(request, stores: list[Store]) -> Store | None:
-    """The store the dashboard shows (?store=code), or None for all of them: the whole chain, or
-    the only store of a one-store shop (read exactly as before the chain)."""
+def _dashboard_store(request, stores: list[Store], *, whole_chain: bool) -> Store | None:
+    """The store the dashboard shows (?store=code), or None for all of them: the whole chain (for
+    those who see every store), or the only store of a one-store shop (read exactly as before the
+    chain). Staff of some stores of a chain see one of theirs at a time, never the chain's sums."""
     if len(stores) == 1:
         return stores[0] if is_chain() else None  # a manager of one store of a chain
     code = request.GET.get("store", CHAIN)
-    return next((store for store in stores if store.code == code), None)
+    chosen = next((store for store in stores if store.code == code), None)
+    return chosen if chosen or whole_chain else stores[0]
 
 
 @register.inclusion_tag("admin/shop_dashboard.html", takes_context=True)
@@ -37,12 +39,16 @@ def shop_dashboard(context):
     user = request.user
     today = timezone.localdate()
     stores = list_staff_stores(user)
-    store = _dashboard_store(request, stores)
+    if not stores:  # staff of no store (a chain whose manager has not given them one yet)
+        return {"today": today, "no_store": True}
+    whole_chain = sees_every_store(user)
+    store = _dashboard_store(request, stores, whole_chain=whole_chain)
     chooser = stores if len(stores) > 1 else []
     panels = {
         "today": today,
         "store": store,
         "chooser": chooser,
+        "whole_chain": whole_chain,
         "chain_view": chooser and not store,
     }
     if user.has_perm("checkout.view_order"):

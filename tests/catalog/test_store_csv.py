@@ -61,8 +61,8 @@ def snapshot():
     )
 
 
-def test_export_then_import_changes_nothing(chain, manager_client):
-    text = export(manager_client)
+def test_export_then_import_changes_nothing(chain, chain_manager_client):
+    text = export(chain_manager_client)
     rows = list(csv.DictReader(io.StringIO(text)))
     keys = [(r["store"], r["product_id"]) for r in rows]
     assert keys == sorted(keys) and len(keys) == 3  # city's apple, home's apple and banana
@@ -78,14 +78,14 @@ def test_export_then_import_changes_nothing(chain, manager_client):
     home_apple = next(r for r in rows if r["store"] != "city" and r["product_id"] == "12345")
     assert home_apple["price"] == "" and home_apple["reorder_level"] == ""  # the catalogue's
     before = snapshot()
-    response = upload(manager_client, text)
+    response = upload(chain_manager_client, text)
     assert response.status_code == 302, response.content
     assert snapshot() == before
 
 
-def test_the_action_exports_the_selected_stores_only(chain, manager_client):
+def test_the_action_exports_the_selected_stores_only(chain, chain_manager_client):
     text = export(
-        manager_client,
+        chain_manager_client,
         "/admin/catalog/store/",
         {"action": "export_prices_csv", "_selected_action": [chain["city"].pk]},
     )
@@ -93,14 +93,14 @@ def test_the_action_exports_the_selected_stores_only(chain, manager_client):
 
 
 def test_one_store_changes_and_the_other_is_untouched(
-    chain, manager_client, manager, django_capture_on_commit_callbacks
+    chain, chain_manager_client, chain_manager, django_capture_on_commit_callbacks
 ):
     home = chain["home"].code
     before_home = list(StoreProduct.objects.filter(store=chain["home"]).values())
     assert get_product_payload("12345", store="city")["price"] == 2.49  # cached now
     text = HEADER + "city,12345,2.29,10,,no\ncity,23456,,4.000,5,yes\n"
     with django_capture_on_commit_callbacks(execute=True):
-        response = upload(manager_client, text)
+        response = upload(chain_manager_client, text)
     assert response.status_code == 302
 
     apple = StoreProduct.objects.get(store=chain["city"], product=chain["apple"])
@@ -120,8 +120,8 @@ def test_one_store_changes_and_the_other_is_untouched(
     assert list(StoreProduct.objects.filter(store=chain["home"]).values()) == before_home
     moves = StockMovement.objects.filter(store=chain["city"], reason="import")
     assert {(m.product.product_id, m.delta, m.user, m.note) for m in moves} == {
-        ("12345", Decimal(3), manager, "CSV import: prices.csv"),
-        ("23456", Decimal(4), manager, "CSV import: prices.csv"),
+        ("12345", Decimal(3), chain_manager, "CSV import: prices.csv"),
+        ("23456", Decimal(4), chain_manager, "CSV import: prices.csv"),
     }
     assert Product.objects.get(product_id="12345").stock == 120 + 10  # the chain's total
     assert get_product_payload("12345", store=home)["price"] == 1.99
@@ -131,16 +131,18 @@ def test_one_store_changes_and_the_other_is_untouched(
 
 
 def test_the_lookup_shows_the_imported_price(
-    chain, manager_client, django_capture_on_commit_callbacks, api_client
+    chain, chain_manager_client, django_capture_on_commit_callbacks, api_client
 ):
     assert api_client.get("/api/products/12345?store=city").json()["price"] == 2.49  # cached
     with django_capture_on_commit_callbacks(execute=True):
-        upload(manager_client, HEADER + "city,12345,1.79,7,3,yes\n")
+        upload(chain_manager_client, HEADER + "city,12345,1.79,7,3,yes\n")
     assert StockMovement.objects.filter(reason="import").count() == 0  # stock unchanged
     assert api_client.get("/api/products/12345?store=city").json()["price"] == 1.79
 
 
-def test_one_bad_line_among_good_ones_changes_nothing_and_each_is_named(chain, manager_client):
+def test_one_bad_line_among_good_ones_changes_nothing_and_each_is_named(
+    chain, chain_manager_client
+):
     Store.objects.create(code="old", name="Closed", is_active=False)
     for pid in ("P5", "P6", "P7", "P10", "P11", "P12"):
         make_product(product_id=pid)
@@ -160,7 +162,7 @@ def test_one_bad_line_among_good_ones_changes_nothing_and_each_is_named(chain, m
         f"{home},P12,,-3,,\n"  # 12: a count is never negative
         f"{home},23456,,51,,\n"  # 13: good
     )
-    response = upload(manager_client, text)
+    response = upload(chain_manager_client, text)
     assert response.status_code == 200
     assert snapshot() == before
     page = response.content.decode()
@@ -182,27 +184,27 @@ def test_one_bad_line_among_good_ones_changes_nothing_and_each_is_named(chain, m
     assert "<td>9</td>" in page
 
 
-def test_a_negative_stock_sent_back_unchanged_is_accepted(chain, manager_client):
+def test_a_negative_stock_sent_back_unchanged_is_accepted(chain, chain_manager_client):
     set_stock(product=chain["apple"], stock=Decimal(-2), store=chain["city"])
     before = snapshot()
-    text = export(manager_client)
+    text = export(chain_manager_client)
     assert "city,12345,2.49,-2,3,yes" in text
-    assert upload(manager_client, text).status_code == 302
+    assert upload(chain_manager_client, text).status_code == 302
     assert snapshot() == before
 
 
 def test_formula_cells_survive_the_round_trip(
-    chain, manager_client, django_capture_on_commit_callbacks
+    chain, chain_manager_client, django_capture_on_commit_callbacks
 ):
     odd = make_product(product_id="=1+1", price=Decimal("3.00"))
     list_in(chain["city"], odd, stock=2)
-    text = export(manager_client)
+    text = export(chain_manager_client)
     assert "'=1+1" in text and "\n=1+1" not in text  # a spreadsheet shows text, runs nothing
     before = snapshot()
-    assert upload(manager_client, text).status_code == 302
+    assert upload(chain_manager_client, text).status_code == 302
     assert snapshot() == before
     with django_capture_on_commit_callbacks(execute=True):
-        upload(manager_client, HEADER + "city,'=1+1,3.50,2,,yes\n")
+        upload(chain_manager_client, HEADER + "city,'=1+1,3.50,2,,yes\n")
     assert StoreProduct.objects.get(store=chain["city"], product=odd).price == Decimal("3.50")
 
 
@@ -215,8 +217,8 @@ def test_staff_without_the_permission_get_403(chain, shop_staff_client):
     )
 
 
-def test_a_bad_header_is_refused(chain, manager_client):
-    response = upload(manager_client, "store,sku,price\ncity,12345,1\n")
+def test_a_bad_header_is_refused(chain, chain_manager_client):
+    response = upload(chain_manager_client, "store,sku,price\ncity,12345,1\n")
     assert response.status_code == 200
     assert [e["line"] for e in response.context["errors"]] == [1]
     assert "unknown column(s) sku" in response.context["errors"][0]["message"]

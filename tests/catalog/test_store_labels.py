@@ -27,15 +27,17 @@ def pdf_text(pdf: bytes, page: int = 1) -> str:
 
 
 @pytest.fixture
-def chain():
+def chain(shop_staff):
     """Home sells both at the catalogue's prices; store B ("Altstadt") sells the cheese at its
-    own 4.49 and does not list the bread."""
+    own 4.49 and does not list the bread. The clerk works in both."""
     cheese = make_product(product_id="C1", name="Gouda", price=Decimal("3.99"))
     bread = make_product(product_id="B1", name="Sourdough", price=Decimal("2.50"))
     b = Store.objects.create(code="B", name="Altstadt", address="2 Market Sq")
     StoreProduct.objects.create(store=b, product=cheese, price=Decimal("4.49"), stock=5)
     StoreProduct.objects.create(store=b, product=bread, stock=9, is_listed=False)
-    return {"home": get_home_store(), "B": b, "cheese": cheese, "bread": bread}
+    home = get_home_store()
+    shop_staff.stores.add(home, b)
+    return {"home": home, "B": b, "cheese": cheese, "bread": bread}
 
 
 def print_action(client, products, **extra):
@@ -82,9 +84,9 @@ def test_nothing_listed_prints_nothing_and_says_so(chain, shop_staff_client):
     assert "not listed in store B Altstadt: B1 Sourdough" in listing
 
 
-def test_a_store_the_user_may_not_print_for_is_asked_again(chain, shop_staff_client):
+def test_a_store_the_user_may_not_print_for_is_asked_again(chain, shop_staff, shop_staff_client):
     Store.objects.filter(code="B").update(is_active=False)
-    Store.objects.create(code="C", name="Hafen")
+    shop_staff.stores.add(Store.objects.create(code="C", name="Hafen"))
     response = print_action(shop_staff_client, [chain["cheese"]], store="B")  # closed now
     assert response["Content-Type"].startswith("text/html")
     assert "Select a valid choice" in response.content.decode()
@@ -135,8 +137,8 @@ def test_the_label_qr_api_names_the_store(chain, client):
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_store"
 
 
-def test_entrance_posters_decode_to_each_store_entrance(chain):
-    manager = signed_in(member("mia", STORE_MANAGER))
+def test_entrance_posters_decode_to_each_store_entrance(chain, chain_manager_client):
+    manager = chain_manager_client
     Store.objects.filter(code="B").update(opening_hours="Mon-Sat 8:00-20:00")
     stores = [chain["home"], chain["B"]]
     response = manager.post(
@@ -153,8 +155,8 @@ def test_entrance_posters_decode_to_each_store_entrance(chain):
     assert "Altstadt" in text and "2 Market Sq" in text and "Mon-Sat 8:00-20:00" in text
 
 
-def test_a_promotion_poster_is_printed_for_a_store(chain):
-    manager = signed_in(member("mia", STORE_MANAGER))
+def test_a_promotion_poster_is_printed_for_a_store(chain, chain_manager_client):
+    manager = chain_manager_client
     promo = make_promotion(code="dairy10", name="10% off dairy")
     selected = {"action": "print_posters", "_selected_action": [promo.pk]}
     asked = manager.post("/admin/promotions/promotion/", selected)

@@ -88,7 +88,8 @@ def test_the_entrance_qr_remembers_the_store_for_later_scans(chain, client):
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_store"
 
 
-def test_stock_is_counted_per_store_and_the_chain_total_follows(chain, staff_client):
+def test_stock_is_counted_per_store_and_the_chain_total_follows(chain, staff_user, staff_client):
+    chain["city"].staff.add(staff_user)  # with two stores open, staff count where they work
     answer = staff_client.put(
         "/api/inventory/12345",
         {"product_id": "12345", "stock": 30},
@@ -151,12 +152,12 @@ def test_changing_the_catalogue_forgets_the_product_in_every_store(
 
 @pytest.mark.redis
 def test_closing_a_store_forgets_its_cached_products(
-    chain, manager_client, api_client, django_capture_on_commit_callbacks
+    chain, chain_manager_client, api_client, django_capture_on_commit_callbacks
 ):
     assert api_client.get("/api/products/12345?store=city").status_code == 200  # cached now
     city = chain["city"]
     with django_capture_on_commit_callbacks(execute=True):
-        answer = manager_client.post(
+        answer = chain_manager_client.post(
             f"/admin/catalog/store/{city.pk}/change/",
             {"name": city.name, "address": city.address, "opening_hours": "", "is_active": ""},
         )

@@ -75,7 +75,11 @@ def test_an_unknown_store_is_a_404_and_creates_no_cart(shop):
     assert not Cart.objects.exists()
 
 
-def test_checkout_in_a_store_takes_its_stock_only_and_names_it_everywhere(city, shop, staff_client):
+def test_checkout_in_a_store_takes_its_stock_only_and_names_it_everywhere(
+    city, shop, staff_user, staff_client
+):
+    for store in (get_home_store(), city):  # the clerk works at both doors
+        store.staff.add(staff_user)
     customer = in_city()
     add(customer, "12345", 2)
     answer = customer.post(

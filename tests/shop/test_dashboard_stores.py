@@ -67,8 +67,8 @@ def panel(html: str, anchor: str) -> str:
     return html.split(anchor, 1)[1].split("</section>", 1)[0]
 
 
-def test_the_chain_view_adds_the_stores_up_and_lists_each(chain, manager_client):
-    html = manager_client.get("/admin/").content.decode()
+def test_the_chain_view_adds_the_stores_up_and_lists_each(chain, chain_manager_client):
+    html = chain_manager_client.get("/admin/").content.decode()
     assert 'id="store-chooser"' in html and "Whole chain (2 stores)" in html
     assert "€35.00" in html and "3 sales · average basket €11.67" in html  # 10 + 20 + 5
     assert "1 pending" in html and "1 failed" in html
@@ -87,8 +87,8 @@ def test_the_chain_view_adds_the_stores_up_and_lists_each(chain, manager_client)
     assert "S1 Sourdough" in panel(html, 'id="count-requests"')
 
 
-def test_one_store_shows_only_its_figures(chain, manager_client):
-    html = manager_client.get("/admin/?store=B").content.decode()
+def test_one_store_shows_only_its_figures(chain, chain_manager_client):
+    html = chain_manager_client.get("/admin/?store=B").content.decode()
     assert '<option value="B" selected>' in html and 'id="per-store"' not in html
     sales = panel(html, "<h2>Sales (net of refunds)</h2>")
     assert "€5.00" in sales and "1 sale · average basket €5.00" in sales and "€30.00" not in sales
@@ -102,21 +102,21 @@ def test_one_store_shows_only_its_figures(chain, manager_client):
     assert "1 to count" in counts and "S1 Sourdough" in counts
     assert "?store=B" in panel(html, 'id="vat"')  # the CSV of this store
 
-    home = manager_client.get(f"/admin/?store={chain['home'].code}").content.decode()
+    home = chain_manager_client.get(f"/admin/?store={chain['home'].code}").content.decode()
     assert "2 sales · average basket €15.00" in home and "1 audit" in home
     assert "Nothing to count" in home and "S1 Sourdough" in panel(home, "Stock to reorder")
 
 
-def test_the_vat_export_of_one_store(chain, manager_client):
+def test_the_vat_export_of_one_store(chain, chain_manager_client):
     from checkout.models import OrderTax
 
     for order in Order.objects.filter(status="succeeded"):
         OrderTax.objects.create(
             transaction=order, rate=Decimal(7), net=order.total, tax=0, gross=order.total
         )
-    csv = manager_client.get("/admin/reports/vat.csv?store=B").content.decode()
+    csv = chain_manager_client.get("/admin/reports/vat.csv?store=B").content.decode()
     assert ",5.00" in csv and ",30.00" not in csv
-    unknown = manager_client.get("/admin/reports/vat.csv?store=nowhere")
+    unknown = chain_manager_client.get("/admin/reports/vat.csv?store=nowhere")
     assert unknown.status_code == 404 and unknown.json()["code"] == "unknown_store"
 
 
@@ -130,19 +130,45 @@ def test_a_shop_with_one_store_sees_no_chooser(manager_client, django_assert_max
     assert f"Exit audits, store {get_home_store().code} (7 days)" in html
 
 
-def test_the_chain_view_takes_as_many_queries_for_five_stores_as_for_two(chain, manager_client):
+def test_the_chain_view_takes_as_many_queries_for_five_stores_as_for_two(
+    chain, chain_manager_client
+):
     with CaptureQueriesContext(connection) as two:
-        assert manager_client.get("/admin/").status_code == 200
+        assert chain_manager_client.get("/admin/").status_code == 200
     for n in range(3):
         store = Store.objects.create(code=f"X{n}", name=f"Extra {n}")
         sale(store, make_product(), "1.00")
     with CaptureQueriesContext(connection) as five:
-        html = manager_client.get("/admin/").content.decode()
+        html = chain_manager_client.get("/admin/").content.decode()
     assert "Whole chain (5 stores)" in html and len(five) == len(two)
 
 
-def test_closed_stores_sales_still_count_in_the_table(chain, manager_client):
+def test_closed_stores_sales_still_count_in_the_table(chain, chain_manager_client):
     Store.objects.filter(code="B").update(is_active=False)
     Store.objects.create(code="C", name="Hafen")
-    html = manager_client.get("/admin/").content.decode()
+    html = chain_manager_client.get("/admin/").content.decode()
     assert "B · Altstadt</a> (closed)" in panel(html, 'id="per-store"')
+
+
+def test_a_manager_of_some_stores_never_sees_the_chains_sums(chain, manager, manager_client):
+    third = Store.objects.create(code="C", name="Bahnhof")
+    manager.stores.add(chain["B"], third)  # not the home store, where 30.00 was sold
+    html = manager_client.get("/admin/").content.decode()
+    assert "Whole chain" not in html and 'id="per-store"' not in html
+    assert '<option value="B" selected>' in html  # their first store, by code
+    sales = panel(html, "<h2>Sales (net of refunds)</h2>")
+    assert "€5.00" in sales and "€30.00" not in sales and "€35.00" not in sales
+    # Asking for a store that is not theirs shows theirs, not the other's.
+    other = manager_client.get(f"/admin/?store={chain['home'].code}").content.decode()
+    assert "€30.00" not in panel(other, "<h2>Sales (net of refunds)</h2>")
+    assert (
+        manager_client.get(f"/admin/reports/vat.csv?store={chain['home'].code}").status_code == 404
+    )
+    assert 'filename="vat-B-' in manager_client.get("/admin/reports/vat.csv")["Content-Disposition"]
+
+
+def test_staff_of_no_store_in_a_chain_see_no_figures(chain, manager_client):
+    html = manager_client.get("/admin/").content.decode()
+    assert "You do not work for any store yet" in html
+    assert "Sales (net of refunds)" not in html and "€30.00" not in html
+    assert manager_client.get("/admin/reports/vat.csv").status_code == 403
