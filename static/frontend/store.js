@@ -3,7 +3,7 @@
 // (/p/{id}?store={code}) does. The server remembers the store in the store cookie, which every API
 // call carries. A cart belongs to one store: changing store with something in it asks first, and
 // only then lets the server drop it (PUT /api/cart/store answers 409 until empty_cart is given).
-import { api, ApiError } from "./api.js";
+import { api, ApiError, rememberedStore } from "./api.js";
 import { cart, startCartAfresh, syncCart, whenCartInOtherStore } from "./cart.js";
 import { navigate } from "./router.js";
 import { load, save } from "./storage.js";
@@ -19,7 +19,6 @@ let changing = false;
 // The product pages the service worker keeps for offline use (its PAGES cache, sw.js) carry the
 // product as one store sells it: when the phone is in another store, they go.
 const SEEN_KEY = "scango.store.v1";
-const storeCookie = () => document.cookie.split("; ").find((c) => c.startsWith("store="))?.slice(6) || "";
 async function forgetOtherStoresPages(code) {
   if (load(SEEN_KEY, "") === code) return;
   save(SEEN_KEY, code);
@@ -35,7 +34,7 @@ export const currentStoreCode = () => current?.code;
 
 /** Load the open stores and the current one, and show the banner when there is a choice. */
 export async function showStore() {
-  forgetOtherStoresPages(storeCookie()); // the entrance QR may have opened the app in a new store
+  forgetOtherStoresPages(rememberedStore()); // the entrance QR may have opened the app in a new store
   try {
     stores = (await api("/api/stores")).stores;
     if (stores.length < 2) { banner.hidden = true; return; } // one store: nothing to say
