@@ -2,9 +2,10 @@
 promotions, are served from promotions/product_api.py: catalog never imports promotions."""
 
 from django.http import JsonResponse
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import BasePermission
@@ -14,10 +15,10 @@ from rest_framework.views import APIView
 from catalog.errors import CodeNotFound, InvalidCode, ProductNotFound, UnknownStore
 from catalog.gtin import InvalidGtin, normalize_code
 from catalog.models import Product, ProductCode, product_url
-from catalog.schema import PRODUCT_NOT_FOUND
+from catalog.schema import PRODUCT_NOT_FOUND, UNKNOWN_STORE, StoreOutput
 from catalog.selectors import check_works_in, is_chain
 from catalog.services import save_product_codes, set_stock
-from catalog.stores import STORE_PARAM, get_store, resolve_store
+from catalog.stores import STORE_PARAM, get_store, list_open_stores, resolve_store
 from grocery.authentication import ExpiringTokenAuthentication
 from grocery.errors import error_body
 from grocery.qr import qr_response
@@ -201,6 +202,40 @@ def product_qr(request, product_id: str, fmt: str):
         except UnknownStore as exc:
             return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
     return qr_response(product_url(product_id, store=store), fmt)
+
+
+# The list changes when a manager opens or closes a store: a minute late is fine.
+STORE_LIST_MAX_AGE = 60
+
+
+class StoreListApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        summary="The stores open to customers (the PWA's store switch); cacheable for a minute",
+        responses={200: inline_serializer("StoreList", {"stores": StoreOutput(many=True)})},
+    )
+    def get(self, request):
+        response = Response({"stores": StoreOutput(list_open_stores(), many=True).data})
+        patch_cache_control(response, public=True, max_age=STORE_LIST_MAX_AGE)
+        return response
+
+
+class CurrentStoreApi(APIView):
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        summary="The store this request is in: named by ?store=, X-Store or the store cookie "
+        "(left by the entrance QR /s/{code} or the store switch), else the home store",
+        parameters=[OpenApiParameter("store", str, OpenApiParameter.QUERY, required=False)],
+        responses={200: StoreOutput, 404: UNKNOWN_STORE},
+    )
+    def get(self, request):
+        response = Response(StoreOutput(resolve_store(request)).data)
+        patch_cache_control(response, private=True, no_cache=True)  # it follows the cookie
+        return response
 
 
 class ProductQrApi(APIView):

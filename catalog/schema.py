@@ -70,3 +70,20 @@ class ProductOutput(serializers.Serializer):
         },
         many=True,
     )
+
+
+class StoreOutput(serializers.Serializer):
+    """A store as customers see it (the PWA's store banner and switch)."""
+
+    class Meta:
+        ref_name = "Store"
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    address = serializers.CharField()
+    opening_hours = serializers.CharField()
+
+
+UNKNOWN_STORE = OpenApiResponse(
+    ErrorSerializer, description="The store named (URL, X-Store, cookie) is unknown or closed."
+)

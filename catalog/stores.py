@@ -6,6 +6,8 @@ Naming none means the home store (settings.STORE_ID, the code exit codes always 
 database with one store, the one migrated from the single-shop days, nobody ever names it.
 """
 
+from django.conf import settings
+
 from catalog.errors import UnknownStore
 from catalog.models import Store, get_home_store, home_store_code
 
@@ -47,3 +49,20 @@ def cache_store_code(request) -> str:
     """The store a cached product payload is looked up under, with no query: the code named, else
     the home store's. Only a database miss checks the store exists (catalog.selectors)."""
     return store_code_of(request) or home_store_code()
+
+
+def list_open_stores() -> list[Store]:
+    """The stores a customer can shop in, as the PWA's store switch lists them."""
+    return list(Store.objects.filter(is_active=True).order_by("name", "code"))
+
+
+def remember_store(response, store: Store) -> None:
+    """Leave the store on this phone: the cookie every later request without a store falls back
+    to. Readable by the PWA (not httponly): it names its cached answers by it (sw.js)."""
+    response.set_cookie(
+        STORE_COOKIE,
+        store.code,
+        max_age=settings.CART_COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )

@@ -4,6 +4,8 @@ from catalog import api
 
 # The product reads carry promotions: promotions/urls.py routes them.
 urlpatterns = [
+    path("api/stores", api.StoreListApi.as_view(), name="stores"),
+    path("api/stores/current", api.CurrentStoreApi.as_view(), name="current-store"),
     path("api/inventory/<str:product_id>", api.InventoryUpdateApi.as_view(), name="inventory"),
     path(
         "api/products/<str:product_id>/codes",

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from catalog.models import home_store_code
 from catalog.selectors import check_works_in
-from catalog.stores import get_store, store_code_of
+from catalog.stores import get_store, remember_store, store_code_of
 from checkout import selectors
 from checkout.authentication import GateDeviceAuthentication, IsStaffOrGate
 from checkout.errors import InvalidExitCode, InvalidWebhookEvent, OrderNotFound
@@ -124,6 +124,44 @@ class CartApi(CartMixin, APIView):
         cart = self.cart(request)
         carts.clear_cart(cart=cart)
         return self.answer(cart)
+
+
+class CartStoreApi(APIView):
+    throttle_classes = CUSTOMER_THROTTLES
+    throttle_scope = "cart"
+
+    @extend_schema_serializer(component_name="CartStoreInput")
+    class InputSerializer(serializers.Serializer):
+        store = serializers.CharField(max_length=32, help_text="the store's code")
+        empty_cart = serializers.BooleanField(
+            default=False,
+            help_text="drop a cart of another store that holds lines or vouchers (else 409)",
+        )
+
+    @extend_schema(
+        summary="Change store: remember it on this device (the store cookie) and start the "
+        "cart there; a cart of another store that holds something needs empty_cart",
+        request=InputSerializer,
+        responses={200: CartOutput, **errors(400, 404, 409)},
+    )
+    def put(self, request):
+        given = self.InputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        token = cart_token_of(request)
+        store = carts.change_store(
+            token=token,
+            user=request.user,
+            store_code=given.validated_data["store"],
+            empty_cart=given.validated_data["empty_cart"],
+        )
+        cart = carts.find_cart(token=token, user=request.user)
+        if cart is None:
+            token = carts.usable_cart_token(token)
+            response = with_cart_cookie(Response(selectors.empty_cart_payload(token)), token)
+        else:
+            response = with_cart_cookie(Response(selectors.cart_payload(cart)), cart.token)
+        remember_store(response, store)
+        return response
 
 
 class CartLinesApi(CartMixin, APIView):

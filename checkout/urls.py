@@ -4,6 +4,7 @@ from checkout import api
 
 urlpatterns = [
     path("api/cart", api.CartApi.as_view(), name="cart"),
+    path("api/cart/store", api.CartStoreApi.as_view(), name="cart-store"),
     path("api/cart/lines", api.CartLinesApi.as_view(), name="cart-lines"),
     path("api/cart/vouchers", api.CartVouchersApi.as_view(), name="cart-vouchers"),
     path("api/cart/vouchers/<str:code>", api.CartVoucherApi.as_view(), name="cart-voucher"),

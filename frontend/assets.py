@@ -82,8 +82,13 @@ APP_MODULES = [
         "app.js, codes.js, checkout screen",
     ),
     _app_module(
+        "store.js",
+        "Which store the app is in: the banner, the switch, the cart of another store.",
+        "app.js, codes.js",
+    ),
+    _app_module(
         "codes.js",
-        "Where a scanned or typed code leads (labels, GS1 links, barcodes).",
+        "Where a scanned or typed code leads (labels, entrance QRs, GS1 links, barcodes).",
         "home, scan and receipts screens",
     ),
     _app_module(

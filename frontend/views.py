@@ -17,7 +17,7 @@ from catalog.errors import ProductNotFound, UnknownStore
 from catalog.models import PRICE_UNITS_PER_KG, Unit
 from catalog.selectors import get_product_payload
 from catalog.services import refuses_beyond_stock
-from catalog.stores import STORE_COOKIE, get_store, store_code_of
+from catalog.stores import STORE_PARAM, get_store, remember_store, store_code_of
 from frontend.assets import (
     APP_SCRIPT,
     DECODER_WASM,
@@ -76,7 +76,20 @@ def _render_shell(request, *, product=None, title="Scan & Go", status=200):
 @ensure_csrf_cookie
 @cache_control(no_cache=True, private=True)
 def shell(request, **_route):
-    return _render_shell(request)
+    response = _render_shell(request)
+    _remember_named_store(request, response)
+    return response
+
+
+def _remember_named_store(request, response) -> None:
+    """A printed link of a store (a label's /p/..., a poster's /promo/...?store=) opened by the
+    phone's camera app: the phone remembers that store as the entrance QR would have. A store
+    that is closed or unknown is not remembered (the page then shows the remembered one's)."""
+    if named := request.GET.get(STORE_PARAM):
+        try:
+            remember_store(response, get_store(named))
+        except UnknownStore:
+            pass
 
 
 @require_GET
@@ -89,13 +102,7 @@ def store_entrance(request, store: str):
     except UnknownStore as exc:
         return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
     response = HttpResponseRedirect("/")
-    response.set_cookie(
-        STORE_COOKIE,
-        found.code,
-        max_age=settings.CART_COOKIE_MAX_AGE,
-        secure=settings.SESSION_COOKIE_SECURE,
-        samesite="Lax",
-    )
+    remember_store(response, found)
     return response
 
 
@@ -103,11 +110,15 @@ def store_entrance(request, store: str):
 @ensure_csrf_cookie
 @cache_control(no_cache=True, private=True)
 def product_page(request, product_id: str):
+    """A shelf label's link; a store's label carries the store (?store=), which the phone then
+    remembers as the entrance QR would have."""
     try:
         product = with_promotions(get_product_payload(product_id, store=store_code_of(request)))
     except (ProductNotFound, UnknownStore):
         return _render_shell(request, title="Product not found", status=404)
-    return _render_shell(request, product=product, title=f"{product['name']} · Scan & Go")
+    response = _render_shell(request, product=product, title=f"{product['name']} · Scan & Go")
+    _remember_named_store(request, response)
+    return response
 
 
 @require_GET

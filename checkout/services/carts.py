@@ -14,10 +14,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import CharField, Max, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from catalog.errors import NotListedInStore, OutOfStock, ProductNotFound
-from catalog.models import Product, Store
+from catalog.models import Product, Store, Unit
 from catalog.selectors import sold_here, with_store_row
 from catalog.services import refuses_beyond_stock
 from catalog.stores import get_store
@@ -77,6 +77,45 @@ def get_cart_store(*, token: str | None, user=None, store_code: str | None = Non
         return get_store(store_code)
     check_cart_store(cart, store_code)
     return cart.store
+
+
+def change_store(*, token: str | None, user=None, store_code: str, empty_cart: bool) -> Store:
+    """Shop in another store from now on. A cart never moves (its prices and the stock it will
+    take are its store's), so a cart of another store is dropped: at once when it holds
+    nothing, only with the customer's consent (empty_cart) when it does, else a 409 saying what
+    would be lost. The next write starts a cart in the new store. Unknown or closed: 404."""
+    store = get_store(store_code)
+    with transaction.atomic():
+        cart = find_cart(token=token, user=user)
+        if cart is None or cart.store_id == store.pk:
+            return store
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)  # no line slips in meanwhile
+        held = _items_held(cart)
+        if held and not empty_cart:
+            raise CartInOtherStore(
+                ngettext(
+                    "Your cart holds %(count)s item from %(cart_store)s. Empty it to shop in "
+                    "%(store)s.",
+                    "Your cart holds %(count)s items from %(cart_store)s. Empty it to shop in "
+                    "%(store)s.",
+                    held,
+                )
+                % {"count": held, "cart_store": cart.store.name, "store": store.name},
+                cart_store=cart.store.code,
+                store=store.code,
+                items=held,
+            )
+        cart.delete()
+    return store
+
+
+def _items_held(cart: Cart) -> int:
+    """What the cart holds as the customer counts it (the PWA's badge): items sold each by
+    their number, a weighed line or a voucher as one."""
+    counted = 0
+    for unit, quantity in cart.lines.values_list("product__unit", "quantity"):
+        counted += int(quantity) if unit == Unit.EACH else 1
+    return counted + cart.vouchers.count()
 
 
 def usable_cart_token(token: str | None) -> str:

@@ -11,9 +11,10 @@ export class ApiError extends Error {
 export class OfflineError extends Error {
   constructor() { super(_("You are offline. Check your connection and try again.")); }
 }
-function csrfToken() {
-  return document.cookie.split("; ").find((c) => c.startsWith("csrftoken="))?.slice(10) || "";
-}
+const cookie = (name) => document.cookie.split("; ").find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1) || "";
+const csrfToken = () => cookie("csrftoken");
+/** The store the server remembers for this phone (the store cookie; store.js), "" for none. */
+export const rememberedStore = () => cookie("store");
 // The cart module says which cart this phone holds (it owns the token; this module owns requests).
 let cartToken = () => null;
 export function sendCartToken(currentToken) { cartToken = currentToken; }
@@ -22,6 +23,10 @@ export async function api(path, { method = "GET", body, headers = {}, signal } =
   const init = { method, headers: { Accept: "application/json", ...headers }, credentials: "same-origin", signal };
   const token = cartToken();
   if (token) init.headers["X-Cart-Token"] = token;
+  // The store the phone is in (the cookie the server set): named again so that the service worker
+  // keeps each store's answers apart (sw.js); the server reads the same store either way.
+  const store = rememberedStore();
+  if (store) init.headers["X-Store"] = store;
   if (method !== "GET") {
     init.headers["X-CSRFToken"] = csrfToken();
     if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }

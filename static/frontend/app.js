@@ -14,6 +14,7 @@ import { promotionScreen, promotionsScreen } from "./screens/promotions.js";
 import { receiptScreen, receiptsScreen } from "./screens/receipts.js";
 import { scanScreen } from "./screens/scan.js";
 import { staffScreen } from "./screens/staff.js";
+import { showStore } from "./store.js";
 
 const ROUTES = [
   [/^\/$/, "home", homeScreen],
@@ -48,6 +49,7 @@ document.getElementById("language").addEventListener("change", async (event) => 
 cartChanged();
 showNetwork();
 startRouter(ROUTES);
+showStore();
 if (cart.dirty || cart.token) syncCart(); // an empty, never-used cart costs no request
 if ("serviceWorker" in navigator) {
   const firstVisit = !navigator.serviceWorker.controller;

@@ -116,6 +116,17 @@ export async function removeCoupon(code) {
   cart.coupons = cart.coupons.filter((c) => c !== code);
   try { await priceCoupons(); } finally { cartChanged(); }
 }
+/** After a change of store: the cart the server now holds for this phone (a new, empty one in the
+ * new store, or the same one when it was already that store's). */
+export function startCartAfresh(data) {
+  cart.lines = {}; cart.dirty = false; cart.quote = null; localChanges += 1;
+  adoptServerCart(data);
+  cartChanged();
+}
+// A cart is one store's: the store module answers when the phone is now in another (store.js).
+let cartInOtherStore = () => {};
+export const whenCartInOtherStore = (handler) => { cartInOtherStore = handler; };
+
 /** After a successful payment: the server has closed that cart. */
 export function emptyCart() {
   cart.lines = {}; cart.server = null; cart.dirty = false; cart.coupons = []; cart.quote = null; cartChanged();
@@ -159,8 +170,9 @@ export function syncCart() {
         cart.token = server.token;
       }
     } catch (err) {
+      if (err instanceof ApiError && err.code === "cart_in_other_store") cartInOtherStore(err);
       // A failed background read is retried on the next change or when back online.
-      if (cart.dirty && !(err instanceof OfflineError)) toast(err.message, { error: true });
+      else if (cart.dirty && !(err instanceof OfflineError)) toast(err.message, { error: true });
     } finally {
       if (cart.coupons.length && navigator.onLine) await repriceCoupons();
       cartChanged();

@@ -1,10 +1,11 @@
-// Scanned or typed codes: a label's URL (/p/, /promo/, a coupon's /c/, a GS1 Digital Link /01/<GTIN>) or a bare
-// barcode, a PLU typed for loose produce or a shelf code, which the server resolves (/api/scan);
-// and the form for typing one.
+// Scanned or typed codes: a label's URL (/p/, /promo/, a coupon's /c/, a GS1 Digital Link /01/<GTIN>), a
+// store's entrance QR (/s/) or a bare barcode, a PLU typed for loose produce or a shelf code, which
+// the server resolves (/api/scan); and the form for typing one.
 import { api, ApiError } from "./api.js";
 import { changeVoucher } from "./cart.js";
 import { CONFIG } from "./config.js";
 import { navigate, productPath } from "./router.js";
+import { changeStore, currentStoreCode } from "./store.js";
 import { html } from "./ui.js";
 import { _ } from "./i18n.js";
 
@@ -19,14 +20,19 @@ export const localUrl = (href) => {
 export async function openCode(text, { t0 } = {}) {
   const code = text.trim();
   let path = null;
-  if (/^https?:\/\//i.test(code)) {
-    const url = new URL(code);
+  let store = null; // a store's label names its store (?store=): the app moves there first
+  if (/^https?:\/\//i.test(code) || code.startsWith("/")) {
+    const url = new URL(code, location.origin);
     if (!KNOWN_ORIGINS.has(url.origin)) throw new ApiError(400, { message: _("This code is not one of our shop's labels.") });
     path = url.pathname;
-  } else if (code.startsWith("/")) {
-    path = code;
+    store = url.searchParams.get("store");
   }
   let m;
+  if (path && (m = path.match(/^\/s\/([-\w]+)\/?$/))) { // a store's entrance QR
+    await navigate("/", { t0 }); // the camera stops; the banner asks if the cart must go
+    return changeStore(m[1]);
+  }
+  if (store && store !== currentStoreCode()) await changeStore(store, { reroute: false });
   if (path && (m = path.match(/^\/p\/([^/]+)\/?$/))) return navigate(`/p/${m[1]}`, { t0 }); // already URL-encoded
   if (path && (m = path.match(/^\/promo\/([^/]+)\/?$/))) return navigate(`/promo/${m[1]}`, { t0 });
   if (path && (m = path.match(/^\/c\/([^/]+)\/?$/))) return navigate(`/c/${m[1]}`, { t0 }); // a coupon

@@ -12,10 +12,8 @@ from PIL import Image
 
 from catalog.labels import render_labels_for
 from catalog.models import Product, Store, StoreProduct, get_home_store
-from shop.roles import STORE_MANAGER
 from tests.factories import make_product, make_promotion
 from tests.fixtures.pdf import decode_page, page_count
-from tests.fixtures.people import member, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,7 @@
 // Scan & Go service worker, version {{ version }} (rendered by frontend.views.service_worker).
 // - App shell: precached, so the app opens without network.
-// - Product, scan, promotion and receipt API reads: network first, the last copy when offline.
+// - Product, scan, promotion, store and receipt API reads: network first, the last copy when offline;
+//   a store's answers (prices, stock, offers) are kept per store and never served in another.
 // - Screens (navigations): network first, else this page's last copy, else the shell.
 // - Hashed static files: cache first (their names change when their content does).
 // - Cart and checkout: never cached; writes (POST/PUT/DELETE) are never touched.
@@ -10,7 +11,10 @@ const PAGES = "pages-v1";
 const API = "api-v1";
 const STATIC = "static-v1";
 const SHELL_URLS = ["/", {% for url in shell_assets %}"{{ url|escapejs }}", {% endfor %}];
-const CACHED_API = /^\/api\/(products\/[^/]+|products\/gtin\/[^/]+|scan\/[^/]+|promotions(\/[^/]+)?|receipts\/[^/]+)$/;
+const CACHED_API = /^\/api\/(products\/[^/]+|products\/gtin\/[^/]+|scan\/[^/]+|promotions(\/[^/]+)?|stores(\/current)?|receipts\/[^/]+)$/;
+// What a store answers differently: the page names its store in X-Store (its store cookie, which
+// a worker cannot read), and the copy is kept under that store.
+const STORE_SCOPED = /^\/api\/(products|scan|promotions|stores\/current)\b/;
 const MAX_ENTRIES = 200;
 const HASHED = /\.[0-9a-f]{12}\.[a-z0-9]+$/;
 
@@ -34,7 +38,7 @@ self.addEventListener("fetch", (event) => {
   if (request.mode === "navigate") {
     event.respondWith(navigation(request));
   } else if (CACHED_API.test(url.pathname)) {
-    event.respondWith(networkFirst(request, API));
+    event.respondWith(networkFirst(request, API, storeKey(request, url)));
   } else if (url.pathname.startsWith("/static/")) {
     // Hashed names (name.0123456789ab.js) never change; the others are refreshed when online.
     event.respondWith(HASHED.test(url.pathname) ? cacheFirst(request) : networkFirst(request, STATIC));
@@ -51,14 +55,21 @@ self.addEventListener("message", (event) => {
   }
 });
 
-async function networkFirst(request, cacheName) {
+function storeKey(request, url) {
+  if (!STORE_SCOPED.test(url.pathname)) return request;
+  const keyed = new URL(url);
+  keyed.searchParams.set("sw-store", request.headers.get("X-Store") || "");
+  return keyed.href;
+}
+
+async function networkFirst(request, cacheName, key = request) {
   const cache = await caches.open(cacheName);
   try {
     const response = await fetch(request);
-    if (response.ok) { await cache.put(request, response.clone()); trim(cache); }
+    if (response.ok) { await cache.put(key, response.clone()); trim(cache); }
     return response;
   } catch (err) {
-    const cached = (await cache.match(request)) || (await caches.match(request));
+    const cached = (await cache.match(key)) || (await caches.match(key));
     if (cached) return cached;
     throw err;
   }
