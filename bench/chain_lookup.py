@@ -288,6 +288,8 @@ def main() -> None:
         results["warm_chain"] = warm(chain, stores)
         for name, key in (("A (1 store)", "warm_single"), ("B (50 stores)", "warm_chain")):
             show(f"warmed {name}", results[key])
+            if results[key]["missing_in_redis"]:
+                log(f"  NOT VALID: {name} was not all in Redis after the fill (flushed meanwhile?)")
 
         def run_single(seconds: int = SLICE) -> dict:
             return wrk("/api/products/", ids_single, seconds=seconds, port=single.port)

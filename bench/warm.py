@@ -117,7 +117,10 @@ def warm(request):
     return _json(done=_done(local), warmed=_warmed, total=len(_pairs), missing=missing)
 
 
+FULL_SLACK = 8_192  # bytes: less than this left under the bound is a full cache
+
+
 def _done(local) -> bool:
-    """Every pair is in memory, or the bound is reached (entries were dropped): the rest would
-    only replace entries, and a random part of the set is held, as random lookups would keep."""
-    return _warmed >= len(_pairs) or len(local.lru) < _warmed
+    """Every pair was read, or the bound is reached: the rest would only replace entries, and a
+    random part of the set is held, as random lookups would keep."""
+    return _warmed >= len(_pairs) or local.lru.nbytes > local.lru.max_bytes - FULL_SLACK
