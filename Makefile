@@ -12,7 +12,7 @@ run: export PUBLIC_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: export PORT := $(PORT)
 run: export HOST := $(HOST)
 
-.PHONY: run test install install-dev lint format bench-lookup bench-checkout clean mutation mutation-pricing \
+.PHONY: run test install install-dev lint format bench-lookup bench-chain bench-checkout clean mutation mutation-pricing \
 	stack stack-stop stack-status stack-check stack-check-short
 
 $(VENV)/.runtime: requirements.txt
@@ -68,6 +68,10 @@ format: install-dev
 
 bench-lookup: install-dev
 	$(PY) bench/product_lookup.py
+
+# Issue 12: a 50-store chain's lookup beside the single store's (bench/chain_lookup.py).
+bench-chain: install-dev
+	$(PY) bench/chain_lookup.py
 
 bench-checkout: install-dev
 	$(PY) bench/checkout.py

@@ -81,7 +81,7 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
 async def run_open_loop(
     host: str,
     port: int,
-    next_path: Callable[[], str],
+    next_path: Callable[[], str | tuple[str, dict[str, str]]],
     *,
     rate: float,
     duration: float,
@@ -89,13 +89,14 @@ async def run_open_loop(
     timeout: float = 5.0,
     next_body: Callable[[], bytes] | None = None,
 ) -> OpenLoopResult:
-    """GETs of next_path(), or with next_body POSTs of its JSON to next_path()."""
+    """GETs of next_path(), or with next_body POSTs of its JSON to next_path(). next_path() may
+    also give a path and that request's own headers (a store's cookie), sent after `headers`."""
     result = OpenLoopResult(rate=rate, duration=duration)
     extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     loop = asyncio.get_running_loop()
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
 
-    async def one(scheduled: float, path: str, body: bytes | None) -> None:
+    async def one(scheduled: float, path: str, own: str, body: bytes | None) -> None:
         result.lateness_ms.append((loop.time() - scheduled) * 1000)
         conn = None
 
@@ -104,10 +105,10 @@ async def run_open_loop(
             conn = idle.pop() if idle else await asyncio.open_connection(host, port)
             reader, writer = conn
             if body is None:
-                head = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}\r\n"
+                head = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}{own}\r\n"
             else:
                 head = (
-                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}"
+                    f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{extra}{own}"
                     f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
                 )
             writer.write(head.encode("latin-1") + (body or b""))
@@ -140,7 +141,10 @@ async def run_open_loop(
         if delay > 0:
             await asyncio.sleep(delay)
         body = next_body() if next_body else None
-        tasks.append(asyncio.create_task(one(scheduled, next_path(), body)))
+        path, own = next_path(), ""
+        if not isinstance(path, str):
+            path, own = path[0], "".join(f"{k}: {v}\r\n" for k, v in path[1].items())
+        tasks.append(asyncio.create_task(one(scheduled, path, own, body)))
         result.sent += 1
     await asyncio.gather(*tasks)
     result.elapsed = loop.time() - start

@@ -17,7 +17,7 @@ when it ends, also on Ctrl-C. The lookup runs with the per-process cache (LOCAL_
 default with Redis; BENCH_LOCAL_CACHE=0 measures it off). Each section prints the load average
 before and after it (its own load: about 3.5); a load above 1 before the run started means other
 work shared the machine, and the ratios then say little. Knobs: BENCH_WORKERS (3), BENCH_PORT (8180; the 1M server takes
-the next port), BENCH_SECONDS (30, split in 10 turns),
+the next port), BENCH_SECONDS (30, split in BENCH_TURNS turns: 10), BENCH_COLD_SECONDS (5 a turn),
 BENCH_PG (postgres://postgres@127.0.0.1:5432), REDIS_URL (redis://127.0.0.1:6379/11),
 BENCH_LOCAL_CACHE (1), BENCH_COLD (1; 0 skips part 3).
 """
@@ -46,9 +46,10 @@ OUT = ROOT / "bench" / "out"
 PORT = int(os.environ.get("BENCH_PORT", "8180"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
-SLICES = 10
-SLICE = SECONDS // SLICES
-COLD_SECONDS = 5  # short enough that "every id once" never wraps around the 10,000
+SLICES = int(os.environ.get("BENCH_TURNS", "10"))
+SLICE = max(1, SECONDS // SLICES)
+# short enough that "every id once" never wraps around the 10,000
+COLD_SECONDS = int(os.environ.get("BENCH_COLD_SECONDS", "5"))
 PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432").rstrip("/")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/11")
 RATE = 800
@@ -90,7 +91,8 @@ def manage(db_url: str, *args: str) -> str:
     return done.stdout
 
 
-def ensure_catalog(name: str, products: int) -> str:
+def ensure_catalog(name: str, products: int, stores: int = 1) -> str:
+    """The database `name` migrated and seeded with the demo's products (and chain of stores)."""
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
@@ -101,10 +103,14 @@ def ensure_catalog(name: str, products: int) -> str:
     manage(url, "collectstatic", "--no-input", "-v0")  # as a deployment would
     with psycopg.connect(url) as conn:
         have = conn.execute("SELECT count(*) FROM catalog_product").fetchone()[0]
-    if have < products:
-        log(f"seeding {name} with {products:,} products (once; reused by later runs)...")
+        have_stores = conn.execute("SELECT count(*) FROM catalog_store").fetchone()[0]
+    if have < products or have_stores < stores:
+        log(
+            f"seeding {name} with {products:,} products in {stores} store(s) (once; reused by "
+            "later runs)..."
+        )
         started = time.perf_counter()
-        manage(url, "seed_demo", "--products", str(products))
+        manage(url, "seed_demo", "--products", str(products), "--stores", str(stores))
         log(f"  seeded in {time.perf_counter() - started:.1f} s")
     return url
 
@@ -145,14 +151,20 @@ class Server:
         ]
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, start_new_session=True)
         self.key_prefix = key_prefix
+        try:
+            self._wait_until_up()
+        except BaseException:  # a Ctrl-C or kill while it starts: no `with` will stop it
+            self.stop()
+            raise
+
+    def _wait_until_up(self) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if get("/healthz", port)[0] == 200:
+                if get("/healthz", self.port)[0] == 200:
                     return
             except OSError:
                 time.sleep(0.2)
-        self.stop()
         raise RuntimeError("gunicorn did not start")
 
     def stop(self) -> None:
@@ -187,8 +199,17 @@ def forget_cached_products(key_prefix: str) -> int:
 
 
 def wrk(
-    path_prefix: str, ids_file: str, *, mode: str = "random", seconds: int, port: int = PORT
+    path_prefix: str,
+    ids_file: str,
+    *,
+    mode: str = "random",
+    seconds: int,
+    port: int = PORT,
+    via: str = "cookie",
+    start: int = 0,
 ) -> dict:
+    """wrk through bench/products.lua; `via` names the store of an ids line that has one (cookie,
+    header or query), `start` is the line a "unique" walk begins at."""
     out = subprocess.run(
         [
             "wrk",
@@ -204,6 +225,8 @@ def wrk(
             path_prefix,
             mode,
             "2",
+            via,
+            str(start),
         ],
         capture_output=True,
         text=True,
@@ -212,7 +235,7 @@ def wrk(
     ).stdout
     figures = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
     for name, value in re.findall(
-        r"^(requests|non2xx|timeouts|connect_errors|read_errors)=(\d+)", out, re.M
+        r"\b(requests|non2xx|timeouts|connect_errors|read_errors)=(\d+)", out
     ):
         figures[name] = int(value)
     for name, value in re.findall(r"^(p[\d.]+)=([\d.]+)ms", out, re.M):
@@ -253,9 +276,9 @@ def combine_wrk(runs: list[dict]) -> dict:
     return figures
 
 
-def open_loop(next_path, seconds: float) -> OpenLoopResult:
+def open_loop(next_path, seconds: float, port: int = PORT) -> OpenLoopResult:
     return asyncio.run(
-        run_open_loop("127.0.0.1", PORT, next_path, rate=RATE, duration=seconds, headers=HEADERS)
+        run_open_loop("127.0.0.1", port, next_path, rate=RATE, duration=seconds, headers=HEADERS)
     )
 
 

@@ -1,10 +1,15 @@
 -- wrk script: GET <prefix><id> for ids from a file, or <prefix> alone with "-".
 -- usage: wrk ... -s bench/products.lua URL -- <ids file|-> <prefix> <random|unique> <threads>
--- "unique" walks the ids so that no id is asked twice (each thread its own stride): a cold
--- cache stays cold for the whole run.
-wrk.headers["X-Forwarded-Proto"] = "https"  -- as behind the TLS proxy; no SSL redirect
+--        [<cookie|header|query> [<start>]]
+-- A line of the file is "<id>" or "<id> <store code>"; a store is named as the 5th argument says
+-- (the entrance QR's "store" cookie by default, the X-Store header, or ?store=).
+-- "unique" walks the lines from <start> (0 unless told) so that no line is asked twice (each
+-- thread its own stride): a cold cache stays cold for the whole run.
+local PROTO = "https"  -- X-Forwarded-Proto, as behind the TLS proxy: no SSL redirect
+wrk.headers["X-Forwarded-Proto"] = PROTO
 
-local ids, prefix, mode, stride, n = {}, "/api/products/", "random", 1, 0
+local ids, stores, prefix, mode, stride, via, start, n = {}, {}, "/api/products/", "random", 1,
+  "cookie", 0, 0
 -- "index" is a global: setup() sets it in each thread's own Lua state.
 local next_index = 0
 
@@ -15,26 +20,46 @@ end
 
 function init(args)
   if args[1] and args[1] ~= "-" then
-    for line in io.lines(args[1]) do ids[#ids + 1] = line end
+    for line in io.lines(args[1]) do
+      local id, store = line:match("^(%S+)%s*(%S*)$")
+      ids[#ids + 1] = id
+      stores[#ids] = store ~= "" and store or nil
+    end
   end
   prefix = args[2] or prefix
   mode = args[3] or mode
   stride = tonumber(args[4] or "1")
+  via = args[5] or via
+  start = tonumber(args[6] or "0")
   index = tonumber(index) or 1
   math.randomseed(os.time() + math.floor(os.clock() * 1e6) + index * 7919)
 end
 
 function request()
-  local path = prefix
-  if #ids > 0 then
-    if mode == "unique" then
-      path = prefix .. ids[(n * stride + index - 1) % #ids + 1]
-      n = n + 1
-    else
-      path = prefix .. ids[math.random(#ids)]
-    end
+  if #ids == 0 then
+    return wrk.format("GET", prefix)
   end
-  return wrk.format("GET", path)
+  local line
+  if mode == "unique" then
+    line = (start + n * stride + index - 1) % #ids + 1
+    n = n + 1
+  else
+    line = math.random(#ids)
+  end
+  local path, store = prefix .. ids[line], stores[line]
+  if store == nil then
+    return wrk.format("GET", path)
+  elseif via == "query" then
+    return wrk.format("GET", path .. "?store=" .. store)
+  end
+  -- Headers given to wrk.format replace wrk.headers (Host excepted): repeat the proxy's.
+  local headers = {["X-Forwarded-Proto"] = PROTO}
+  if via == "header" then
+    headers["X-Store"] = store
+  else
+    headers["Cookie"] = "store=" .. store
+  end
+  return wrk.format("GET", path, headers)
 end
 
 function done(summary, latency, requests)

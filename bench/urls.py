@@ -1,4 +1,5 @@
-"""The app's URLs plus /bench/ceiling: a bare Django view returning a constant JSON body.
+"""The app's URLs plus /bench/ceiling: a bare Django view returning a constant JSON body, and the
+cache warmers of bench/warm.py (/bench/fill, /bench/warm).
 
 The ceiling runs through the same server, settings and middleware as the product lookup, so
 the ratio between them is what the lookup itself costs.
@@ -7,6 +8,7 @@ the ratio between them is what the lookup itself costs.
 from django.http import HttpResponse
 from django.urls import path
 
+from bench import warm
 from grocery.urls import handler404, handler500  # noqa: F401
 from grocery.urls import urlpatterns as app_urlpatterns
 
@@ -27,4 +29,10 @@ def ceiling(request):
     return HttpResponse(CEILING_BODY, content_type="application/json")
 
 
-urlpatterns = [path("bench/ceiling", ceiling), *app_urlpatterns]
+# The warmers last, so that the lookup's route is resolved exactly as in the app.
+urlpatterns = [
+    path("bench/ceiling", ceiling),
+    *app_urlpatterns,
+    path("bench/fill", warm.fill),
+    path("bench/warm", warm.warm),
+]

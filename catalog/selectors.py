@@ -208,6 +208,12 @@ def product_translations(product: Product) -> dict:
     return {t.language: {"name": t.name, "description": t.description} for t in found}
 
 
+def store_product_json(row: StoreProduct) -> bytes:
+    """The response body of a product as its store row sells it (the row read with its product's
+    category, codes and translations): what the cache holds. bench/warm.py fills in bulk with it."""
+    return json.dumps(product_payload(in_store(row.product, row)), separators=(",", ":")).encode()
+
+
 def _load_product_json(
     epoch: str | None, *, store: str | None, code: str | None = None, **lookup
 ) -> bytes:
@@ -234,12 +240,11 @@ def _load_product_json(
         ):
             raise UnknownStore(f"No open store with the code {store}.", store=store) from None
         raise ProductNotFound(detail_lookup=lookup or {"code": code}) from None
-    product = in_store(row.product, row)
-    body = json.dumps(product_payload(product), separators=(",", ":")).encode()
+    body = store_product_json(row)
     if epoch is not None:
-        cache_add(product_key(product.product_id, epoch, store=store), body)
+        cache_add(product_key(row.product.product_id, epoch, store=store), body)
         if code is not None:
-            cache_set(_code_key(code), product.product_id)
+            cache_set(_code_key(code), row.product.product_id)
     return body
 
 
