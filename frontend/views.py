@@ -104,7 +104,8 @@ def store_entrance(request, store: str):
 @cache_control(no_cache=True, private=True)
 def product_page(request, product_id: str):
     try:
-        product = with_promotions(get_product_payload(product_id, store=store_code_of(request)))
+        store = store_code_of(request)
+        product = with_promotions(get_product_payload(product_id, store=store), store=store)
     except (ProductNotFound, UnknownStore):
         return _render_shell(request, title="Product not found", status=404)
     return _render_shell(request, product=product, title=f"{product['name']} · Scan & Go")

@@ -3,12 +3,14 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
+from catalog.models import Store
 from promotions.errors import TooManyActivePromotions
 from promotions.models import PARAMETER_FIELDS, Promotion, Status, missing_target
 from promotions.posters import render_posters, validity_text
@@ -31,6 +33,21 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StoreFilter(admin.SimpleListFilter):
+    """A store's promotions: those chosen for it and those that run in every store."""
+
+    title = _("store")
+    parameter_name = "store"
+
+    def lookups(self, request, model_admin):
+        return [(s.code, str(s)) for s in Store.objects.all()]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(Q(stores__code=self.value()) | Q(stores__isnull=True)).distinct()
+        return queryset
+
+
 GATE_FIELDS = ("coupon_code", "uses_limit", "uses_per_customer", "members_only", "min_basket")
 
 
@@ -46,6 +63,7 @@ class PromotionForm(forms.ModelForm):
             "applies_to",
             "products",
             "categories",
+            "stores",
             "valid_from",
             "valid_until",
             "is_active",
@@ -68,7 +86,7 @@ class PromotionForm(forms.ModelForm):
         if self.errors:
             return
         try:  # the active-promotions limit, shown on the form rather than as an error page
-            check_active_limit(promotion=self.instance)
+            check_active_limit(promotion=self.instance, stores=self.cleaned_data.get("stores"))
         except TooManyActivePromotions as exc:
             self.add_error(None, exc.message)
 
@@ -81,6 +99,7 @@ class PromotionAdmin(admin.ModelAdmin):
         "name",
         "kind",
         "validity",
+        "store_list",
         "status_badge",
         "is_active",
         "priority",
@@ -88,10 +107,10 @@ class PromotionAdmin(admin.ModelAdmin):
         "uses",
     )
     list_display_links = ("code", "name")
-    list_filter = (StatusFilter, "kind", "is_active", "applies_to", "members_only")
+    list_filter = (StatusFilter, StoreFilter, "kind", "is_active", "applies_to", "members_only")
     search_fields = ("code", "name", "description", "coupon_code")
     autocomplete_fields = ("products",)
-    filter_horizontal = ("categories",)
+    filter_horizontal = ("categories", "stores")
     date_hierarchy = "valid_from"
     actions = ("print_posters",)
     readonly_fields = ("public_page", "uses", "coupon_qr")
@@ -102,13 +121,23 @@ class PromotionAdmin(admin.ModelAdmin):
             {"fields": ("kind", *PARAMETER_FIELDS)},
         ),
         ("Applies to", {"fields": ("applies_to", "products", "categories")}),
+        ("Where", {"fields": ("stores",)}),
         ("When", {"fields": ("valid_from", "valid_until", "is_active", "priority", "stackable")}),
         ("Who may have it", {"fields": (*GATE_FIELDS, "uses", "coupon_qr")}),
     ]
 
     def get_queryset(self, request):
         # Checkouts using a coupon now (a failed or fully refunded one gave its use back).
-        return super().get_queryset(request).annotate(use_count=Count("coupon_redemptions"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(use_count=Count("coupon_redemptions"))
+            .prefetch_related("stores")
+        )
+
+    @admin.display(description=_("Stores"))
+    def store_list(self, promotion):
+        return ", ".join(s.code for s in promotion.stores.all()) or _("All stores")
 
     @admin.display(description="uses", ordering="use_count")
     def uses(self, promotion):
@@ -124,7 +153,9 @@ class PromotionAdmin(admin.ModelAdmin):
         return request.user.has_perm("promotions.print_posters")
 
     def save_model(self, request, obj, form, change):
-        save_promotion(promotion=obj)  # products and categories follow in save_related
+        # The stores now, as the limit was checked against them; products and categories
+        # follow in save_related.
+        save_promotion(promotion=obj, stores=form.cleaned_data.get("stores"))
 
     def changelist_view(self, request, extra_context=None):
         running = Promotion.objects.running(timezone.now()).count()
