@@ -109,7 +109,7 @@ class _Memo:
     by_category: dict[str, list[Live]] = field(default_factory=dict)
     # product_json_with_promotions: (store, body) -> (its promotions as JSON, valid until); the
     # store is in the key because two stores may serve the same bytes but run other promotions
-    spliced: dict[tuple[str, bytes], tuple[bytes, datetime]] = field(default_factory=dict)
+    spliced: dict[tuple[str | None, bytes], tuple[bytes, datetime]] = field(default_factory=dict)
 
     def __post_init__(self):
         for live in self.promotions:
@@ -347,12 +347,11 @@ def product_json_with_promotions(
     parsing the body (a third of the lookup's own cost).
     """
     at = at or timezone.now()
-    store = store or home_store_code()
     memo = _memo_at(at)
-    key = (store, body)
+    key = (store, body)  # None stands for the home store here: resolved on a miss only
     known = memo.spliced.get(key)
     if known is None or at >= known[1]:
-        shown, until = _promotions_shown(json.loads(body), memo, at, store)
+        shown, until = _promotions_shown(json.loads(body), memo, at, store or home_store_code())
         known = (json.dumps(shown, separators=(",", ":")).encode(), until)
         if len(memo.spliced) >= SPLICED_PER_MEMO:
             memo.spliced.clear()  # bounded: the bodies it keeps alive are the local cache's own

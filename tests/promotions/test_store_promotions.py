@@ -332,3 +332,18 @@ def test_a_german_reader_is_told_in_german(apple_deal, manager_client, settings)
     ).json()
     assert full["message"].startswith("Eine Filiale führt höchstens 2 Aktionen gleichzeitig")
     assert "City Store (city)" in full["message"]
+
+
+# The admin
+
+
+def test_the_admin_lists_filters_and_chooses_stores(admin_client, city, north, later):
+    make_promotion(code="city-only", stores=[city], **later)
+    make_promotion(code="north-only", stores=[north], **later)
+    make_promotion(code="everywhere", **later)
+    page = admin_client.get("/admin/promotions/promotion/").content.decode()
+    assert "<th" in page and "Stores" in page and "All stores" in page
+    in_city = admin_client.get("/admin/promotions/promotion/?store=city").context["cl"]
+    assert sorted(p.code for p in in_city.result_list) == ["city-only", "everywhere"]
+    change = admin_client.get(f"/admin/promotions/promotion/{Promotion.objects.first().pk}/change/")
+    assert 'name="stores"' in change.content.decode()
