@@ -43,9 +43,11 @@ class StoreFilter(admin.SimpleListFilter):
         return [(s.code, str(s)) for s in Store.objects.all()]
 
     def queryset(self, request, queryset):
-        if self.value():
-            return queryset.filter(Q(stores__code=self.value()) | Q(stores__isnull=True)).distinct()
-        return queryset
+        return self.in_store(queryset, self.value()) if self.value() else queryset
+
+    @staticmethod
+    def in_store(queryset, code: str):
+        return queryset.filter(Q(stores__code=code) | Q(stores__isnull=True)).distinct()
 
 
 GATE_FIELDS = ("coupon_code", "uses_limit", "uses_per_customer", "members_only", "min_basket")
@@ -158,12 +160,16 @@ class PromotionAdmin(admin.ModelAdmin):
         save_promotion(promotion=obj, stores=form.cleaned_data.get("stores"))
 
     def changelist_view(self, request, extra_context=None):
-        running = Promotion.objects.running(timezone.now()).count()
+        running = Promotion.objects.running(timezone.now())
+        where = ""
+        if store := request.GET.get(StoreFilter.parameter_name):
+            running = StoreFilter.in_store(running, store)
+            where = f" in {store}"
         extra_context = {
             **(extra_context or {}),
-            "subtitle": f"{running} of at most {settings.MAX_ACTIVE_PROMOTIONS} promotions running "
-            "now (the limit counts promotions that overlap in time; ended and inactive ones do "
-            "not count)",
+            "subtitle": f"{running.count()} of at most {settings.MAX_ACTIVE_PROMOTIONS} promotions "
+            f"running now{where} (the limit holds in each store and counts promotions that overlap "
+            "in time; ended and inactive ones do not count)",
         }
         return super().changelist_view(request, extra_context)
 

@@ -345,5 +345,14 @@ def test_the_admin_lists_filters_and_chooses_stores(admin_client, city, north, l
     assert "<th" in page and "Stores" in page and "All stores" in page
     in_city = admin_client.get("/admin/promotions/promotion/?store=city").context["cl"]
     assert sorted(p.code for p in in_city.result_list) == ["city-only", "everywhere"]
+    # The running count above the list is the store's when filtered by one.
+    make_promotion(code="now-in-city", stores=[city])
+    make_promotion(code="now-in-north", stores=[north])
+    counted = admin_client.get("/admin/promotions/promotion/?store=city").content.decode()
+    assert "1 of at most 5 promotions running now in city" in counted
+    assert (
+        "2 of at most 5 promotions running now ("
+        in admin_client.get("/admin/promotions/promotion/").content.decode()
+    )
     change = admin_client.get(f"/admin/promotions/promotion/{Promotion.objects.first().pk}/change/")
     assert 'name="stores"' in change.content.decode()
