@@ -385,6 +385,14 @@ def sees_every_store(user) -> bool:
     return _on_staff(user) and (user.is_superuser or user.has_perm(CHAIN_WIDE_PERMISSION))
 
 
+def works_in_every_store(user) -> bool:
+    """May change what every store shares (price lists, promotions for every store): a chain
+    manager, or the staff of a shop whose every store is theirs (a shop with one store)."""
+    if sees_every_store(user):
+        return True
+    return _on_staff(user) and not Store.objects.exclude(pk__in=stores_of(user)).exists()
+
+
 def works_in(user, store: Store | str) -> bool:
     """Whether `user` may see and change this store's rows (a Store, or its code). Staff of the
     store answer in one query (an exit scan asks it every time); chain rights are asked last."""

@@ -15,10 +15,12 @@ from django.db.models.functions import Upper
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from catalog.models import Store
 from checkout.errors import CouponNotApplicable
 from checkout.models import CouponRedemption
 from customers.models import Customer
 from promotions.models import Promotion, Status, normal_coupon_code
+from promotions.selectors import runs_in_store
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ def _message(reason: str, code: str, promotion: Promotion | None) -> str:
         "used_up": _("Coupon %(code)s has been used up."),
         "limit_per_customer": _("You have already used coupon %(code)s as often as it allows."),
         "not_applicable": _("Coupon %(code)s does not apply to anything in this basket."),
+        "not_in_store": _("Coupon %(code)s is not valid in this store."),
     }
     return messages[reason] % values
 
@@ -91,9 +94,12 @@ def _problem(
     basket: Decimal,
     discounted: set[str],
     at: datetime,
+    store: Store,
 ) -> str | None:
     if promotion is None:
         return "unknown"
+    if not runs_in_store(promotion, store):
+        return "not_in_store"
     status = promotion.status(at)
     if status == Status.UPCOMING:
         return "not_started"
@@ -117,16 +123,23 @@ def check_coupons(
     basket: Decimal,
     discounts: dict[str, Decimal],
     at: datetime,
+    store: Store,
 ) -> list[AppliedCoupon]:
     """The coupons a priced basket used, or a 422 naming each code that did not apply and why.
 
-    `basket`: the goods before discounts; `discounts`: what each promotion took off."""
+    `basket`: the goods before discounts; `discounts`: what each promotion took off; `store`:
+    where it is bought (a coupon of a promotion running elsewhere only is refused)."""
     found = find_coupons(codes)
     applied, refusals = [], []
     for code in codes:
         promotion = found.get(code)
         problem = _problem(
-            promotion, customer=customer, basket=basket, discounted=set(discounts), at=at
+            promotion,
+            customer=customer,
+            basket=basket,
+            discounted=set(discounts),
+            at=at,
+            store=store,
         )
         if problem:
             refusals.append((code, problem, promotion))

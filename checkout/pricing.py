@@ -199,13 +199,14 @@ def quote_cart(
         points=points,
         at=at,
         shopper=Shopper(member=customer is not None, coupons=frozenset(codes)),
+        store=store,
     )
     if codes:
         taken: dict[str, Decimal] = {}
         for discount in quote.discounts:
             taken[discount.promotion_id] = taken.get(discount.promotion_id, ZERO) + discount.amount
         quote.coupons = check_coupons(
-            codes, customer=customer, basket=quote.subtotal, discounts=taken, at=at
+            codes, customer=customer, basket=quote.subtotal, discounts=taken, at=at, store=store
         )
     return quote
 
@@ -218,12 +219,14 @@ def price_lines(
     at: datetime | None = None,
     rules: Sequence[Rule] | None = None,
     shopper: Shopper = ANONYMOUS,
+    store: Store | None = None,
 ) -> Quote:
     """Prices and promotions for (product, quantity) pairs that are already known to be valid.
 
     `points`: loyalty points to redeem (whether the customer holds them is checked elsewhere).
     `rules`: the promotions to apply instead of the running ones (laws and benchmarks).
-    `shopper`: whether a member buys and the coupon codes given (gated promotions)."""
+    `shopper`: whether a member buys and the coupon codes given (gated promotions).
+    `store`: where it is bought: the promotions running there (the home store's unless told)."""
     at = at or timezone.now()
     engine_lines = [
         Line(
@@ -240,7 +243,9 @@ def price_lines(
     if not engine_lines:
         discounts = []
     elif rules is None:
-        discounts = discounts_for(engine_lines, at, shopper=shopper)
+        discounts = discounts_for(
+            engine_lines, at, shopper=shopper, store=store.code if store else None
+        )
     else:
         discounts = apply_promotions(engine_lines, rules, at)
     by_product: dict[str, list[Discount]] = {}

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from catalog.models import Store
 from catalog.selectors import json_price_per_kg, json_quantity, sell_in_store
 from catalog.services import refuses_beyond_stock
 from checkout.errors import OrderNotFound
@@ -171,6 +172,7 @@ def cart_payload(cart: Cart) -> dict:
         lines,
         list(cart.vouchers.values_list("code", flat=True)),
         unlisted=unlisted,
+        store=cart.store,
         # A signed-in member's cart shows member prices, as their checkout will charge them.
         shopper=MEMBER
         if cart.customer_id and Customer.objects.filter(user_id=cart.customer_id).exists()
@@ -190,6 +192,7 @@ def _cart_lines_payload(
     *,
     unlisted: Collection[int] = (),
     shopper: Shopper = ANONYMOUS,
+    store: Store | None = None,
 ) -> dict:
     problems = []
     redeemed = set(
@@ -259,6 +262,7 @@ def _cart_lines_payload(
         ],
         vouchers=vouchers,
         shopper=shopper,
+        store=store,
     )
     priced = {p.product.product_id: p for p in quote.lines}
     payload = quote_payload(quote)

@@ -113,7 +113,8 @@ def product_page(request, product_id: str):
     """A shelf label's link; a store's label carries the store (?store=), which the phone then
     remembers as the entrance QR would have."""
     try:
-        product = with_promotions(get_product_payload(product_id, store=store_code_of(request)))
+        store = store_code_of(request)
+        product = with_promotions(get_product_payload(product_id, store=store), store=store)
     except (ProductNotFound, UnknownStore):
         return _render_shell(request, title="Product not found", status=404)
     response = _render_shell(request, product=product, title=f"{product['name']} · Scan & Go")

@@ -3,17 +3,20 @@
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from catalog.admin.printing import ask_store_page, store_to_print_for
+from catalog.models import Store
+from catalog.selectors import stores_of
 from promotions.errors import TooManyActivePromotions
 from promotions.models import PARAMETER_FIELDS, Promotion, Status, missing_target
 from promotions.posters import render_posters, validity_text
-from promotions.selectors import coupon_url, promotion_url
+from promotions.selectors import coupon_url, promotion_url, staff_promotions, stores_not_theirs
 from promotions.services import check_active_limit, save_promotion
 
 STATUS_COLOURS = {Status.ACTIVE: "#0f5132", Status.UPCOMING: "#7a5a00", Status.ENDED: "#6c757d"}
@@ -32,6 +35,23 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StoreFilter(admin.SimpleListFilter):
+    """A store's promotions: those chosen for it and those that run in every store."""
+
+    title = _("store")
+    parameter_name = "store"
+
+    def lookups(self, request, model_admin):
+        return [(s.code, str(s)) for s in Store.objects.all()]
+
+    def queryset(self, request, queryset):
+        return self.in_store(queryset, self.value()) if self.value() else queryset
+
+    @staticmethod
+    def in_store(queryset, code: str):
+        return queryset.filter(Q(stores__code=code) | Q(stores__isnull=True)).distinct()
+
+
 GATE_FIELDS = ("coupon_code", "uses_limit", "uses_per_customer", "members_only", "min_basket")
 
 
@@ -47,6 +67,7 @@ class PromotionForm(forms.ModelForm):
             "applies_to",
             "products",
             "categories",
+            "stores",
             "valid_from",
             "valid_until",
             "is_active",
@@ -69,7 +90,7 @@ class PromotionForm(forms.ModelForm):
         if self.errors:
             return
         try:  # the active-promotions limit, shown on the form rather than as an error page
-            check_active_limit(promotion=self.instance)
+            check_active_limit(promotion=self.instance, stores=self.cleaned_data.get("stores"))
         except TooManyActivePromotions as exc:
             self.add_error(None, exc.message)
 
@@ -82,6 +103,7 @@ class PromotionAdmin(admin.ModelAdmin):
         "name",
         "kind",
         "validity",
+        "store_list",
         "status_badge",
         "is_active",
         "priority",
@@ -89,10 +111,10 @@ class PromotionAdmin(admin.ModelAdmin):
         "uses",
     )
     list_display_links = ("code", "name")
-    list_filter = (StatusFilter, "kind", "is_active", "applies_to", "members_only")
+    list_filter = (StatusFilter, StoreFilter, "kind", "is_active", "applies_to", "members_only")
     search_fields = ("code", "name", "description", "coupon_code")
     autocomplete_fields = ("products",)
-    filter_horizontal = ("categories",)
+    filter_horizontal = ("categories", "stores")
     date_hierarchy = "valid_from"
     actions = ("print_posters",)
     readonly_fields = ("public_page", "uses", "coupon_qr")
@@ -103,13 +125,54 @@ class PromotionAdmin(admin.ModelAdmin):
             {"fields": ("kind", *PARAMETER_FIELDS)},
         ),
         ("Applies to", {"fields": ("applies_to", "products", "categories")}),
+        ("Where", {"fields": ("stores",)}),
         ("When", {"fields": ("valid_from", "valid_until", "is_active", "priority", "stackable")}),
         ("Who may have it", {"fields": (*GATE_FIELDS, "uses", "coupon_qr")}),
     ]
 
     def get_queryset(self, request):
         # Checkouts using a coupon now (a failed or fully refunded one gave its use back).
-        return super().get_queryset(request).annotate(use_count=Count("coupon_redemptions"))
+        return (
+            staff_promotions(request.user, super().get_queryset(request))
+            .annotate(use_count=Count("coupon_redemptions"))
+            .prefetch_related("stores")
+        )
+
+    # A store manager sees the promotions of their stores and those of every store, and changes
+    # only those that run in their stores alone (promotions.selectors.stores_not_theirs).
+    def _manages(self, request, obj) -> bool:
+        return obj is None or not stores_not_theirs(request.user, list(obj.stores.all()))
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._manages(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._manages(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "stores":
+            kwargs["queryset"] = stores_of(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        user = request.user
+
+        class StaffPromotionForm(form):
+            def clean_stores(self):
+                stores = list(self.cleaned_data.get("stores") or [])
+                if others := stores_not_theirs(user, stores):
+                    raise forms.ValidationError(
+                        _("Choose the stores it runs in: you do not work for store %(store)s.")
+                        % {"store": others[0].code}
+                    )
+                return self.cleaned_data.get("stores")
+
+        return StaffPromotionForm
+
+    @admin.display(description=_("Stores"))
+    def store_list(self, promotion):
+        return ", ".join(s.code for s in promotion.stores.all()) or _("All stores")
 
     @admin.display(description="uses", ordering="use_count")
     def uses(self, promotion):
@@ -125,15 +188,21 @@ class PromotionAdmin(admin.ModelAdmin):
         return request.user.has_perm("promotions.print_posters")
 
     def save_model(self, request, obj, form, change):
-        save_promotion(promotion=obj)  # products and categories follow in save_related
+        # The stores now, as the limit was checked against them; products and categories
+        # follow in save_related.
+        save_promotion(promotion=obj, stores=form.cleaned_data.get("stores"))
 
     def changelist_view(self, request, extra_context=None):
-        running = Promotion.objects.running(timezone.now()).count()
+        running = Promotion.objects.running(timezone.now())
+        where = ""
+        if store := request.GET.get(StoreFilter.parameter_name):
+            running = StoreFilter.in_store(running, store)
+            where = f" in {store}"
         extra_context = {
             **(extra_context or {}),
-            "subtitle": f"{running} of at most {settings.MAX_ACTIVE_PROMOTIONS} promotions running "
-            "now (the limit counts promotions that overlap in time; ended and inactive ones do "
-            "not count)",
+            "subtitle": f"{running.count()} of at most {settings.MAX_ACTIVE_PROMOTIONS} promotions "
+            f"running now{where} (the limit holds in each store and counts promotions that overlap "
+            "in time; ended and inactive ones do not count)",
         }
         return super().changelist_view(request, extra_context)
 
@@ -181,8 +250,16 @@ class PromotionAdmin(admin.ModelAdmin):
             return ask_store_page(
                 request, self, form, title=title, count=count, action="print_posters"
             )
+        running_there = StoreFilter.in_store(queryset, store.code)
+        if skipped := queryset.count() - running_there.count():
+            self.message_user(
+                request, f"{skipped} promotion(s) not running in {store.code} were not printed."
+            )
+        if not running_there.exists():
+            return None
         response = HttpResponse(
-            render_posters(queryset.order_by("code"), store=store), content_type="application/pdf"
+            render_posters(running_there.order_by("code"), store=store),
+            content_type="application/pdf",
         )
         response["Content-Disposition"] = 'inline; filename="promotion-posters.pdf"'
         return response

@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import (
     OpenApiResponse,
@@ -14,9 +15,10 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthentic
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Store
 from catalog.schema import ProductOutput
-from catalog.selectors import product_payload
+from catalog.selectors import in_store, product_payload
+from catalog.stores import resolve_store
 from grocery.errors import error_body
 from grocery.qr import qr_response
 from grocery.schema import ErrorSerializer
@@ -31,6 +33,7 @@ from promotions.models import (
     normal_coupon_code,
 )
 from promotions.selectors import (
+    check_manages_promotion_in,
     coupon_url,
     covered_products,
     get_promotion,
@@ -55,6 +58,18 @@ class PromotionOutput(serializers.Serializer):
     stackable = serializers.BooleanField()
     url = serializers.URLField()
     qr_url = serializers.URLField()
+
+
+class StaffPromotionOutput(PromotionOutput):
+    stores = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The codes of the stores it runs in; empty: every store.",
+    )
+
+
+def staff_promotion_data(promotion: Promotion) -> dict:
+    """What staff who saved it see: the public fields and where it runs."""
+    return {**promotion_data(promotion), "stores": sorted(s.code for s in promotion.stores.all())}
 
 
 def promotion_data(promotion: Promotion) -> dict:
@@ -93,6 +108,11 @@ class PromotionInput(serializers.Serializer):
     applies_to = serializers.ChoiceField(choices=AppliesTo.choices)
     products = serializers.ListField(child=serializers.CharField(), required=False)
     categories = serializers.ListField(child=serializers.SlugField(), required=False)
+    stores = serializers.ListField(
+        child=serializers.SlugField(),
+        required=False,
+        help_text="Codes of the stores it runs in; empty for every store.",
+    )
     percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False)
     amount = serializers.DecimalField(max_digits=10, decimal_places=2, required=False)
     buy_quantity = serializers.IntegerField(min_value=1, max_value=999, required=False)
@@ -136,6 +156,15 @@ class PromotionInput(serializers.Serializer):
             raise serializers.ValidationError({missing: ["Name at least one."]})
         return data
 
+    def validate_stores(self, codes):
+        found = {s.code: s for s in Store.objects.filter(code__in=codes)}
+        unknown = sorted(set(codes) - set(found))
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown stores: %(codes)s.") % {"codes": ", ".join(unknown)}
+            )
+        return list(found.values())
+
     def validate_categories(self, slugs):
         found = dict(Category.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         unknown = sorted(set(slugs) - set(found))
@@ -144,18 +173,29 @@ class PromotionInput(serializers.Serializer):
         return list(found.values())
 
 
-def _save(promotion: Promotion, data: dict) -> Promotion:
-    """Model validation errors become the API's 400; the limit is a 409 (TooManyActivePromotions)."""
+def _save(promotion: Promotion, data: dict, *, user) -> Promotion:
+    """Model validation errors become the API's 400; the limit is a 409 (TooManyActivePromotions);
+    a promotion running in a store that is not the user's, before or after, is a 403."""
     products, categories = data.pop("products", None), data.pop("categories", None)
+    stores = data.pop("stores", None)
+    if promotion.pk:
+        check_manages_promotion_in(user, list(promotion.stores.all()))
+    if stores is not None or not promotion.pk:  # a new one without stores runs in every store
+        check_manages_promotion_in(user, stores or [])
     for name, value in data.items():
         setattr(promotion, name, value)
     try:
-        return save_promotion(promotion=promotion, products=products, categories=categories)
+        return save_promotion(
+            promotion=promotion, products=products, categories=categories, stores=stores
+        )
     except DjangoValidationError as exc:
         raise serializers.ValidationError(exc.message_dict) from exc
 
 
-LIMIT = OpenApiResponse(ErrorSerializer, description="Too many promotions at the same moment.")
+LIMIT = OpenApiResponse(
+    ErrorSerializer, description="Too many promotions at the same moment in a store."
+)
+UNKNOWN_STORE = OpenApiResponse(ErrorSerializer, description="No open store with that code.")
 STAFF_ERRORS = {400: ErrorSerializer, 401: ErrorSerializer, 403: ErrorSerializer, 409: LIMIT}
 
 
@@ -169,22 +209,25 @@ class PromotionListApi(APIView):
 
     @extend_schema(
         operation_id="promotion_list",
-        summary="Promotions running now",
-        responses={200: OutputSerializer},
+        summary="Promotions running now (in the store the request names, else the home store)",
+        responses={200: OutputSerializer, 404: UNKNOWN_STORE},
     )
     def get(self, request):
-        return Response({"promotions": [promotion_data(p) for p in list_active_promotions()]})
+        store = resolve_store(request)
+        return Response(
+            {"promotions": [promotion_data(p) for p in list_active_promotions(store=store.code)]}
+        )
 
     @extend_schema(
         summary="Create a promotion (staff; refused over the active-promotions limit)",
         request=PromotionInput,
-        responses={201: PromotionOutput, **STAFF_ERRORS},
+        responses={201: StaffPromotionOutput, **STAFF_ERRORS},
     )
     def post(self, request):
         given = PromotionInput(data=request.data)
         given.is_valid(raise_exception=True)
-        promotion = _save(Promotion(), dict(given.validated_data))
-        return Response(promotion_data(promotion), status=status.HTTP_201_CREATED)
+        promotion = _save(Promotion(), dict(given.validated_data), user=request.user)
+        return Response(staff_promotion_data(promotion), status=status.HTTP_201_CREATED)
 
 
 class ProductPage(PageNumberPagination):
@@ -216,21 +259,28 @@ class PromotionDetailApi(APIView):
         summary="One promotion: status (active|upcoming|ended), its products (paginated ?page=)",
         responses={
             200: OutputSerializer,
-            404: OpenApiResponse(ErrorSerializer, description="No promotion with that id."),
+            404: OpenApiResponse(
+                ErrorSerializer,
+                description="No promotion with that id, none in the store the request names, "
+                "or no open store with that code.",
+            ),
         },
     )
     def get(self, request, code: str):
-        promotion = get_promotion(code)
+        store = resolve_store(request)
+        promotion = get_promotion(code, store=store)
         state, message = promotion_status(promotion)
         paginator = ProductPage()
-        page = paginator.paginate_queryset(covered_products(promotion), request, view=self)
+        page = paginator.paginate_queryset(
+            covered_products(promotion, store=store), request, view=self
+        )
         return Response(
             {
                 **promotion_data(promotion),
                 "status": state,
                 "message": message,
                 "products": paginator.get_paginated_response(
-                    [product_payload(p) for p in page]
+                    [product_payload(in_store(p, p.here)) for p in page]
                 ).data,
             }
         )
@@ -238,13 +288,14 @@ class PromotionDetailApi(APIView):
     @extend_schema(
         summary="Change a promotion (staff; dates and activation are checked against the limit)",
         request=PromotionInput(partial=True),
-        responses={200: PromotionOutput, 404: ErrorSerializer, **STAFF_ERRORS},
+        responses={200: StaffPromotionOutput, 404: ErrorSerializer, **STAFF_ERRORS},
     )
     def patch(self, request, code: str):
         promotion = get_promotion(code)
         given = PromotionInput(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        return Response(promotion_data(_save(promotion, dict(given.validated_data))))
+        saved = _save(promotion, dict(given.validated_data), user=request.user)
+        return Response(staff_promotion_data(saved))
 
 
 @require_GET

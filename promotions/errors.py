@@ -1,3 +1,4 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from grocery.errors import DomainError, NotFound
@@ -6,6 +7,13 @@ from grocery.errors import DomainError, NotFound
 class PromotionNotFound(NotFound):
     code = "promotion_not_found"
     message = "No promotion with that id."
+
+
+class PromotionNotInStore(NotFound):
+    """Like a product a store does not list: the promotion runs in other stores only."""
+
+    code = "promotion_not_in_store"
+    message = _("This promotion does not run in this store.")
 
 
 class TooManyActivePromotions(DomainError):

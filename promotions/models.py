@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Store
 from promotions.engine import Kind as EngineKind
 from promotions.engine import Window, window_status
 
@@ -74,8 +74,9 @@ def normal_coupon_code(code: str) -> str:
 
 
 LIMIT_HELP = (
-    "The shop runs at most MAX_ACTIVE_PROMOTIONS promotions at the same moment (a setting, 5 by "
-    "default): saving is refused if this one's dates would make more than that run at once. "
+    "Each store runs at most MAX_ACTIVE_PROMOTIONS promotions at the same moment (a setting, 5 by "
+    "default): saving is refused if this one's dates and stores would make more than that run at "
+    "once in any store. "
     "Inactive and ended promotions do not count. Untick to withdraw a promotion at once."
 )
 
@@ -131,6 +132,14 @@ class Promotion(models.Model):
     )
     products = models.ManyToManyField(Product, blank=True, related_name="promotions")
     categories = models.ManyToManyField(Category, blank=True, related_name="promotions")
+    # Where it runs: none chosen means every store of the chain (and a shop of one store never
+    # chooses). The active-promotions limit counts it in each store it runs in.
+    stores = models.ManyToManyField(
+        Store,
+        blank=True,
+        related_name="promotions",
+        help_text="The stores it runs in; leave empty for every store.",
+    )
 
     percent = models.DecimalField(
         max_digits=5,

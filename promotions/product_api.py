@@ -55,13 +55,14 @@ def product_detail(request, product_id: str):
     """
     store = store_code_of(request)  # no query: a cached payload is served without one
     try:
-        body = product_json_with_promotions(get_product_json(product_id, store=store))
+        body = get_product_json(product_id, store=store)
+        body = product_json_with_promotions(body, store=store)
         return HttpResponse(body, content_type="application/json")
     except ProductNotFound as exc:
         payload = _by_barcode(product_id, store)
         if payload is None:
             return _not_found(exc)
-        return JsonResponse(with_promotions(payload))
+        return JsonResponse(with_promotions(payload, store=store))
     except UnknownStore as exc:
         return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
 
@@ -96,10 +97,11 @@ class ScanApi(APIView):
         responses={200: OutputSerializer, 404: PRODUCT_NOT_FOUND},
     )
     def get(self, request, code: str):
-        payload, scanned = resolve_code(code, store=store_code_of(request))
+        store = store_code_of(request)
+        payload, scanned = resolve_code(code, store=store)
         return Response(
             {
-                "product": with_promotions(payload),
+                "product": with_promotions(payload, store=store),
                 "weight": json_quantity(scanned.weight) if scanned.weight is not None else None,
                 "price": json_money(scanned.price) if scanned.price is not None else None,
             }
@@ -116,8 +118,9 @@ class ProductByGtinApi(APIView):
             gtin14 = normalize_gtin(gtin)
         except InvalidGtin as exc:
             raise serializers.ValidationError({"gtin": [str(exc)]}) from exc
+        store = store_code_of(request)
         return Response(
-            with_promotions(get_product_payload_by_code(gtin14, store=store_code_of(request)))
+            with_promotions(get_product_payload_by_code(gtin14, store=store), store=store)
         )
 
 
@@ -158,20 +161,26 @@ class ProductListApi(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response([with_promotions(product_payload(p)) for p in page])
+        store = store_code_of(self.request)
+        return self.get_paginated_response(
+            [with_promotions(product_payload(p), store=store) for p in page]
+        )
 
 
 @require_GET
 def digital_link(request, gtin: str):
     """GS1 Digital Link (/01/{gtin}): JSON for API clients, the product page for people."""
+    store = store_code_of(request)
     try:
-        payload = get_product_payload_by_code(normalize_gtin(gtin))
+        payload = get_product_payload_by_code(normalize_gtin(gtin), store=store)
     except InvalidGtin as exc:
         return JsonResponse(error_body("invalid_gtin", str(exc)), status=400)
     except ProductNotFound as exc:
         return _not_found(exc)
+    except UnknownStore as exc:
+        return JsonResponse(error_body(exc.code, exc.message, exc.detail), status=404)
     if "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse(with_promotions(payload))
+        return JsonResponse(with_promotions(payload, store=store))
     return HttpResponseRedirect(product_path(payload["product_id"]))
 
 

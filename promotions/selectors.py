@@ -17,6 +17,10 @@ lives in the shared cache under a version token, and each process keeps a memo o
   process memory instead, which Redis clears the moment the token changes: no round trip and no
   memo period, so an edit shows within milliseconds. The checkout still asks Redis every time.
 - a cache outage turns into a database read at most once per memo period per process.
+
+Stores: the one set serves every store. Each promotion carries the codes of the stores it runs
+in (None: all of them), and every read names its store (None: the home store, as a request that
+names none), so a store's reader skips the others' promotions with one set lookup each.
 """
 
 import json
@@ -29,16 +33,18 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from catalog.models import Category, Product
+from catalog.models import Category, Product, Store, home_store_code
+from catalog.selectors import check_works_in, sees_every_store, stores_of, with_store_row
 from grocery import local_cache
 from grocery.cache import cache_delete, cache_get, cache_set
 from grocery.money import ZERO, round_money
 from promotions.engine import UNIT_KINDS, Discount, Line, Rule, apply_promotions
-from promotions.errors import PromotionNotFound
+from promotions.errors import PromotionNotFound, PromotionNotInStore
 from promotions.models import AppliesTo, Promotion, Status, normal_coupon_code
 
 VERSION_KEY = "promotions:version"
@@ -87,6 +93,10 @@ class Live:
     rule: Rule
     summary: dict  # {"id", "name", "description", "valid_until", "url"}
     gate: Gate = OPEN
+    stores: frozenset[str] | None = None  # the codes of the stores it runs in; None: every store
+
+    def runs_in(self, store: str) -> bool:
+        return self.stores is None or store in self.stores
 
 
 @dataclass
@@ -97,8 +107,9 @@ class _Memo:
     checked: float = field(default_factory=time.monotonic)
     by_product: dict[str, list[Live]] = field(default_factory=dict)
     by_category: dict[str, list[Live]] = field(default_factory=dict)
-    # product_json_with_promotions: body -> (its promotions as JSON, valid until)
-    spliced: dict[bytes, tuple[bytes, datetime]] = field(default_factory=dict)
+    # product_json_with_promotions: (store, body) -> (its promotions as JSON, valid until); the
+    # store is in the key because two stores may serve the same bytes but run other promotions
+    spliced: dict[tuple[str | None, bytes], tuple[bytes, datetime]] = field(default_factory=dict)
 
     def __post_init__(self):
         for live in self.promotions:
@@ -189,12 +200,17 @@ def _gate(promotion: Promotion) -> Gate:
     )
 
 
+def _stores(promotion: Promotion) -> frozenset[str] | None:
+    return frozenset(s.code for s in promotion.stores.all()) or None
+
+
 def _load(since: datetime) -> list[Live]:
     promotions = Promotion.objects.not_ended(since).prefetch_related(
         Prefetch("products", queryset=Product.objects.only("id", "product_id")),
         Prefetch("categories", queryset=Category.objects.only("id", "slug")),
+        Prefetch("stores", queryset=Store.objects.only("id", "code")),
     )
-    return [Live(_rule(p), _summary(p), _gate(p)) for p in promotions]
+    return [Live(_rule(p), _summary(p), _gate(p), _stores(p)) for p in promotions]
 
 
 def _current(max_age: float) -> _Memo:
@@ -237,35 +253,51 @@ def _current_for_lookup() -> _Memo:
     return _current(0.0)
 
 
-def list_live_promotions(at: datetime | None = None, *, max_age: float = 0.0) -> list[Live]:
-    """Promotions running at `at` (default now), exact to the microsecond, from the cache."""
+def list_live_promotions(
+    at: datetime | None = None, *, store: str | None = None, max_age: float = 0.0
+) -> list[Live]:
+    """Promotions running at `at` (default now) in a store (by code; the home store for None),
+    exact to the microsecond, from the cache."""
     at = at or timezone.now()
+    store = store or home_store_code()
     memo = _current(max_age)
-    if at < memo.loaded_at:  # a moment before the set was loaded: it may miss what ended since
-        return [live for live in _load(at) if live.rule.is_live(at)]
-    return [live for live in memo.promotions if live.rule.is_live(at)]
+    # A moment before the set was loaded: it may miss what ended since.
+    found = _load(at) if at < memo.loaded_at else memo.promotions
+    return [live for live in found if live.rule.is_live(at) and live.runs_in(store)]
 
 
 def discounts_for(
-    lines: Sequence[Line], at: datetime | None = None, *, shopper: Shopper = ANONYMOUS
+    lines: Sequence[Line],
+    at: datetime | None = None,
+    *,
+    shopper: Shopper = ANONYMOUS,
+    store: str | None = None,
 ) -> list[Discount]:
-    """The discounts the active promotions give these lines (the cart, quote and checkout use
-    this): coupons only with their code, member prices only for members, minimum baskets met."""
+    """The discounts the promotions running in a store (by code; the home store for None) give
+    these lines (the cart, quote and checkout use this): coupons only with their code, member
+    prices only for members, minimum baskets met."""
     at = at or timezone.now()
     # What the receipt's subtotal says: each line's price rounded to the cent, as price_for does.
     basket = sum((round_money(line.unit_price * line.quantity) for line in lines), ZERO)
-    rules = [live.rule for live in list_live_promotions(at) if live.gate.admits(shopper, basket)]
+    rules = [
+        live.rule
+        for live in list_live_promotions(at, store=store)
+        if live.gate.admits(shopper, basket)
+    ]
     return apply_promotions(lines, rules, at) if rules else []
 
 
-def promotions_for_product(payload: dict, at: datetime | None = None) -> list[dict]:
-    """The running promotions that name this product or its category, for product responses.
+def promotions_for_product(
+    payload: dict, at: datetime | None = None, *, store: str | None = None
+) -> list[dict]:
+    """The promotions running in a store (by code; the home store for None) that name this
+    product or its category, for product responses.
 
     Basket-wide promotions are not listed on every product; multibuys and the like are not
     listed on products sold by weight, which they never apply to.
     """
     at = at or timezone.now()
-    return _promotions_shown(payload, _memo_at(at), at)[0]
+    return _promotions_shown(payload, _memo_at(at), at, store or home_store_code())[0]
 
 
 def _memo_at(at: datetime) -> _Memo:
@@ -275,8 +307,10 @@ def _memo_at(at: datetime) -> _Memo:
     return memo
 
 
-def _promotions_shown(payload: dict, memo: _Memo, at: datetime) -> tuple[list[dict], datetime]:
-    """The summaries shown at `at`, and the next moment one of them may start or stop."""
+def _promotions_shown(
+    payload: dict, memo: _Memo, at: datetime, store: str
+) -> tuple[list[dict], datetime]:
+    """The summaries shown in a store at `at`, and the next moment one of them may start or stop."""
     found = memo.by_product.get(payload["product_id"], []) + memo.by_category.get(
         payload["category"]["slug"], []
     )
@@ -284,7 +318,7 @@ def _promotions_shown(payload: dict, memo: _Memo, at: datetime) -> tuple[list[di
     unique = [
         live
         for live in {live.rule.promotion_id: live for live in found}.values()
-        if not (weighed and live.rule.kind in UNIT_KINDS)
+        if live.runs_in(store) and not (weighed and live.rule.kind in UNIT_KINDS)
     ]
     unique.sort(key=lambda live: (-live.rule.priority, live.rule.promotion_id))
     boundaries = (
@@ -297,12 +331,15 @@ def _promotions_shown(payload: dict, memo: _Memo, at: datetime) -> tuple[list[di
     return shown, min(boundaries, default=datetime.max.replace(tzinfo=UTC))
 
 
-def with_promotions(payload: dict) -> dict:
-    """The product plus the promotions running on it now (a per-process memo: no extra query)."""
-    return {**payload, "promotions": promotions_for_product(payload)}
+def with_promotions(payload: dict, *, store: str | None = None) -> dict:
+    """The product plus the promotions running on it now in a store (by code; the home store for
+    None), from a per-process memo: no extra query."""
+    return {**payload, "promotions": promotions_for_product(payload, store=store)}
 
 
-def product_json_with_promotions(body: bytes, at: datetime | None = None) -> bytes:
+def product_json_with_promotions(
+    body: bytes, at: datetime | None = None, *, store: str | None = None
+) -> bytes:
     """A cached product body (JSON bytes, without promotions) with its running promotions added.
 
     For a product view that serves cached bytes: the promotions are added on every read rather
@@ -313,31 +350,49 @@ def product_json_with_promotions(body: bytes, at: datetime | None = None) -> byt
     """
     at = at or timezone.now()
     memo = _memo_at(at)
-    known = memo.spliced.get(body)
+    key = (store, body)  # None stands for the home store here: resolved on a miss only
+    known = memo.spliced.get(key)
     if known is None or at >= known[1]:
-        shown, until = _promotions_shown(json.loads(body), memo, at)
+        shown, until = _promotions_shown(json.loads(body), memo, at, store or home_store_code())
         known = (json.dumps(shown, separators=(",", ":")).encode(), until)
         if len(memo.spliced) >= SPLICED_PER_MEMO:
             memo.spliced.clear()  # bounded: the bodies it keeps alive are the local cache's own
-        memo.spliced[body] = known
+        memo.spliced[key] = known
     return body[: body.rindex(b"}")] + b',"promotions":' + known[0] + b"}"
 
 
-def list_active_promotions(at: datetime | None = None) -> list[Promotion]:
-    """For GET /api/promotions: the rows of the promotions running now (ids from the cache)."""
+def list_active_promotions(
+    at: datetime | None = None, *, store: str | None = None
+) -> list[Promotion]:
+    """For GET /api/promotions: the rows of the promotions running now in a store (by code; the
+    home store for None), ids from the cache."""
     codes = [
         live.rule.promotion_id
-        for live in list_live_promotions(at, max_age=0.0)
+        for live in list_live_promotions(at, store=store, max_age=0.0)
         if not live.gate.coupon_code  # a coupon is for those who hold its code
     ]
     return list(Promotion.objects.filter(code__in=codes).order_by("-priority", "code"))
 
 
-def get_promotion(code: str) -> Promotion:
+def get_promotion(code: str, *, store: Store | None = None) -> Promotion:
+    """A promotion by its public id; with a store, only one that runs there (a customer's read)."""
     try:
-        return Promotion.objects.get(code=code)
+        promotion = Promotion.objects.get(code=code)
     except Promotion.DoesNotExist:
         raise PromotionNotFound(detail_id=code) from None
+    if store is not None and not runs_in_store(promotion, store):
+        raise PromotionNotInStore(
+            _("Promotion %(id)s does not run in %(store)s.") % {"id": code, "store": store.name},
+            id=code,
+            store=store.code,
+        )
+    return promotion
+
+
+def runs_in_store(promotion: Promotion, store: Store) -> bool:
+    """Whether a promotion runs in the store: none chosen means every store."""
+    stores = {s.code for s in promotion.stores.all()}
+    return not stores or store.code in stores
 
 
 def promotion_status(promotion: Promotion, at: datetime | None = None) -> tuple[Status, str]:
@@ -354,9 +409,14 @@ def promotion_status(promotion: Promotion, at: datetime | None = None) -> tuple[
     return status, f"This promotion ended on {last_day(promotion)}."
 
 
-def covered_products(promotion: Promotion) -> QuerySet[Product]:
-    """The active products a promotion applies to (weighed ones are left out of unit deals)."""
-    products = Product.objects.filter(is_active=True).select_related("category")
+def covered_products(promotion: Promotion, *, store: Store) -> QuerySet[Product]:
+    """The active products a promotion applies to that the store lists (weighed ones are left out
+    of unit deals), each carrying its row in the store as `here` (catalog.selectors.in_store)."""
+    products = (
+        with_store_row(Product.objects.filter(is_active=True), store)
+        .filter(here__is_listed=True)
+        .select_related("category")
+    )
     if promotion.applies_to == AppliesTo.PRODUCTS:
         products = products.filter(promotions=promotion)
     elif promotion.applies_to == AppliesTo.CATEGORIES:
@@ -364,3 +424,32 @@ def covered_products(promotion: Promotion) -> QuerySet[Product]:
     if promotion.kind in UNIT_KINDS:
         products = products.filter(unit="each")
     return products.order_by("product_id")
+
+
+# --- who manages which promotions ---------------------------------------------------------------
+
+
+def staff_promotions(user, promotions: QuerySet[Promotion]) -> QuerySet[Promotion]:
+    """The promotions a staff member sees in the portal: those that run in one of their stores
+    (catalog.selectors.stores_of), including those for every store; a chain manager sees all."""
+    if sees_every_store(user):
+        return promotions
+    links = Promotion.stores.through.objects
+    theirs = links.filter(store__in=stores_of(user)).values("promotion")
+    return promotions.filter(Q(pk__in=theirs) | ~Q(pk__in=links.values("promotion")))
+
+
+def stores_not_theirs(user, stores: Sequence[Store]) -> list[Store]:
+    """Of the stores a promotion runs in (none: every store), those `user` does not work in. A
+    staff member creates, changes and deletes only promotions that run in their own stores, so
+    one for every store is a chain manager's, or in a shop with one store its staff's (whose
+    store is every store)."""
+    mine = set(stores_of(user).values_list("pk", flat=True))
+    return [s for s in (stores or Store.objects.order_by("code")) if s.pk not in mine]
+
+
+def check_manages_promotion_in(user, stores: Sequence[Store]) -> None:
+    """Raise NotYourStore (403) naming the first store of `stores` (none: every store) that is
+    not the user's."""
+    if others := stores_not_theirs(user, stores):
+        check_works_in(user, others[0])

@@ -7,7 +7,7 @@ write promotions too, and a stale promotion would price a basket wrongly.
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from catalog.models import Category
+from catalog.models import Category, Store
 from promotions.models import Promotion
 from promotions.selectors import forget_active_promotions
 
@@ -18,8 +18,12 @@ def _forget_on_commit(action: str = "post", **kwargs) -> None:
 
 
 def connect() -> None:
-    for model in (Promotion, Category):  # rules name categories by slug
+    for model in (Promotion, Category, Store):  # the set names categories and stores by code
         post_save.connect(_forget_on_commit, sender=model, dispatch_uid=f"promo-save-{model}")
         post_delete.connect(_forget_on_commit, sender=model, dispatch_uid=f"promo-del-{model}")
-    for through in (Promotion.products.through, Promotion.categories.through):
+    for through in (
+        Promotion.products.through,
+        Promotion.categories.through,
+        Promotion.stores.through,
+    ):
         m2m_changed.connect(_forget_on_commit, sender=through, dispatch_uid=f"promo-m2m-{through}")

@@ -89,7 +89,7 @@ def shown_in_store(
             continue
         if not payload["active"] or payload["stock"] <= 0:
             continue
-        shown.append({**with_promotions(payload), **extra})
+        shown.append({**with_promotions(payload, store=store), **extra})
         if len(shown) == settings.RECOMMENDATIONS_SHOWN:
             break
     return shown

@@ -34,8 +34,9 @@ def make_product(**fields) -> Product:
     return product
 
 
-def make_promotion(*, products=(), categories=(), **fields):
-    """A running promotion (yesterday to tomorrow unless told), saved through the service."""
+def make_promotion(*, products=(), categories=(), stores=None, **fields):
+    """A running promotion (yesterday to tomorrow unless told), saved through the service; in
+    every store unless `stores` are named."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -62,7 +63,10 @@ def make_promotion(*, products=(), categories=(), **fields):
         else AppliesTo.BASKET,
     )
     return save_promotion(
-        promotion=Promotion(**defaults), products=list(products), categories=list(categories)
+        promotion=Promotion(**defaults),
+        products=list(products),
+        categories=list(categories),
+        stores=stores,
     )
 
 

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from catalog.admin.scoped import ChainWideAdmin
 from catalog.forms import ImportForm
 from catalog.imports.csv_format import ImportRejected
 from catalog.imports.price_list_csv import COLUMNS, import_price_list
@@ -45,12 +46,11 @@ class PriceListForm(forms.ModelForm):
 
 
 @admin.register(PriceList)
-class PriceListAdmin(admin.ModelAdmin):
+class PriceListAdmin(ChainWideAdmin, admin.ModelAdmin):
     form = PriceListForm
     list_display = ("code", "name", "is_active", "followed_by", "entry_count")
     list_filter = ("is_active",)
     search_fields = ("code", "name")
-    readonly_fields = ("entries",)
 
     def get_queryset(self, request):
         return (
@@ -61,8 +61,13 @@ class PriceListAdmin(admin.ModelAdmin):
         )
 
     def get_fields(self, request, obj=None):
-        # The entries are priced on their own pages once the list exists.
-        return ("code", "name", "is_active", "stores") + (("entries",) if obj else ())
+        # The entries are priced on their own pages once the list exists. Who may only look
+        # sees the stores as text (the form's field is not the model's).
+        stores = "stores" if self.has_change_permission(request, obj) else "followed_by"
+        return ("code", "name", "is_active", stores) + (("entries",) if obj else ())
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("entries", "followed_by")
 
     @admin.display(description="stores")
     def followed_by(self, obj):
@@ -136,7 +141,7 @@ class PriceListAdmin(admin.ModelAdmin):
 
 
 @admin.register(PriceListEntry)
-class PriceListEntryAdmin(admin.ModelAdmin):
+class PriceListEntryAdmin(ChainWideAdmin, admin.ModelAdmin):
     list_display = ("product", "price_list", "price")
     list_editable = ("price",)
     list_filter = ("price_list",)

@@ -3,7 +3,7 @@ changes those of the stores they work in (catalog.selectors.stores_of), a chain 
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from catalog.selectors import stores_of
+from catalog.selectors import stores_of, works_in_every_store
 
 
 class StoreScopedAdmin:
@@ -51,3 +51,18 @@ class StoreScopedAdmin:
         if db_field.name == "store":
             kwargs["queryset"] = stores_of(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ChainWideAdmin:
+    """Mix into the admin of what every store shares (price lists): anyone with the view
+    permission may look, but only who works in every store changes it (works_in_every_store):
+    one store's manager must not reprice the other stores on the list."""
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and works_in_every_store(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and works_in_every_store(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and works_in_every_store(request.user)

@@ -250,7 +250,7 @@ def test_a_shop_with_one_store_and_no_list_answers_as_before(shop, api_client):
 # --- the manager portal ------------------------------------------------------------------------
 
 
-def test_the_admin_pages_load(chain, manager_client):
+def test_the_admin_pages_load(chain, chain_manager_client):
     pk = chain["list"].pk
     for url in (
         "/admin/catalog/pricelist/",
@@ -263,11 +263,11 @@ def test_the_admin_pages_load(chain, manager_client):
         f"/admin/catalog/store/{chain['city'].pk}/change/",
         "/admin/catalog/store/",
     ):
-        assert manager_client.get(url).status_code == 200, url
-    page = manager_client.get(f"/admin/catalog/pricelist/{pk}/change/").content.decode()
+        assert chain_manager_client.get(url).status_code == 200, url
+    page = chain_manager_client.get(f"/admin/catalog/pricelist/{pk}/change/").content.decode()
     assert "2 products priced" in page
     # The product is picked by search, never from a select of the whole catalogue.
-    add_entry = manager_client.get("/admin/catalog/pricelistentry/add/").content.decode()
+    add_entry = chain_manager_client.get("/admin/catalog/pricelistentry/add/").content.decode()
     assert "admin-autocomplete" in add_entry and "Organic Apple" not in add_entry
 
 
@@ -287,12 +287,12 @@ def test_staff_without_the_permission_cannot_open_or_change_price_lists(chain, s
 
 
 def test_the_price_list_page_saves_its_stores(
-    chain, manager_client, django_capture_on_commit_callbacks
+    chain, chain_manager_client, django_capture_on_commit_callbacks
 ):
     looked_up("village")
     pk = chain["list"].pk
     with django_capture_on_commit_callbacks(execute=True):
-        answer = manager_client.post(
+        answer = chain_manager_client.post(
             f"/admin/catalog/pricelist/{pk}/change/",
             {
                 "code": "city",
@@ -309,12 +309,12 @@ def test_the_price_list_page_saves_its_stores(
 
 
 def test_an_entry_is_added_and_changed_in_the_admin(
-    chain, manager_client, django_capture_on_commit_callbacks
+    chain, chain_manager_client, django_capture_on_commit_callbacks
 ):
     looked_up("city2")
     pk = chain["list"].pk
     with django_capture_on_commit_callbacks(execute=True):
-        added = manager_client.post(
+        added = chain_manager_client.post(
             "/admin/catalog/pricelistentry/add/",
             {"price_list": pk, "product": chain["cherry"].pk, "price": "3.50"},
         )
@@ -322,21 +322,21 @@ def test_an_entry_is_added_and_changed_in_the_admin(
     assert looked_up("city2")["34567"] == 3.50
     entry = PriceListEntry.objects.get(product=chain["apple"])
     with django_capture_on_commit_callbacks(execute=True):
-        changed = manager_client.post(
+        changed = chain_manager_client.post(
             f"/admin/catalog/pricelistentry/{entry.pk}/change/", {"price": "2.39"}
         )
     assert changed.status_code == 302
     assert looked_up("city2")["12345"] == 2.39
 
 
-def test_the_admin_refuses_a_negative_or_duplicate_entry(chain, manager_client):
+def test_the_admin_refuses_a_negative_or_duplicate_entry(chain, chain_manager_client):
     pk = chain["list"].pk
-    negative = manager_client.post(
+    negative = chain_manager_client.post(
         "/admin/catalog/pricelistentry/add/",
         {"price_list": pk, "product": chain["cherry"].pk, "price": "-1"},
     )
     assert negative.status_code == 200 and "greater than or equal to 0" in negative.content.decode()
-    twice = manager_client.post(
+    twice = chain_manager_client.post(
         "/admin/catalog/pricelistentry/add/",
         {"price_list": pk, "product": chain["apple"].pk, "price": "1.00"},
     )
@@ -346,11 +346,11 @@ def test_the_admin_refuses_a_negative_or_duplicate_entry(chain, manager_client):
 
 
 def test_the_store_page_changes_its_price_list(
-    chain, manager_client, django_capture_on_commit_callbacks
+    chain, chain_manager_client, django_capture_on_commit_callbacks
 ):
     village = chain["village"]
     with django_capture_on_commit_callbacks(execute=True):
-        answer = manager_client.post(
+        answer = chain_manager_client.post(
             f"/admin/catalog/store/{village.pk}/change/",
             {
                 "name": village.name,
@@ -369,11 +369,11 @@ def upload(text: str) -> dict:
 
 
 def test_a_csv_import_sets_the_lists_prices(
-    chain, manager_client, django_capture_on_commit_callbacks
+    chain, chain_manager_client, django_capture_on_commit_callbacks
 ):
     pk = chain["list"].pk
     with django_capture_on_commit_callbacks(execute=True):
-        answer = manager_client.post(
+        answer = chain_manager_client.post(
             f"/admin/catalog/pricelist/{pk}/import/",
             upload("product_id;price\n12345;2,19\n34567;3.10\n"),
         )
@@ -381,9 +381,9 @@ def test_a_csv_import_sets_the_lists_prices(
     assert looked_up("city2") == {"12345": 2.19, "23456": 1.19, "34567": 3.10}
 
 
-def test_a_csv_import_with_a_bad_line_imports_nothing(chain, manager_client):
+def test_a_csv_import_with_a_bad_line_imports_nothing(chain, chain_manager_client):
     pk = chain["list"].pk
-    answer = manager_client.post(
+    answer = chain_manager_client.post(
         f"/admin/catalog/pricelist/{pk}/import/",
         upload("product_id,price\n12345,2.19\nnope,1.00\n34567,-1\n23456,\n"),
     )
@@ -407,3 +407,20 @@ def test_seed_demo_makes_a_city_price_list_over_some_stores():
     row = row.first()
     assert row.list_price == (row.product.price * Decimal("1.08")).quantize(Decimal("0.01"))
     assert not StoreProduct.objects.filter(store__code="demo-003").exclude(list_price=None).exists()
+
+
+def test_a_store_manager_sees_the_lists_but_never_reprices_other_stores(chain, manager):
+    chain["city"].staff.add(manager)  # one store of the chain: the list also prices city2
+    client = signed_in(manager)
+    pk = chain["list"].pk
+    assert client.get(f"/admin/catalog/pricelist/{pk}/change/").status_code == 200  # read only
+    answer = client.post(
+        f"/admin/catalog/pricelist/{pk}/change/",
+        {"code": "renamed", "name": "Mine", "is_active": "on", "stores": []},
+    )
+    assert answer.status_code == 403
+    assert client.get("/admin/catalog/pricelistentry/add/").status_code == 403
+    assert client.get(f"/admin/catalog/pricelist/{pk}/import/").status_code == 403
+    chain["list"].refresh_from_db()
+    assert chain["list"].code == "city"
+    assert Store.objects.get(code="city2").price_list_id == pk

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from catalog.models import get_home_store
 from checkout.coupons import AppliedCoupon, check_coupons, redeem_coupons
 from checkout.errors import CouponNotApplicable
 from checkout.models import CouponRedemption, Order
@@ -342,7 +343,12 @@ def test_a_coupon_is_judged_at_the_instant_the_basket_is_priced(shop):
         valid_from=now - timedelta(days=7),
         valid_until=now - timedelta(days=1),
     )
-    given = {"customer": None, "basket": Decimal("4.97"), "discounts": {week.code: Decimal("0.40")}}
+    given = {
+        "customer": None,
+        "basket": Decimal("4.97"),
+        "discounts": {week.code: Decimal("0.40")},
+        "store": get_home_store(),
+    }
     applied = check_coupons(["LASTWEEK"], at=now - timedelta(days=3), **given)
     assert [(c.code, c.amount) for c in applied] == [("LASTWEEK", Decimal("0.40"))]
     with pytest.raises(CouponNotApplicable) as refused_now:
