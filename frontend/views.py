@@ -5,6 +5,8 @@ product page, the product itself so a deep link (a label scanned with the phone'
 renders without a second round trip.
 """
 
+import contextlib
+
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -86,10 +88,8 @@ def _remember_named_store(request, response) -> None:
     phone's camera app: the phone remembers that store as the entrance QR would have. A store
     that is closed or unknown is not remembered (the page then shows the remembered one's)."""
     if named := request.GET.get(STORE_PARAM):
-        try:
+        with contextlib.suppress(UnknownStore):
             remember_store(response, get_store(named))
-        except UnknownStore:
-            pass
 
 
 @require_GET
