@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from catalog.models import StockMovement, Store, StoreProduct, get_home_store
 from catalog.services import set_stock
 from checkout.models import Cart, Order
+from tests.factories import make_product
 from tests.fixtures.checkout import snapshot, spec_body
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_random_audits")]
@@ -129,3 +130,13 @@ def test_the_home_store_checks_out_as_before(api_client, shop, city):
     assert body["receipt"]["store"]["code"] == get_home_store().code
     assert store_stock(get_home_store(), "12345") == 118
     assert store_stock(city, "12345") == 7
+
+
+def test_a_quote_names_every_product_its_store_does_not_sell(city, shop):
+    make_product(product_id="34567", name="Cherry", price=Decimal("3.00"))
+    cart = [{"product_id": pid, "quantity": 1} for pid in ("34567", "12345", "23456")]
+    answer = in_city().post("/api/checkout/quote", {"cart": cart}, format="json")
+    assert answer.status_code == 409
+    body = answer.json()
+    assert body["message"] == "Not sold in this store: 23456, 34567."
+    assert body["detail"] == {"store": "city", "product_ids": ["23456", "34567"]}

@@ -16,6 +16,7 @@ from catalog.models import get_home_store
 from checkout.coupons import AppliedCoupon, check_coupons, redeem_coupons
 from checkout.errors import CouponNotApplicable
 from checkout.models import CouponRedemption, Order
+from checkout.pricing import RequestedLine, quote_cart
 from checkout.services.refunds import refund_order
 from customers.models import Customer
 from promotions.models import Promotion
@@ -380,3 +381,20 @@ def test_the_checkout_counts_a_members_uses_again_under_the_lock(shop):
         }
     ]
     assert CouponRedemption.objects.count() == 2
+
+
+def test_a_quote_for_a_past_instant_takes_the_coupon_valid_then(shop):
+    """quote_cart hands its instant to the coupons as to the promotions: a basket priced for
+    last Tuesday keeps last Tuesday's coupon, which has ended since."""
+    now = timezone.now()
+    make_promotion(
+        products=[shop["apple"]],
+        coupon_code="LASTWEEK",
+        valid_from=now - timedelta(days=7),
+        valid_until=now - timedelta(days=1),
+    )
+    lines = [RequestedLine("12345", 1)]
+    quote = quote_cart(lines, coupons=["LASTWEEK"], at=now - timedelta(days=3))
+    assert [c.code for c in quote.coupons] == ["LASTWEEK"] and quote.total < Decimal("1.99")
+    with pytest.raises(CouponNotApplicable):
+        quote_cart(lines, coupons=["LASTWEEK"], at=now)

@@ -5,7 +5,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from catalog.models import StockMovement
+from catalog.models import Product, StockMovement, Store, StoreProduct, get_home_store
+from catalog.services import set_stock
 from checkout.models import Order, Refund
 from tests.factories import make_category, make_product, make_promotion, make_voucher_code
 from tests.fixtures.checkout import stock_of
@@ -381,3 +382,28 @@ def test_a_return_is_recorded_with_its_reason_or_as_a_return(api_client, basket,
         )
         assert (refund.amount, refund.reason) == (Decimal(amount), why)
         assert order.events.latest("pk").reason == f"refund of {amount} EUR: {why}"
+
+
+def test_a_return_in_a_chain_store_restocks_that_store_and_no_other(
+    api_client, basket, refunder, manager, fake_stripe
+):
+    city = Store.objects.create(code="city", name="City Store")
+    for product_id in ("W12", "B1"):
+        product = Product.objects.get(product_id=product_id)
+        StoreProduct.objects.create(store=city, product=product)
+        set_stock(product=product, stock=Decimal(10), store=city)
+    city.staff.add(manager)  # the refunder works in the city store
+    api_client.credentials(HTTP_X_STORE="city")
+    order = buy(api_client)
+    home = get_home_store()
+
+    def crates() -> tuple[Decimal, Decimal]:
+        rows = StoreProduct.objects.filter(product__product_id="W12")
+        return rows.get(store=city).stock, rows.get(store=home).stock
+
+    sold = crates()
+    answer = give_back(
+        refunder, order, [{"line_id": line_ids(order)["W12"], "quantity": 1, "restock": True}]
+    )
+    assert answer.status_code == 201, answer.json()
+    assert crates() == (sold[0] + 1, sold[1])  # back on the city shelf; the home store untouched

@@ -22,6 +22,7 @@ from customers.services.loyalty import (
     adjust_points,
     earn_points,
     expire_points,
+    forfeit_points,
     give_back_redeemed,
     points_value,
     redeem_points,
@@ -540,3 +541,13 @@ def test_a_refund_that_gives_back_a_single_point(shop, ann, settings):
     refund_order(order=order, amount=Decimal("0.01"))
     # 2.96 of 2.97 left still spends floor(200 x 2.96 / 2.97) = 199.
     assert ledger(customer) == [("adjust", 300), ("redeem", -200), ("reverse", 1)]
+
+
+def test_forfeiting_takes_the_whole_balance_even_one_point_and_writes_nothing_for_none(ann):
+    _, customer = ann
+    assert forfeit_points(customer=customer, reason="account deleted") is None  # no points
+    assert ledger(customer) == []
+    give(customer, 1)
+    entry = forfeit_points(customer=customer, reason="account deleted")
+    assert (entry.kind, entry.points) == ("forfeit", -1)
+    assert points_balance(customer) == 0
