@@ -388,9 +388,15 @@ def sees_every_store(user) -> bool:
 def works_in_every_store(user) -> bool:
     """May change what every store shares (price lists, promotions for every store): a chain
     manager, or the staff of a shop whose every store is theirs (a shop with one store)."""
-    if sees_every_store(user):
-        return True
-    return _on_staff(user) and not Store.objects.exclude(pk__in=stores_of(user)).exists()
+    # Asked for each shared model's add, change and delete on every admin page: once a request.
+    known = getattr(user, "_works_in_every_store", None)
+    if known is None:
+        known = sees_every_store(user) or (
+            _on_staff(user) and not Store.objects.exclude(pk__in=stores_of(user)).exists()
+        )
+        if user is not None:
+            user._works_in_every_store = known
+    return known
 
 
 def works_in(user, store: Store | str) -> bool:
