@@ -14,16 +14,8 @@ server, so only the children that inherit the database skip building one.
 """
 
 import gc
-import json
-import os
-from pathlib import Path
 
 import pytest
-
-# mutmut's record of each test's duration, in the directory it runs the tests from (mutants/).
-STATS = Path("mutmut-stats.json")
-# MUTANT_UNDER_TEST in mutmut's own runs that are not a mutant's nor the clean run.
-NOT_A_MUTANT = {"stats", "fail", "list_all_tests", "mutant_generation"}
 
 # The Stripe objects the gateway receives (checkout/gateway.py): their classes load on first use.
 STRIPE_OBJECTS = ("payment_intent", "refund", "charge", "event", "list")
@@ -38,20 +30,6 @@ def pytest_collection_finish(session):
     # Everything loaded so far lives as long as the fork server: a child's garbage collections
     # need not walk it (a full one took 0.5 s) nor copy its pages on fork.
     gc.freeze()
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_collection_modifyitems(items):
-    """A mutant's tests run fastest first, as mutmut 2 ran them (3.8 passes them as a set, in no
-    order): a killed mutant stops at its first failing test, and the quick rule tests are the
-    ones that name an amount. Sorted before pytest-django's own ordering (this wraps it), which
-    is stable: its database-first grouping holds. The clean run, which must pass, runs in the
-    same order, so an order the suite cannot take fails the whole run rather than a mutant."""
-    under_test = os.environ.get("MUTANT_UNDER_TEST")
-    if under_test is not None and under_test not in NOT_A_MUTANT and STATS.exists():
-        durations = json.loads(STATS.read_text())["duration_by_test"]
-        items.sort(key=lambda item: durations.get(item.nodeid, float("inf")))
-    return (yield)
 
 
 def _build_test_database(session):
