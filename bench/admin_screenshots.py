@@ -14,6 +14,21 @@ from playwright.sync_api import sync_playwright
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
 
+def signed_in_admin(playwright, base: str, user: str, password: str):
+    """A Chromium page of the manager portal, signed in, on the dashboard."""
+    browser = playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+    )
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", user)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+    return page
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--base", default="http://127.0.0.1:8500")
@@ -22,16 +37,7 @@ def main():
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"{args.base}/admin/login/")
-        page.fill("#id_username", args.user)
-        page.fill("#id_password", args.password)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{args.base}/admin/")
+        page = signed_in_admin(p, args.base, args.user, args.password)
         page.screenshot(path=OUT / "admin-dashboard.png", full_page=True)
         page.goto(f"{args.base}/admin/catalog/product/")
         page.screenshot(path=OUT / "admin-product-list.png")
@@ -72,7 +78,7 @@ def main():
         )
         pdf = response.body()
         assert pdf.startswith(b"%PDF"), pdf[:200]
-        browser.close()
+        page.context.browser.close()
     png = subprocess.run(
         ["pdftoppm", "-r", "100", "-png", "-f", "1", "-l", "1", "-singlefile", "-"],
         input=pdf,

@@ -11,10 +11,15 @@ sheet) and store-entrance-poster.png (the store's entrance poster), PDFs rendere
 """
 
 import argparse
+import sys
 from pathlib import Path
 
 import pypdfium2
 from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.admin_screenshots import signed_in_admin  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 
@@ -58,16 +63,7 @@ def main():
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-        )
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"{args.base}/admin/login/")
-        page.fill("#id_username", args.user)
-        page.fill("#id_password", args.password)
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{args.base}/admin/")
+        page = signed_in_admin(p, args.base, args.user, args.password)
         page.screenshot(path=OUT / "dashboard-chain.png", full_page=True)
         labels = post_action(
             page, args.base, "/admin/catalog/product/", "print_shelf_labels", 24, store=args.store
@@ -77,7 +73,7 @@ def main():
             page, args.base, f"/admin/catalog/store/?q={args.store}", "print_entrance_posters", 1
         )
         save_first_page(poster, "store-entrance-poster.png", dpi=80)
-        browser.close()
+        page.context.browser.close()
 
 
 if __name__ == "__main__":
