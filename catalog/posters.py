@@ -33,9 +33,8 @@ def _draw_poster(canvas: Canvas, store: Store) -> None:
     canvas.rect(0, height - 34 * mm, width, 34 * mm, stroke=0, fill=1)
     canvas.setFillColor(white)
     canvas.setFont(bold, 28)
-    canvas.drawCentredString(
-        width / 2, height - 22 * mm, "Scan & Go"
-    )  # the app's name, in every language
+    # The app's name, the same in every language.
+    canvas.drawCentredString(width / 2, height - 22 * mm, "Scan & Go")
 
     y = height - 34 * mm - 20 * mm
     canvas.setFillColor(INK)
