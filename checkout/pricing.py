@@ -25,7 +25,7 @@ from checkout.errors import (
 )
 from checkout.models import VoucherRedemption
 from checkout.vouchers import Voucher, redeemed_message
-from grocery.money import ZERO, from_cents, round_money
+from grocery.money import ZERO, from_cents, round_money, sum_money
 from grocery.tax import TaxEntry, taxes_for
 from promotions.engine import Discount, Line, Rule, apply_promotions
 from promotions.engine.cart import Reason, spread, to_cents
@@ -257,7 +257,7 @@ def price_lines(
         gross = product.price_for(quantity)
         mine = by_product.get(product.product_id, [])
         # A discount never makes a line cost less than nothing, whatever a rule computes.
-        discount = min(round_money(sum((d.amount for d in mine), ZERO)), gross)
+        discount = min(round_money(sum_money(d.amount for d in mine)), gross)
         priced.append(
             PricedLine(
                 product=product,
@@ -274,11 +274,11 @@ def price_lines(
             )
         )
     points_redeemed, points_discounts = _redeem_points(priced, points)
-    subtotal = sum((line.gross for line in priced), ZERO)
-    discount_total = sum((line.discount for line in priced), ZERO)
-    deposit_total = sum((line.deposit for line in priced), ZERO)
+    subtotal = sum_money(line.gross for line in priced)
+    discount_total = sum_money(line.discount for line in priced)
+    deposit_total = sum_money(line.deposit for line in priced)
     applied = _apply_vouchers(vouchers, subtotal - discount_total + deposit_total)
-    voucher_total = sum((v.applied for v in applied), ZERO)
+    voucher_total = sum_money(v.applied for v in applied)
     _spread_vouchers(priced, voucher_total)
     taxes = taxes_for(
         part
@@ -291,7 +291,7 @@ def price_lines(
         subtotal=subtotal,
         discount_total=discount_total,
         total=subtotal - discount_total + deposit_total - voucher_total,
-        tax=sum((entry.tax for entry in taxes), ZERO),
+        tax=sum_money(entry.tax for entry in taxes),
         currency=settings.CURRENCY,
         priced_at=at,
         discounts=[*discounts, *points_discounts],
@@ -308,14 +308,15 @@ def _redeem_points(lines: list[PricedLine], points: int) -> tuple[int, list[Disc
     promotion (cent-exact, largest remainder), before vouchers and VAT. Only whole points the
     goods have room for are used, so a line never costs less than nothing; deposits are money
     held for the bottles and are never discounted."""
-    goods = sum((line.total for line in lines), ZERO)
+    goods = sum_money(line.total for line in lines)
     used = min(points, int(goods // settings.LOYALTY_POINT_VALUE)) if points > 0 else 0
     if not used:
         return 0, []
     amount = round_money(used * settings.LOYALTY_POINT_VALUE)
     shares = spread(to_cents(amount), [to_cents(line.total) for line in lines])
     found = []
-    for line, cents in zip(lines, shares, strict=True):
+    # `strict` only asserts what `spread` promises (one share per line): not mutated.
+    for line, cents in zip(lines, shares, strict=True):  # pragma: no mutate
         if cents:
             off = from_cents(cents)
             discount = Discount(

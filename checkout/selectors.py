@@ -27,7 +27,7 @@ from checkout.pricing import Quote, price_lines
 from checkout.vouchers import parse_voucher, redeemed_message
 from customers.models import Customer
 from grocery.errors import DomainError
-from grocery.money import ZERO, json_money
+from grocery.money import ZERO, json_money, sum_money
 from grocery.tax import TaxEntry, taxes_for, taxes_payload
 from promotions.reasons import reason_text
 from promotions.selectors import ANONYMOUS, Shopper
@@ -453,8 +453,8 @@ def receipt_payload(order: Order) -> dict:
                 if line.deposit
             ],
             vouchers=[(v.code, v.amount, v.applied) for v in vouchers],
-            deposit_total=sum((line.deposit for line in lines), ZERO),
-            voucher_total=sum((v.applied for v in vouchers), ZERO),
+            deposit_total=sum_money(line.deposit for line in lines),
+            voucher_total=sum_money(v.applied for v in vouchers),
             taxes=[TaxEntry(rate=t.rate, net=t.net, tax=t.tax, gross=t.gross) for t in taxes],
         ),
         "returns": [return_payload(refund) for refund in returns],

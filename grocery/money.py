@@ -1,5 +1,6 @@
 """Money helpers: Decimal end to end, rounded once at the currency's minor unit."""
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
@@ -9,6 +10,11 @@ ZERO = Decimal("0.00")
 def round_money(amount: Decimal) -> Decimal:
     """Round half up to the minor unit (cents); the one place money is rounded."""
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def sum_money(amounts: Iterable[Decimal]) -> Decimal:
+    """The sum of amounts; of none, 0.00 (Python's `sum` gives the integer 0)."""
+    return sum(amounts, ZERO)
 
 
 def to_cents(amount: Decimal) -> int:

@@ -42,7 +42,7 @@ from catalog.models import Category, Product, Store, home_store_code
 from catalog.selectors import check_works_in, sees_every_store, stores_of, with_store_row
 from grocery import local_cache
 from grocery.cache import cache_delete, cache_get, cache_set
-from grocery.money import ZERO, round_money
+from grocery.money import round_money, sum_money
 from promotions.engine import UNIT_KINDS, Discount, Line, Rule, apply_promotions
 from promotions.errors import PromotionNotFound, PromotionNotInStore
 from promotions.models import AppliesTo, Promotion, Status, normal_coupon_code
@@ -278,7 +278,7 @@ def discounts_for(
     prices only for members, minimum baskets met."""
     at = at or timezone.now()
     # What the receipt's subtotal says: each line's price rounded to the cent, as price_for does.
-    basket = sum((round_money(line.unit_price * line.quantity) for line in lines), ZERO)
+    basket = sum_money(round_money(line.unit_price * line.quantity) for line in lines)
     rules = [
         live.rule
         for live in list_live_promotions(at, store=store)

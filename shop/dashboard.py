@@ -19,7 +19,7 @@ from catalog.models import StockCountRequest, Store, StoreProduct
 from checkout.models import ExitAudit, Order, OrderLine, OrderTax, RefundLine
 from checkout.selectors import return_taxes
 from frontend.models import CspViolation
-from grocery.money import ZERO, round_money
+from grocery.money import ZERO, round_money, sum_money
 from promotions.models import Promotion
 
 
@@ -322,8 +322,8 @@ def list_exit_audits(today: date, days: int = 7, store: Store | None = None) -> 
         "days": days_found,
         "audits": audits,
         "rate": round(100 * flagged / audits) if audits else 0,
-        "charged": sum((d["charged"] for d in days_found), ZERO),
-        "written_off": sum((d["written_off"] for d in days_found), ZERO),
+        "charged": sum_money(d["charged"] for d in days_found),
+        "written_off": sum_money(d["written_off"] for d in days_found),
         "store": store.code if store else settings.STORE_ID,
     }
 

@@ -61,3 +61,26 @@ def _load_request_modules():
     get_resolver()._populate()
     for name in STRIPE_OBJECTS:
         stripe._object_classes.get_object_class("V1", name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector, name, obj):
+    """A mutant's session names its tests one by one; pytest would still build every test of
+    their modules (parametrisation, fixture closures) before dropping the rest. Those it was
+    not asked for are skipped here, before they are built."""
+    named = _named_tests(collector.config).get(collector.nodeid)
+    if named is not None and name.startswith("test") and name not in named:
+        return []
+    return None
+
+
+def _named_tests(config):
+    """{module: names of the tests asked for in it}, for the modules asked for test by test."""
+    if not hasattr(config, "_mutation_named_tests"):
+        named = {}
+        for arg in config.args:
+            module, _, test = arg.partition("::")
+            if test:
+                named.setdefault(module, set()).add(test.split("[")[0])
+        config._mutation_named_tests = named
+    return config._mutation_named_tests

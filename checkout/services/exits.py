@@ -31,7 +31,7 @@ from checkout.models import ExitAudit, ExitDecision, ExitVerification, GateDevic
 from checkout.pricing import quantity_problem
 from checkout.selectors import first_exit, read_exit_code
 from checkout.services.refunds import refund_order
-from grocery.money import ZERO
+from grocery.money import sum_money
 
 Decision = ExitDecision
 
@@ -140,7 +140,7 @@ def record_audit(
     products = _products([*missing, *extra])
     missing_rows = [_row(products[i.product_id], i.quantity) for i in missing]
     extra_rows = [_row(products[i.product_id], i.quantity) for i in extra]
-    amount = sum((Decimal(r["amount"]) for r in missing_rows), ZERO)
+    amount = sum_money(Decimal(r["amount"]) for r in missing_rows)
     if not missing_rows:
         outcome = ExitAudit.Outcome.CLEAN
     elif charge:
@@ -245,7 +245,7 @@ def check_id(*, code: str, approved: bool, user) -> ExitAnswer:
         for line in order.lines.select_related("product__category")
         if line.product.required_age
     ]
-    amount = sum((line.line_total for line in restricted), ZERO)
+    amount = sum_money(line.line_total for line in restricted)
     # Claimed first, so two taps on "refuse" refund once.
     if not Order.objects.filter(pk=order.pk, id_check="").update(id_check=IdCheck.REFUSED):
         raise ExitCheckNotAllowed("The ID check was already answered.")

@@ -20,7 +20,7 @@ from catalog.services import StockLine, return_stock
 from checkout.errors import ReturnNotAllowed
 from checkout.models import Order, OrderLine, Refund, RefundLine
 from checkout.services.refunds import lock_refundable, pay_out, reserve_refund
-from grocery.money import ZERO, round_money
+from grocery.money import round_money, sum_money
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def return_lines(
         with transaction.atomic():
             row = lock_refundable(order)
             refund_lines = _reserve_lines(row, lines)
-            amount = sum((rl.amount + rl.deposit for rl in refund_lines), ZERO)
+            amount = sum_money(rl.amount + rl.deposit for rl in refund_lines)
             if amount <= 0:
                 raise ReturnNotAllowed("Nothing was paid for these units.")
             if amount > row.refundable_amount:

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from customers.models import Customer, PointsEntry
 from customers.selectors import get_customer_of_order, insufficient_points, points_balance
-from grocery.money import ZERO, round_money
+from grocery.money import round_money, sum_money
 
 Kind = PointsEntry.Kind
 
@@ -70,7 +70,7 @@ def earn_points(*, order) -> PointsEntry | None:
     customer = get_customer_of_order(order)
     if customer is None:
         return None
-    paid = sum((line.paid for line in order.lines.all()), ZERO)
+    paid = sum_money(line.paid for line in order.lines.all())
     points = points_for_amount(paid)
     if points <= 0 or PointsEntry.objects.filter(order=order, kind=Kind.EARN).exists():
         return None

@@ -77,9 +77,10 @@ class Deal:
     def _spread_over(self, lines: list[CartLine], cents: int, reason: Reason) -> list[Saving]:
         """`cents` shared out over the lines by what is left of them, exact to the cent."""
         parts = spread(cents, [line.left for line in lines])
+        # `strict` only asserts what `spread` promises (one part per line): not mutated.
         return [
             Saving(self.promotion_id, line, part, reason)
-            for line, part in zip(lines, parts, strict=True)
+            for line, part in zip(lines, parts, strict=True)  # pragma: no mutate
             if part
         ]
 
@@ -252,7 +253,8 @@ class BundlePrice(Deal):
                         return self._savings(bundled)  # units only get cheaper
                     # The bundle's saving spread over its lines by value: integer cents, exact sum.
                     parts = spread(off, [part.unit_cents * n for part, n in bundle])
-                    for (part, n), cents in zip(bundle, parts, strict=True):
+                    # `strict` only asserts what `spread` promises: not mutated.
+                    for (part, n), cents in zip(bundle, parts, strict=True):  # pragma: no mutate
                         entry = _entry(bundled, part)
                         entry.cents += cents
                         entry.units += n
