@@ -168,3 +168,35 @@ def test_a_bigger_basket_costs_no_more_queries(api_client):
 
     queries(1)  # the running promotions, read once and cached
     assert queries(4) == queries(1)
+
+
+def test_a_member_price_is_for_a_named_member_only(django_user_model):
+    from customers.models import Customer
+
+    apple = make_product(product_id="apple", price=Decimal("1.00"))
+    make_promotion(products=[apple], name="Member price", members_only=True)  # 10 % off
+    lines = [RequestedLine("apple", Decimal(2))]
+    assert quote_cart(lines).total == Decimal("2.00")
+    user = django_user_model.objects.create_user("ann", "ann@example.com", "pw")
+    member = Customer.objects.create(user=user, card_number="2800000000007")
+    assert quote_cart(lines, customer=member).total == Decimal("1.80")
+
+
+def test_the_vouchers_already_redeemed_are_refused_by_code():
+    from checkout.errors import VoucherRedeemed
+    from checkout.models import VoucherRedemption
+    from checkout.vouchers import parse_voucher
+    from tests.factories import make_paid_order, make_voucher_code
+
+    apple = make_product(product_id="apple", price=Decimal("0.50"))
+    used = [make_voucher_code("1.00", serial=2), make_voucher_code("1.00", serial=1)]
+    order = make_paid_order(apple)
+    for code in used:
+        VoucherRedemption.objects.create(
+            code=code, transaction=order, amount=Decimal("1.00"), applied=Decimal("1.00")
+        )
+    vouchers = [parse_voucher(code) for code in [*used, make_voucher_code("1.00", serial=3)]]
+    with pytest.raises(VoucherRedeemed) as refused:
+        quote_cart([RequestedLine("apple", Decimal(10))], vouchers=vouchers)
+    assert refused.value.detail == {"vouchers": [used[1], used[0]]}
+    assert str(refused.value.message) == f"Vouchers {used[1]}, {used[0]} were already redeemed."
