@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from catalog.errors import OutOfStock
 from catalog.models import Unit
-from checkout.errors import InvalidQuantity
+from checkout.errors import InvalidQuantity, ProductInactive, UnknownProducts
 from checkout.pricing import RequestedLine, quote_cart
 from tests.factories import make_category, make_product, make_promotion
 
@@ -200,3 +201,38 @@ def test_the_vouchers_already_redeemed_are_refused_by_code():
         quote_cart([RequestedLine("apple", Decimal(10))], vouchers=vouchers)
     assert refused.value.detail == {"vouchers": [used[1], used[0]]}
     assert str(refused.value.message) == f"Vouchers {used[1]}, {used[0]} were already redeemed."
+
+
+def test_the_pricing_function_names_every_bad_line_in_order(settings):
+    """The same refusals as the API's above, from the function every quote and checkout calls."""
+    settings.STOCK_POLICY = "reserve"
+    make_product(product_id="apple", stock=Decimal(3))
+    make_product(product_id="pear", stock=Decimal(1))
+    make_product(product_id="old", is_active=False)
+    make_product(product_id="older", is_active=False)
+
+    def refusal(*lines):
+        with pytest.raises((UnknownProducts, ProductInactive, OutOfStock)) as refused:
+            quote_cart([RequestedLine(pid, Decimal(qty)) for pid, qty in lines])
+        return type(refused.value), str(refused.value.message), refused.value.detail
+
+    assert refusal(("nope", 1), ("gone", 1), ("apple", 1)) == (
+        UnknownProducts,
+        "Unknown product: gone, nope.",
+        {"product_ids": ["gone", "nope"]},
+    )
+    assert refusal(("older", 1), ("old", 1), ("apple", 1)) == (
+        ProductInactive,
+        "No longer sold: old, older.",
+        {"product_ids": ["old", "older"]},
+    )
+    assert refusal(("apple", 4), ("pear", 2)) == (
+        OutOfStock,
+        "Not enough stock for apple, pear.",
+        {
+            "lines": [
+                {"product_id": "apple", "requested": Decimal(4), "available": Decimal(3)},
+                {"product_id": "pear", "requested": Decimal(2), "available": Decimal(1)},
+            ]
+        },
+    )
