@@ -1,5 +1,6 @@
 """For `make mutation` only (pyproject's [tool.mutmut] loads it with `-p`): do once, in mutmut's
-fork server, what every mutant's pytest session would otherwise do again.
+fork server, what every mutant's pytest session would otherwise do again; and in each session,
+build only the tests it names and run them in mutmut's fastest-first order.
 
 mutmut warms its fork server with a `--collect-only` session, then forks a child per mutant that
 runs that mutant's tests in a new session. Profiled, a child spent most of its time before its
