@@ -31,14 +31,14 @@ def voucher(amount: str) -> Voucher:
     return Voucher(code="2901000000011", amount=Decimal(amount))
 
 
-HALF_PRICE_JUICE = Rule(
-    promotion_id="half",
-    name="Half price",
-    kind=Kind.PERCENTAGE,
-    valid_from=NOW - timedelta(hours=1),
-    valid_until=NOW + timedelta(hours=1),
-    percent=Decimal(50),
-    product_ids=frozenset({"juice"}),
+def live_rule(promotion_id: str, name: str, kind: str, **fields) -> Rule:
+    """A promotion running from an hour before NOW to an hour after."""
+    window = {"valid_from": NOW - timedelta(hours=1), "valid_until": NOW + timedelta(hours=1)}
+    return Rule(promotion_id=promotion_id, name=name, kind=kind, **window, **fields)
+
+
+HALF_PRICE_JUICE = live_rule(
+    "half", "Half price", Kind.PERCENTAGE, percent=Decimal(50), product_ids=frozenset({"juice"})
 )
 
 
@@ -57,12 +57,10 @@ def test_promotions_handed_over_count_at_the_quotes_own_instant():
 
 
 def test_a_promotions_reason_names_the_product_it_gives_free():
-    three_for_two = Rule(
-        promotion_id="3for2",
-        name="3 for 2",
-        kind=Kind.MULTIBUY,
-        valid_from=NOW - timedelta(hours=1),
-        valid_until=NOW + timedelta(hours=1),
+    three_for_two = live_rule(
+        "3for2",
+        "3 for 2",
+        Kind.MULTIBUY,
         bundle_quantity=3,
         pay_quantity=2,
         product_ids=frozenset({"cola"}),
