@@ -29,7 +29,8 @@ def refund_order(*, order: Order, amount: Decimal, user=None, reason: str = "") 
     """
     amount = round_money(amount)
     with transaction.atomic():
-        row = lock_refundable(order)
+        row = lock_order(order)
+        ensure_refundable(row)
         if amount <= 0 or amount > row.refundable_amount:
             raise RefundNotAllowed(
                 f"Refund must be between 0.01 and {row.refundable_amount}.",
@@ -39,12 +40,15 @@ def refund_order(*, order: Order, amount: Decimal, user=None, reason: str = "") 
     return pay_out(order, refund, reason=reason)
 
 
-def lock_refundable(order: Order) -> Order:
-    """The order's row, locked; only a paid order can give money back."""
-    row = Order.objects.select_for_update().get(pk=order.pk)
+def lock_order(order: Order) -> Order:
+    """The order's row, locked: every refund and return of an order takes this lock first."""
+    return Order.objects.select_for_update().get(pk=order.pk)
+
+
+def ensure_refundable(row: Order) -> None:
+    """Only a paid order can give money back."""
     if row.status not in Order.PAID:
         raise RefundNotAllowed(f"A {row.status} order cannot be refunded.")
-    return row
 
 
 def reserve_refund(row: Order, amount: Decimal, *, user, reason: str, **fields) -> Refund:

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from catalog.models import StockMovement, quantity_fits_unit
 from catalog.services import StockLine, return_stock
 from checkout.errors import ReturnNotAllowed
 from checkout.models import Order, OrderLine, Refund, RefundLine
-from checkout.services.refunds import lock_refundable, pay_out, reserve_refund
+from checkout.services.refunds import ensure_refundable, lock_order, pay_out, reserve_refund
 from grocery.money import round_money, sum_money
 
 
@@ -44,40 +44,36 @@ def return_lines(
     reason: str = "",
     idempotency_key: str | None = None,
 ) -> Refund:
-    if idempotency_key:
-        earlier = order.refunds.filter(idempotency_key=idempotency_key).first()
-        if earlier is not None:
-            return earlier  # a retried request: the first return, never a second one
-    if not lines:
-        raise ReturnNotAllowed("Name at least one line to return.")
-    try:
-        with transaction.atomic():
-            row = lock_refundable(order)
-            refund_lines = _reserve_lines(row, lines)
-            amount = sum_money(rl.amount + rl.deposit for rl in refund_lines)
-            if amount <= 0:
-                raise ReturnNotAllowed("Nothing was paid for these units.")
-            if amount > row.refundable_amount:
-                raise ReturnNotAllowed(
-                    f"These units cost {amount}; only {row.refundable_amount} is left to refund.",
-                    refundable=row.refundable_amount,
-                )
-            refund = reserve_refund(
-                row,
-                amount,
-                user=user,
-                reason=reason or "return",
-                idempotency_key=idempotency_key or None,
+    with transaction.atomic():
+        row = lock_order(order)
+        # Under the order's lock: a retry, or the same request racing in twice, finds the first
+        # return here (before its lines are found already returned) and answers it again.
+        if idempotency_key:
+            earlier = row.refunds.filter(idempotency_key=idempotency_key).first()
+            if earlier is not None:
+                return earlier
+        if not lines:
+            raise ReturnNotAllowed("Name at least one line to return.")
+        ensure_refundable(row)
+        refund_lines = _reserve_lines(row, lines)
+        amount = sum_money(rl.amount + rl.deposit for rl in refund_lines)
+        if amount <= 0:
+            raise ReturnNotAllowed("Nothing was paid for these units.")
+        if amount > row.refundable_amount:
+            raise ReturnNotAllowed(
+                f"These units cost {amount}; only {row.refundable_amount} is left to refund.",
+                refundable=row.refundable_amount,
             )
-            for rl in refund_lines:
-                rl.refund = refund
-            RefundLine.objects.bulk_create(refund_lines)
-    except IntegrityError:
-        # The same key raced in twice: the unique key let one return in; answer that one.
-        earlier = order.refunds.filter(idempotency_key=idempotency_key).first()
-        if idempotency_key and earlier is not None:
-            return earlier
-        raise
+        refund = reserve_refund(
+            row,
+            amount,
+            user=user,
+            reason=reason or "return",
+            idempotency_key=idempotency_key or None,
+        )
+        for rl in refund_lines:
+            rl.refund = refund
+        RefundLine.objects.bulk_create(refund_lines)
 
     def undo():  # under pay_out's lock of the order; Decimal arithmetic, as SQLite's is REAL
         for rl in refund_lines:

@@ -123,3 +123,36 @@ def test_two_checkouts_racing_with_one_voucher_one_wins(shop, settings):
     assert loser["code"] == "voucher_redeemed"
     assert Order.objects.count() == 1 and VoucherRedemption.objects.count() == 1
     assert stock_of("12345") == 118  # the loser took nothing
+
+
+def test_the_same_return_six_times_at_once_is_one_refund(shop, manager):
+    """A manager's device sending one return six times at once (same key): every request gets
+    the one return, even those that arrive once its units are already returned."""
+    status, answer = post_checkout(spec_body())
+    assert status == 201, answer
+    order = Order.objects.get(transaction_id=answer["transaction_id"])
+    apples = order.lines.get(product_code="12345")
+    barrier = threading.Barrier(6)
+
+    def give_back(_):
+        try:
+            client = APIClient()
+            client.force_authenticate(manager)
+            barrier.wait(timeout=30)
+            response = client.post(
+                f"/api/receipts/{order.transaction_id}/returns",
+                {"lines": [{"line_id": apples.pk, "quantity": 2, "restock": True}]},
+                format="json",
+                HTTP_IDEMPOTENCY_KEY="return-apples",
+            )
+            return response.status_code, response.json()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(give_back, range(6)))
+    assert {status for status, _ in results} == {201}, results
+    assert len({str(answer["return"]) for _, answer in results}) == 1
+    order.refresh_from_db()
+    assert order.refunds.count() == 1 and order.refunded_amount == Decimal("3.98")
+    assert stock_of("12345") == 120  # the two apples back on the shelf, once
