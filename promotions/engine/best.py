@@ -3,8 +3,8 @@
 Non-stacking rules first, each at full price on lines no other non-stacking rule discounts (the
 search tries every way competing ones can share the lines out); then stacking rules by priority
 on what is left (where stacking rules share a line, leaving rules out is tried too). Most money
-off wins; on a tie the fewest promotions, then the smallest ids and amounts, so the winner never
-depends on input order.
+off wins; on a tie the most non-stacking promotions, then the fewest promotions, then the
+smallest ids and amounts, so the winner never depends on input order.
 """
 
 from collections.abc import Sequence
@@ -51,7 +51,8 @@ def _shares(clashing: list[Rule], lines: list[CartLine], may_stop: bool) -> list
     With `may_stop`, leaving the remaining rules out is an outcome too: a non-stacking rule can
     cost a stacking one more than it gives (it frees a line a fixed amount would have zeroed
     anyway, and a percentage then has less to work on), and adding a promotion must never make
-    a basket dearer.
+    a basket dearer. Without such entangled stacking rules, stopping never ranks better (see
+    the comment on `alone` in apply_promotions), so it is not tried.
     """
     tried: dict[tuple[str, frozenset], list[Saving]] = {}  # many orders reach the same lines
     explored: dict[tuple[frozenset, frozenset], list[list[Saving]]] = {}
@@ -95,11 +96,18 @@ def _application_order(rule: Rule) -> tuple:
     return (rule.kind == Kind.THRESHOLD, -rule.priority, rule.promotion_id)
 
 
-def _rank(found: list[Saving]) -> tuple:
-    """Smaller is better: most money off, then fewest promotions, then smallest ids and amounts."""
+def _rank(found: list[Saving], rules: dict[str, Rule]) -> tuple:
+    """Smaller is better: most money off; then the most non-stacking promotions; then the fewest
+    promotions, the smallest ids and amounts.
+
+    A non-stacking promotion thus applies wherever it costs the customer nothing, even where a
+    stacking one would have taken as much without it (a line it zeroes anyway): its shelf label
+    keeps its word, and the search needs to try leaving one out only where that could save more.
+    """
     used = sorted({saving.promotion_id for saving in found})
     return (
         -sum(saving.cents for saving in found),
+        -sum(not rules[promotion_id].stackable for promotion_id in used),
         len(used),
         used,
         sorted((s.promotion_id, s.line.index, s.cents) for s in found),
@@ -150,9 +158,10 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence[Rule], at: datetime)
         for size in range(len(entangled), -1, -1)
         for left_in in combinations(entangled, size)
     ]
-    # A non-stacking rule that shares no line with another one needs no choosing: it only ever
-    # adds to the saving. Unless it shares lines with entangled stacking ones: what it takes can
-    # cost them more than it gives.
+    # A non-stacking rule that shares no line with another one needs no choosing: of what it
+    # takes, a stacking rule alone on its lines loses at most as much (each kind gives no more
+    # on less), so the saving never drops and the rank's tie prefers it. Unless it shares lines
+    # with entangled stacking ones: what it takes can cost them more than it gives.
     entangled_reach = frozenset().union(*(reach[rule.promotion_id] for rule in entangled))
     clashing = [
         rule
@@ -174,7 +183,7 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence[Rule], at: datetime)
             found.append(saving)
         for rule in [*alone, *chosen]:
             _take(rule, prepared, found)
-        rank = _rank(found)
+        rank = _rank(found, by_id)
         if best_rank is None or rank < best_rank:
             best_rank, best = rank, found
     return _discounts(best, by_id) if best is not None else []

@@ -413,3 +413,38 @@ def test_three_competing_promotions_share_the_lines_the_best_way():
             ("half", "a"): Decimal("5.00"),
             ("forty", "c"): Decimal("0.40"),
         }
+
+
+def test_a_line_that_fills_a_mixed_bundle_then_makes_whole_ones_gets_both_savings():
+    """2 for 5.00 over a cheese (4.00) and 3 wines (3.50), dearest first: the cheese and a wine
+    make a bundle saving 7.50 - 5.00 = 2.50, shared by value (2.50 × 400/750 = 1.3333 -> 1.33,
+    2.50 × 350/750 = 1.1667 -> 1.17); the other two wines make one saving 2.00. The wine line
+    shows 1.17 + 2.00 = 3.17 for its 3 units; 4.50 off 14.50 in all, four units for 10.00."""
+    cart = [line("cheese", "4.00", 1, "deli", "Cheese"), line("wine", "3.50", 3, "deli", "Wine")]
+    found = apply_promotions(cart, [two_for("5.00", categories=frozenset({"deli"}))], NOW)
+    assert amounts(found) == {
+        ("2for", "cheese"): Decimal("1.33"),
+        ("2for", "wine"): Decimal("3.17"),
+    }
+    assert {d.product_id: d.reason for d in found} == {
+        "cheese": "2 for 5.00: 1 × Cheese in 2 for 5.00",
+        "wine": "2 for 5.00: 3 × Wine in 2 for 5.00",
+    }
+
+
+def test_a_non_stacking_promotion_applies_where_a_stacking_one_would_take_as_much_alone():
+    """A banana at 1.50 with 10 % off (not stacking), and two stacking ones: 2.00 off each and
+    5 % off fruit. The banana is free either way: 2.00 off alone takes the whole 1.50, and so do
+    10 % (0.15) then 2.00 off what is left (1.35). On that tie the shelf's 10 % shows on the
+    receipt, and no more promotions than needed: the 5 % would only move cents between them."""
+    ten = rule("ten", Kind.PERCENTAGE, percent=Decimal(10), product_ids=frozenset({"banana"}))
+    two_off = rule("two-off", Kind.FIXED_OFF, amount=Decimal("2.00"), whole_basket=True,
+                   stackable=True)  # fmt: skip
+    five = rule("five", Kind.PERCENTAGE, percent=Decimal(5), categories=frozenset({"fruit"}),
+                stackable=True, priority=1)  # fmt: skip
+    cart = [line("banana", "1.50", 1)]
+    for rules in ([ten, two_off, five], [five, two_off, ten]):
+        assert amounts(apply_promotions(cart, rules, NOW)) == {
+            ("ten", "banana"): Decimal("0.15"),
+            ("two-off", "banana"): Decimal("1.35"),
+        }
