@@ -309,7 +309,7 @@ def _redeem_points(lines: list[PricedLine], points: int) -> tuple[int, list[Disc
     goods have room for are used, so a line never costs less than nothing; deposits are money
     held for the bottles and are never discounted."""
     goods = sum_money(line.total for line in lines)
-    used = min(points, int(goods // settings.LOYALTY_POINT_VALUE)) if points > 0 else 0
+    used = min(max(points, 0), int(goods / settings.LOYALTY_POINT_VALUE))
     if not used:
         return 0, []
     amount = round_money(used * settings.LOYALTY_POINT_VALUE)

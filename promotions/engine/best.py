@@ -35,8 +35,7 @@ def _take(rule: Rule, lines: list[CartLine], found: list[Saving]) -> None:
     """
     for saving in rule.deal.offers(lines):
         line = saving.line
-        if saving.cents > line.left:
-            saving.cents = line.left
+        saving.cents = min(saving.cents, line.left)
         if saving.cents > 0:
             line.left -= saving.cents
             found.append(saving)
@@ -154,9 +153,9 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence[Rule], at: datetime)
         if any(reach[rule.promotion_id] & reach[o.promotion_id] for o in stacking if o is not rule)
     ]
     stacking_choices = [
-        [rule for rule in stacking if rule not in entangled or rule in left_in]
+        [rule for rule in stacking if rule not in left_out]
         for size in range(len(entangled), -1, -1)
-        for left_in in combinations(entangled, size)
+        for left_out in combinations(entangled, size)
     ]
     # A non-stacking rule that shares no line with another one needs no choosing: of what it
     # takes, a stacking rule alone on its lines loses at most as much (each kind gives no more
@@ -171,19 +170,25 @@ def apply_promotions(lines: Sequence[Line], rules: Sequence[Rule], at: datetime)
     ]
     alone = [rule for rule in exclusive if rule not in clashing]
 
-    best_rank, best = None, None
-    for share, chosen in product(
-        _shares(clashing, prepared, may_stop=bool(entangled_reach)), stacking_choices
-    ):
+    def outcome(share: list[Saving], chosen: list[Rule]) -> list[Saving]:
         for line in prepared:
             line.left = line.gross
-        found: list[Saving] = []
         for saving in share:
             saving.line.left -= saving.cents
-            found.append(saving)
+        found = list(share)
         for rule in [*alone, *chosen]:
             _take(rule, prepared, found)
-        rank = _rank(found, by_id)
-        if best_rank is None or rank < best_rank:
-            best_rank, best = rank, found
-    return _discounts(best, by_id) if best is not None else []
+        return found
+
+    # There is always an outcome: `_shares` gives at least the empty share, and leaving every
+    # entangled rule in is a choice.
+    best = min(
+        (
+            outcome(share, chosen)
+            for share, chosen in product(
+                _shares(clashing, prepared, may_stop=bool(entangled_reach)), stacking_choices
+            )
+        ),
+        key=lambda found: _rank(found, by_id),
+    )
+    return _discounts(best, by_id)

@@ -83,7 +83,8 @@ def prepare(lines: Iterable[Line]) -> list[CartLine]:
     for line in lines:
         quantity = Decimal(line.quantity)
         if quantity <= 0 or line.unit_price < 0:
-            continue
+            # Callers price only what can be sold (the database refuses such lines): a bug.
+            raise ValueError(f"Cannot price {quantity} of {line.product_id} at {line.unit_price}.")
         whole = quantity == quantity.to_integral_value()
         weighed = line.sold_by_weight if line.sold_by_weight is not None else not whole
         key = (
@@ -119,10 +120,10 @@ def spread(total: int, weights: Sequence[int]) -> list[int]:
     Largest remainder: every part is floored, then the leftover cents go one by one to the
     largest fractional parts, ties broken by position. The parts sum to `total` (callers never
     ask for more than the weights add up to). Returns one part per weight, zeros included.
+    Callers share a total of 0 or more over weights that add up to more than 0 (lines with
+    something left), or over none.
     """
     whole = sum(weights)
-    if total <= 0 or whole <= 0:
-        return [0] * len(weights)
     total = min(total, whole)
     parts, remainders = [], []
     for weight in weights:

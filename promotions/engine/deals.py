@@ -141,7 +141,7 @@ class FreeUnits(Deal):
 
     def offers(self, lines: list[CartLine]) -> list[Saving]:
         group, free = self.group_and_free()
-        if not group or free <= 0:
+        if not group:  # a rule without a bundle size (clean() refuses it): no groups to count
             return []
         cheapest_first = sorted(
             (line for line in lines if line.units and self.qualifies(line)),

@@ -8,9 +8,9 @@ import pytest
 from django.utils import timezone
 
 from catalog.errors import OutOfStock
-from catalog.models import Unit
+from catalog.models import Store, Unit, get_home_store
 from checkout.errors import InvalidQuantity, ProductInactive, UnknownProducts
-from checkout.pricing import RequestedLine, quote_cart
+from checkout.pricing import RequestedLine, price_lines, quote_cart
 from tests.factories import make_category, make_product, make_promotion
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,13 @@ def test_the_pricing_function_names_every_bad_line_in_order(settings):
             ]
         },
     )
+
+
+def test_priced_without_a_store_the_home_stores_promotions_apply():
+    """price_lines' default: the promotions running in the home store, not another store's."""
+    apple = make_product(product_id="apple", price=Decimal("2.00"))
+    town = Store.objects.create(code="town", name="Town")
+    make_promotion(name="Home", percent=Decimal(10), products=[apple], stores=[get_home_store()])
+    make_promotion(name="Town", percent=Decimal(50), products=[apple], stores=[town])
+    assert price_lines([(apple, Decimal(1))]).total == Decimal("1.80")
+    assert price_lines([(apple, Decimal(1))], store=town).total == Decimal("1.00")

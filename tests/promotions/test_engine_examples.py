@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
 from promotions.engine import Discount, Kind, Line, Rule, apply_promotions
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -448,3 +450,16 @@ def test_a_non_stacking_promotion_applies_where_a_stacking_one_would_take_as_muc
             ("ten", "banana"): Decimal("0.15"),
             ("two-off", "banana"): Decimal("1.35"),
         }
+
+
+def test_a_line_nothing_could_sell_is_a_bug_not_a_line_to_skip():
+    """The database refuses cart lines of no quantity and negative prices: a caller handing one
+    to the engine has a bug, which it says, instead of a receipt quietly missing a line."""
+    ten = rule("ten", Kind.PERCENTAGE, percent=Decimal(10), whole_basket=True)
+    for bad in (line("a", "1.00", 0), line("a", "1.00", "-1"), line("a", "-0.01", 1)):
+        with pytest.raises(ValueError, match="Cannot price"):
+            apply_promotions([line("b", "1.00", 1), bad], [ten], NOW)
+    # A free item (0.00) is a line like any other: it has nothing to take off.
+    assert amounts(
+        apply_promotions([line("gift", "0.00", 1), line("b", "1.00", 1)], [ten], NOW)
+    ) == {("ten", "b"): Decimal("0.10")}
