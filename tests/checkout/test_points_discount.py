@@ -136,5 +136,12 @@ def test_points_price_by_hand(shelf, settings, row):
     assert quote.discount_total == sum((line.discount for line in quote.lines), Decimal(0))
     if row.paid:
         assert [(str(line.paid), str(line.deposit_paid)) for line in quote.lines] == row.paid
+    # The quote's list of discounts (the API's "discounts") names the product each share came off.
+    listed = {
+        (d.product_id, f"{d.amount:.2f}")
+        for d in quote.discounts
+        if d.promotion_id == POINTS_DISCOUNT_ID
+    }
+    assert listed == {(pid, off) for pid, off, _ in row.lines if Decimal(off)}
     reasons = {d.reason for d in quote.discounts if d.promotion_id == POINTS_DISCOUNT_ID}
     assert reasons == ({f"{row.redeemed} loyalty points"} if row.redeemed else set())
