@@ -77,7 +77,7 @@ def pay_out(
         )
     except GatewayError as exc:
         with transaction.atomic():
-            row = Order.objects.select_for_update().get(pk=order.pk)
+            row = lock_order(order)
             Order.objects.filter(pk=row.pk).update(
                 refunded_amount=row.refunded_amount - refund.amount
             )
@@ -87,7 +87,7 @@ def pay_out(
             raise RefundNotAllowed(f"The gateway refused the refund: {exc}") from exc
         raise PaymentUnavailable("The gateway did not answer; nothing was refunded.") from exc
     with transaction.atomic():
-        row = Order.objects.select_for_update().get(pk=order.pk)
+        row = lock_order(order)
         Refund.objects.filter(pk=refund.pk).update(gateway_refund_id=result.refund_id)
         to = Status.REFUNDED if row.refunded_amount >= row.total else Status.PARTIALLY_REFUNDED
         OrderEvent.objects.create(
